@@ -1,0 +1,3 @@
+"""radiodesk: publish radio interviews and speeches as a podcast."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+"""Allow ``python -m radiodesk``."""
+
+from radiodesk.cli import main
+
+raise SystemExit(main())
