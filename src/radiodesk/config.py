@@ -5,8 +5,15 @@ Owns the frozen Settings tree and its defaults; never touches audio, the network
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, fields
+from pathlib import Path
+from typing import Any, Literal, cast, get_args
+from urllib.parse import urlsplit
+
+from radiodesk.errors import ConfigError
 
 ChannelMode = Literal["auto", "mono", "stereo"]
 
@@ -31,3 +38,301 @@ class AudioSettings:
     def bitrate_for(self, mono: bool) -> int:
         """Return the MP3 bit rate in kbit/s for a mono or stereo output."""
         return self.mono_bitrate_kbps if mono else self.stereo_bitrate_kbps
+
+
+BackendName = Literal["local", "s3"]
+ShowType = Literal["episodic", "serial"]
+
+CONFIG_FILE = "radiodesk.toml"
+
+# Apple Podcasts categories (https://podcasters.apple.com/support/1691-apple-podcasts-categories):
+# exact spelling and case matter (rule A08); a subcategory is only valid under its parent.
+APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "Arts": ("Books", "Design", "Fashion & Beauty", "Food", "Performing Arts", "Visual Arts"),
+    "Business": (
+        "Careers",
+        "Entrepreneurship",
+        "Investing",
+        "Management",
+        "Marketing",
+        "Non-Profit",
+    ),
+    "Comedy": ("Comedy Interviews", "Improv", "Stand-Up"),
+    "Education": ("Courses", "How To", "Language Learning", "Self-Improvement"),
+    "Fiction": ("Comedy Fiction", "Drama", "Science Fiction"),
+    "Government": (),
+    "History": (),
+    "Health & Fitness": (
+        "Alternative Health",
+        "Fitness",
+        "Medicine",
+        "Mental Health",
+        "Nutrition",
+        "Sexuality",
+    ),
+    "Kids & Family": ("Education for Kids", "Parenting", "Pets & Animals", "Stories for Kids"),
+    "Leisure": (
+        "Animation & Manga",
+        "Automotive",
+        "Aviation",
+        "Crafts",
+        "Games",
+        "Hobbies",
+        "Home & Garden",
+        "Video Games",
+    ),
+    "Music": ("Music Commentary", "Music History", "Music Interviews"),
+    "News": (
+        "Business News",
+        "Daily News",
+        "Entertainment News",
+        "News Commentary",
+        "Politics",
+        "Sports News",
+        "Tech News",
+    ),
+    "Religion & Spirituality": (
+        "Buddhism",
+        "Christianity",
+        "Hinduism",
+        "Islam",
+        "Judaism",
+        "Religion",
+        "Spirituality",
+    ),
+    "Science": (
+        "Astronomy",
+        "Chemistry",
+        "Earth Sciences",
+        "Life Sciences",
+        "Mathematics",
+        "Natural Sciences",
+        "Nature",
+        "Physics",
+        "Social Sciences",
+    ),
+    "Society & Culture": (
+        "Documentary",
+        "Personal Journals",
+        "Philosophy",
+        "Places & Travel",
+        "Relationships",
+    ),
+    "Sports": (
+        "Baseball",
+        "Basketball",
+        "Cricket",
+        "Fantasy Sports",
+        "Football",
+        "Golf",
+        "Hockey",
+        "Rugby",
+        "Running",
+        "Soccer",
+        "Swimming",
+        "Tennis",
+        "Volleyball",
+        "Wilderness",
+        "Wrestling",
+    ),
+    "Technology": (),
+    "True Crime": (),
+    "TV & Film": ("After Shows", "Film History", "Film Interviews", "Film Reviews", "TV Reviews"),
+}
+
+_LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[a-z]{2,4})?$", re.IGNORECASE)
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ShowSettings:
+    """What listeners' apps show about the programme (the feed's channel)."""
+
+    title: str
+    base_url: str  # public URL of the store: the feed and media live under it
+    description: str = ""
+    language: str = "ru"
+    author: str = ""
+    owner_name: str = ""  # defaults to author
+    email: str = ""  # itunes:owner e-mail; Spotify and YouTube verify ownership through it
+    category: str = "News"
+    subcategory: str = ""
+    explicit: bool = False
+    image: str = ""  # artwork, relative to the show folder
+    link: str = ""  # the show's web page; defaults to base_url
+    copyright: str = ""
+    type: ShowType = "episodic"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StorageSettings:
+    """Where publish puts the feed and media."""
+
+    backend: BackendName = "local"
+    path: str = "public"  # local backend: folder, relative to the show folder
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """Everything radiodesk.toml says about one show."""
+
+    root: Path
+    show: ShowSettings
+    audio: AudioSettings = AudioSettings()
+    storage: StorageSettings = StorageSettings()
+
+    @property
+    def local_store(self) -> Path:
+        """Return the folder of the local store."""
+        return (self.root / self.storage.path).resolve()
+
+
+_SECTIONS: dict[str, type[Any]] = {
+    "show": ShowSettings,
+    "audio": AudioSettings,
+    "storage": StorageSettings,
+}
+
+
+def load_settings(root: Path) -> Settings:
+    """Read and validate ``root/radiodesk.toml``."""
+    path = root / CONFIG_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"no {CONFIG_FILE} in {root}",
+            hint="run `radiodesk init` there, or point -C at a show folder",
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: malformed TOML: {exc}") from exc
+    return settings_from_dict(root, data, source=path)
+
+
+def settings_from_dict(root: Path, data: Mapping[str, Any], *, source: Path) -> Settings:
+    """Build validated Settings from parsed TOML."""
+    unknown = sorted(set(data) - set(_SECTIONS))
+    if unknown:
+        raise ConfigError(f"{source}: unknown section [{unknown[0]}]")
+    if "show" not in data:
+        raise ConfigError(f"{source}: the [show] section is missing")
+    sections = {
+        name: _build_section(cls, name, data.get(name, {}), source)
+        for name, cls in _SECTIONS.items()
+    }
+    settings = Settings(root=root, **sections)
+    _validate(settings, source)
+    return settings
+
+
+def _build_section(cls: type[Any], name: str, table: Any, source: Path) -> Any:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source}: [{name}] must be a table")
+    known = {f.name: f for f in fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in known:
+            raise ConfigError(f"{source}: [{name}] has an unknown setting '{key}'")
+        kwargs[key] = _check_type(value, known[key].type, f"[{name}] {key}", source)
+    missing = [
+        f.name
+        for f in known.values()
+        if f.default is MISSING and f.default_factory is MISSING and f.name not in kwargs
+    ]
+    if missing:
+        raise ConfigError(f"{source}: [{name}] needs the setting '{missing[0]}'")
+    return cls(**kwargs)
+
+
+def _check_type(value: Any, annotation: Any, where: str, source: Path) -> Any:
+    """Check one TOML value against its field's annotation (a string: annotations are lazy)."""
+    kind = str(annotation)
+    if kind in _CHOICES:
+        allowed = _CHOICES[kind]
+        if value not in allowed:
+            choices = ", ".join(f'"{a}"' for a in allowed)
+            raise ConfigError(f"{source}: {where} must be one of {choices}, not {value!r}")
+        return value
+    name, accepted = _SCALARS[kind]
+    # bool is an int in Python, but `true` is not a loudness target.
+    if isinstance(value, bool) != (kind == "bool") or not isinstance(value, accepted):
+        raise ConfigError(f"{source}: {where} must be {name}, not {value!r}")
+    return float(cast(float, value)) if kind == "float" else value
+
+
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "ChannelMode": get_args(ChannelMode),
+    "BackendName": get_args(BackendName),
+    "ShowType": get_args(ShowType),
+}
+_SCALARS: dict[str, tuple[str, tuple[type, ...]]] = {
+    "str": ("text", (str,)),
+    "bool": ("true or false", (bool,)),
+    "int": ("a whole number", (int,)),
+    "float": ("a number", (int, float)),
+}
+
+
+def _validate(settings: Settings, source: Path) -> None:
+    show, audio = settings.show, settings.audio
+    problems = [
+        (not show.title.strip(), "[show] title must not be empty"),
+        (not _is_http_url(show.base_url), "[show] base_url must be an absolute http(s) URL"),
+        (bool(show.link) and not _is_http_url(show.link), "[show] link must be an http(s) URL"),
+        (not _LANGUAGE_RE.match(show.language), "[show] language must be a code like ru or en-us"),
+        (bool(show.email) and not _EMAIL_RE.match(show.email), "[show] email is not an e-mail"),
+        (
+            show.category not in APPLE_CATEGORIES,
+            f"[show] category {show.category!r} is not an Apple Podcasts category",
+        ),
+        (
+            bool(show.subcategory)
+            and show.subcategory not in APPLE_CATEGORIES.get(show.category, ()),
+            f"[show] subcategory {show.subcategory!r} does not belong to {show.category!r}",
+        ),
+        (
+            not -40.0 <= audio.target_lufs <= -5.0 or not -40.0 <= audio.mono_target_lufs <= -5.0,
+            "[audio] loudness targets must lie between -40 and -5 LUFS",
+        ),
+        (not -9.0 <= audio.true_peak_dbtp <= 0.0, "[audio] true_peak_dbtp must be -9 to 0"),
+        (not 0.1 <= audio.tolerance_lu <= 3.0, "[audio] tolerance_lu must be 0.1 to 3"),
+        (
+            audio.sample_rate_hz not in (32000, 44100, 48000),
+            "[audio] sample_rate_hz: 44100 or 48000",
+        ),
+        (
+            audio.stereo_bitrate_kbps not in _MP3_BITRATES
+            or audio.mono_bitrate_kbps not in _MP3_BITRATES,
+            "[audio] bit rates must be MP3 rates such as 64, 96, 128, 192",
+        ),
+        (not settings.storage.path.strip(), "[storage] path must not be empty"),
+    ]
+    for failed, message in problems:
+        if failed:
+            raise ConfigError(f"{source}: {message}")
+
+
+_MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+
+
+def _is_http_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in {"http", "https"} and bool(parts.netloc)
+
+
+def split_category(value: str) -> tuple[str, str]:
+    """Split "News/Politics" into ("News", "Politics") and check both against Apple's list."""
+    parent, _, child = (part.strip() for part in value.partition("/"))
+    if parent not in APPLE_CATEGORIES:
+        raise ConfigError(
+            f"{parent!r} is not an Apple Podcasts category",
+            hint="choose one of: " + ", ".join(APPLE_CATEGORIES),
+        )
+    if child and child not in APPLE_CATEGORIES[parent]:
+        choices = ", ".join(APPLE_CATEGORIES[parent]) or "none"
+        raise ConfigError(f"{child!r} is not a subcategory of {parent!r} (choices: {choices})")
+    return parent, child

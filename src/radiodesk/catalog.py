@@ -1,0 +1,265 @@
+"""The show's episodes on disk: `episodes/<slug>/episode.toml`, slugs and object keys.
+
+Reads and writes episode metadata atomically; never processes audio or talks to a store.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import tomlkit
+from slugify import slugify
+
+from radiodesk.errors import CatalogError
+
+EPISODES_DIR = "episodes"
+EPISODE_FILE = "episode.toml"
+MASTER_DIR = "master"
+DERIVED_DIR = "derived"
+STAGING_PREFIX = ".staging-"
+
+SLUG_MAX = 80
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
+_ROLE_RE = re.compile(r"^[a-z][a-z -]{0,40}$")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+Status = Literal["draft", "scheduled", "ready"]
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Someone heard or credited in an episode, with a Podcasting 2.0 role."""
+
+    name: str
+    role: str = "host"
+
+    @classmethod
+    def parse(cls, text: str) -> Person:
+        """Parse "Name[:role]" as given on the command line."""
+        name, sep, role = text.rpartition(":") if ":" in text else (text, "", "")
+        name, role = name.strip(), role.strip().lower()
+        if not name:
+            raise CatalogError(f"person {text!r} has no name", hint='write "Name" or "Name:role"')
+        if sep and not _ROLE_RE.match(role):
+            raise CatalogError(f"person {text!r}: role {role!r} is not a role like guest or host")
+        return cls(name=name, role=role or "host")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Measurement:
+    """One BS.1770 loudness measurement."""
+
+    integrated_lufs: float
+    true_peak_dbtp: float
+    lra_lu: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MasterFile:
+    """The producer's original recording, copied into the episode and never modified."""
+
+    file: str  # relative to the episode folder
+    original_name: str
+    sha256: str
+    size_bytes: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AudioRecord:
+    """The published MP3, derived from the master; rebuilt whenever `recipe` or `tags` change."""
+
+    file: str  # relative to the episode folder
+    sha256: str  # of the tagged file
+    size_bytes: int
+    duration_s: float
+    before: Measurement
+    after: Measurement
+    gain_db: float
+    limiter_ceiling_dbfs: float
+    channel_plan: str
+    mono: bool
+    bitrate_kbps: int
+    sample_rate_hz: int
+    target_lufs: float
+    attempts: int
+    recipe: str  # fingerprint of master + audio settings
+    tags: str  # fingerprint of the tag values
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Episode:
+    """One episode's metadata, as stored in episode.toml."""
+
+    slug: str
+    guid: str  # created once at `add`; never changes (Apple rule A13)
+    title: str
+    description: str
+    date: datetime
+    created: datetime
+    master: MasterFile
+    season: int | None = None
+    number: int | None = None
+    explicit: bool = False
+    draft: bool = False
+    image: str | None = None  # relative to the episode folder
+    persons: tuple[Person, ...] = field(default_factory=tuple)
+    audio: AudioRecord | None = None
+
+    def status(self, now: datetime) -> Status:
+        """Return draft, scheduled (date still to come) or ready to publish."""
+        if self.draft:
+            return "draft"
+        return "scheduled" if self.date > now else "ready"
+
+
+def clean_text(value: str, what: str) -> str:
+    """Strip surrounding whitespace; refuse control characters that no feed or tag can hold."""
+    if _CONTROL_RE.search(value):
+        raise CatalogError(f"{what} contains control characters; remove them and try again")
+    return value.strip()
+
+
+def make_slug(title: str, taken: Iterable[str]) -> str:
+    """Transliterate a title into a URL-safe slug that no other episode uses."""
+    base = slugify(title, max_length=SLUG_MAX - 4, word_boundary=True, save_order=True)
+    base = base.strip("-") or "episode"
+    used = set(taken)
+    slug, n = base, 2
+    while slug in used:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def check_slug(slug: str) -> str:
+    """Return the slug if it is safe as a folder name and URL path, else raise."""
+    if not SLUG_RE.match(slug):
+        raise CatalogError(
+            f"slug {slug!r} is not allowed",
+            hint="use lowercase latin letters, digits and hyphens (at most 80)",
+        )
+    return slug
+
+
+def episodes_dir(root: Path) -> Path:
+    """Return the folder that holds the show's episodes."""
+    return root / EPISODES_DIR
+
+
+def episode_dir(root: Path, slug: str) -> Path:
+    """Return the folder of one episode, refusing any slug that could leave the show."""
+    return episodes_dir(root) / check_slug(slug)
+
+
+def list_slugs(root: Path) -> list[str]:
+    """Return the slugs of all episodes, sorted."""
+    folder = episodes_dir(root)
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p.name for p in folder.iterdir() if (p / EPISODE_FILE).is_file() and SLUG_RE.match(p.name)
+    )
+
+
+def load_episodes(root: Path) -> list[Episode]:
+    """Read every episode of the show, newest first."""
+    episodes = [load_episode(episode_dir(root, slug)) for slug in list_slugs(root)]
+    return sorted(episodes, key=lambda e: (e.date, e.slug), reverse=True)
+
+
+def load_episode(folder: Path) -> Episode:
+    """Read one episode.toml."""
+    path = folder / EPISODE_FILE
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CatalogError(f"no episode {folder.name!r} in this show") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise CatalogError(f"{path}: {exc}") from exc
+    try:
+        return episode_from_dict(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CatalogError(f"{path}: missing or invalid setting {exc}") from exc
+
+
+def episode_from_dict(data: Mapping[str, Any]) -> Episode:
+    """Build an Episode from parsed TOML (raises KeyError/TypeError/ValueError on bad data)."""
+    values = dict(data)
+    for key in ("date", "created"):
+        if not isinstance(values[key], datetime) or values[key].tzinfo is None:
+            raise ValueError(f"'{key}' (a date with a time zone)")
+    values["master"] = MasterFile(**values["master"])
+    values["persons"] = tuple(Person(**p) for p in values.pop("person", ()))
+    if "audio" in values:
+        audio = dict(values["audio"])
+        audio["before"] = Measurement(**audio["before"])
+        audio["after"] = Measurement(**audio["after"])
+        values["audio"] = AudioRecord(**audio)
+    episode = Episode(**values)
+    check_slug(episode.slug)
+    return episode
+
+
+def episode_to_toml(episode: Episode) -> str:
+    """Render an Episode as commented TOML."""
+    data = asdict(episode)
+    persons = data.pop("persons")
+    master, audio = data.pop("master"), data.pop("audio")
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment("Episode metadata, written by radiodesk. The guid must never change."))
+    for key, value in data.items():
+        if value is not None:
+            doc[key] = (
+                tomlkit.string(value, multiline="\n" in value) if key == "description" else value
+            )
+    if persons:
+        doc["person"] = persons
+    doc["master"] = master
+    doc["master"].comment("the original recording: never modified")
+    if audio is not None:
+        doc["audio"] = audio
+        doc["audio"].comment("derived from the master; rebuilt when the recipe or tags change")
+    return tomlkit.dumps(doc)
+
+
+def write_episode(folder: Path, episode: Episode) -> None:
+    """Write episode.toml atomically."""
+    write_atomic(folder / EPISODE_FILE, episode_to_toml(episode).encode("utf-8"))
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write bytes to a temp file beside `path`, then rename it over `path`."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def with_audio(episode: Episode, audio: AudioRecord) -> Episode:
+    """Return the episode with a new derived-audio record."""
+    return replace(episode, audio=audio)
+
+
+def audio_key(episode: Episode) -> str:
+    """Return the store key of the episode's MP3; content-addressed, so it never changes."""
+    if episode.audio is None:
+        raise CatalogError(f"episode {episode.slug!r} has no audio yet")
+    return f"audio/{episode.slug}-{episode.audio.sha256[:12]}.mp3"
+
+
+def image_key(stem: str, sha256: str, suffix: str) -> str:
+    """Return the content-addressed store key of an artwork file."""
+    return f"images/{check_slug(stem)}-{sha256[:12]}{suffix.lower()}"

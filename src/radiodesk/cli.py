@@ -1,0 +1,364 @@
+"""The command line: the only module that prints, prompts, exits and sets up logging."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from radiodesk import __version__, catalog, ingest, scaffold
+from radiodesk import publish as publishing
+from radiodesk.catalog import Episode, Person
+from radiodesk.config import (
+    Settings,
+    load_settings,
+)
+from radiodesk.errors import ConfigError, RadiodeskError
+from radiodesk.storage import open_storage
+
+log = logging.getLogger("radiodesk")
+
+
+class Context:
+    """Options shared by every command."""
+
+    def __init__(self, directory: Path, quiet: bool) -> None:
+        self.directory = directory
+        self.quiet = quiet
+        self.err = Console(stderr=True, quiet=quiet)
+
+    def settings(self) -> Settings:
+        return load_settings(self.directory)
+
+    @property
+    def interactive(self) -> bool:
+        return not self.quiet and self.err.is_terminal
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="radiodesk")
+@click.option(
+    "-C",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="Run as if started in this show folder.",
+)
+@click.option("-v", "--verbose", count=True, help="Say more (-vv: every ffmpeg command).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only results and errors.")
+@click.pass_context
+def cli(ctx: click.Context, directory: Path, verbose: int, quiet: bool) -> None:
+    """Publish radio interviews and speeches as a podcast.
+
+    \b
+    radiodesk init my-show --title "..." --base-url https://example.org/podcast
+    radiodesk -C my-show add interview.wav --title "..."
+    radiodesk -C my-show publish
+    radiodesk -C my-show list
+    """
+    level = logging.WARNING if quiet or not verbose else (logging.INFO, logging.DEBUG)[verbose > 1]
+    logging.basicConfig(level=level, format="radiodesk: %(message)s", stream=sys.stderr, force=True)
+    ctx.obj = Context(directory, quiet)
+
+
+@cli.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", required=True, help="Show title, as apps display it.")
+@click.option("--base-url", required=True, help="Public URL the store is served from.")
+@click.option("--description", default="", help="What the show is about (at most 4000 bytes).")
+@click.option("--language", default="ru", show_default=True, help="ISO 639 code: ru, en-us ...")
+@click.option("--author", default="", help="Author shown in apps (itunes:author).")
+@click.option("--email", default="", help="Owner e-mail (directories verify ownership with it).")
+@click.option(
+    "--category", default="News", show_default=True, help='Apple category, e.g. "News/Politics".'
+)
+@click.option(
+    "--image",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Show artwork: square JPEG or PNG, 1400-3000 px.",
+)
+@click.option("--explicit", is_flag=True, help="Mark the whole show explicit.")
+@click.pass_obj
+def init(obj: Context, /, directory: Path | None, **options: Any) -> None:
+    """Create a show: radiodesk.toml and an episodes/ folder."""
+    root = directory if directory is not None else obj.directory
+    path = scaffold.create_show(root, **options)
+    click.echo(f"created {path}")
+
+
+@cli.command()
+@click.argument("recording", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--title", required=True, help="Episode title.")
+@click.option("--description", default=None, help="Episode notes (plain text).")
+@click.option(
+    "--description-file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Read the notes from a UTF-8 text file.",
+)
+@click.option("--slug", help="Folder and URL name (default: transliterated title).")
+@click.option(
+    "--date",
+    "date",
+    callback=lambda _c, _p, v: _parse_date(v),
+    help="ISO 8601, e.g. 2026-11-20T10:00:00+03:00 (default: now).",
+)
+@click.option("--season", type=click.IntRange(min=1), help="Season number.")
+@click.option("--episode", "number", type=click.IntRange(min=1), help="Episode number.")
+@click.option(
+    "--image",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Episode artwork (else the show's).",
+)
+@click.option(
+    "--person", "persons", multiple=True, help='"Name[:role]", repeatable (role: guest, host ...).'
+)
+@click.option("--explicit", is_flag=True, help="Mark this episode explicit.")
+@click.option("--draft", is_flag=True, help="Keep it off the feed until the draft flag is removed.")
+@click.pass_obj
+def add(
+    obj: Context,
+    /,
+    recording: Path,
+    description: str | None,
+    description_file: Path | None,
+    persons: tuple[str, ...],
+    **options: Any,
+) -> None:
+    """Ingest a recording as a new episode; prints its slug."""
+    settings = obj.settings()
+    request = ingest.AddRequest(
+        recording=recording,
+        description=_description(description, description_file),
+        persons=tuple(Person.parse(p) for p in persons),
+        **options,
+    )
+    with _audio_progress(obj, recording.name) as on_progress:
+        episode = ingest.add_episode(settings, request, now=_now(), on_progress=on_progress)
+    if not obj.quiet:
+        _describe_audio(obj, episode)
+    click.echo(episode.slug)
+
+
+@cli.command()
+@click.option(
+    "--dry-run", is_flag=True, help="Show what would be uploaded and deleted; touch nothing."
+)
+@click.pass_obj
+def publish(obj: Context, dry_run: bool) -> None:
+    """Publish ready episodes to the store, then the feed."""
+    settings = obj.settings()
+    if not dry_run:
+        with _audio_progress(obj, "rebuilding") as on_progress:
+            ingest.rebuild_stale(settings, on_progress=on_progress)
+    storage = open_storage(settings)
+    with _upload_progress(obj) as on_upload:
+        report = publishing.publish(
+            settings, storage, now=_now(), dry_run=dry_run, on_upload=on_upload
+        )
+    _print_report(report, settings)
+
+
+@cli.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def list_episodes(obj: Context, as_json: bool) -> None:
+    """Show episodes with status, date, duration and loudness."""
+    settings = obj.settings()
+    episodes = catalog.load_episodes(settings.root)
+    now = _now()
+    if as_json:
+        click.echo(
+            json.dumps([_episode_json(e, now) for e in episodes], ensure_ascii=False, indent=2)
+        )
+        return
+    table = Table("slug", "status", "date", "duration", "LUFS before → after", "TP after", "title")
+    for e in episodes:
+        a = e.audio
+        table.add_row(
+            e.slug,
+            e.status(now),
+            e.date.strftime("%Y-%m-%d %H:%M %z"),
+            _duration(a.duration_s) if a else "-",
+            f"{a.before.integrated_lufs:.1f} → {a.after.integrated_lufs:.1f}" if a else "-",
+            f"{a.after.true_peak_dbtp:.1f} dBTP" if a else "-",
+            e.title,
+        )
+    Console(width=200 if not sys.stdout.isatty() else None).print(table)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; turn every RadiodeskError into one line on stderr and an exit status."""
+    try:
+        cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="radiodesk",
+            standalone_mode=False,
+        )
+    except RadiodeskError as exc:
+        click.echo(f"radiodesk: error: {exc.message}", err=True)
+        if exc.hint:
+            click.echo(f"radiodesk: hint: {exc.hint}", err=True)
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.Abort:
+        click.echo("radiodesk: interrupted", err=True)
+        return 130
+    return 0
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _parse_date(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date like 2026-11-20T10:00:00+03:00"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.astimezone()  # naive: this machine's zone
+
+
+def _description(text: str | None, path: Path | None) -> str:
+    if text is not None and path is not None:
+        raise click.UsageError("give --description or --description-file, not both")
+    if path is None:
+        return text or ""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not UTF-8 text") from None
+
+
+@contextmanager
+def _audio_progress(obj: Context, label: str) -> Iterator[ingest.ProgressFn | None]:
+    if not obj.interactive:
+        yield None
+        return
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeRemainingColumn(),
+        console=obj.err,
+        transient=True,
+    ) as progress:
+        tasks: dict[str, TaskID] = {}
+
+        def update(stage: str, done: float, total: float) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(f"{stage:8} {label}", total=total or None)
+            progress.update(tasks[stage], completed=done, total=total or None)
+
+        yield update
+
+
+@contextmanager
+def _upload_progress(obj: Context) -> Iterator[Callable[[int, int], None] | None]:
+    if not obj.interactive:
+        yield None
+        return
+    with Progress(
+        TextColumn("upload"), BarColumn(), DownloadColumn(), console=obj.err, transient=True
+    ) as progress:
+        task = progress.add_task("upload", total=None)
+        yield lambda sent, total: progress.update(task, completed=sent, total=total)
+
+
+def _describe_audio(obj: Context, episode: Episode) -> None:
+    a = episode.audio
+    if a is None:
+        return
+    obj.err.print(
+        f"{episode.slug}: {_duration(a.duration_s)}, {a.channel_plan}, "
+        f"{a.before.integrated_lufs:.1f} LUFS → {a.after.integrated_lufs:.1f} LUFS, "
+        f"true peak {a.after.true_peak_dbtp:.1f} dBTP, {a.bitrate_kbps} kbit/s",
+        highlight=False,
+    )
+
+
+def _print_report(report: publishing.Report, settings: Settings) -> None:
+    verb = "would upload" if report.dry_run else "uploaded"
+    for key in report.uploaded:
+        click.echo(f"{verb} {key}")
+    for key in report.deleted:
+        click.echo(f"{'would delete' if report.dry_run else 'deleted'} {key}")
+    state = (
+        "nothing to do: the store is up to date"
+        if not report.changed
+        else (
+            f"{len(report.uploaded)} to upload, {len(report.deleted)} to delete"
+            if report.dry_run
+            else f"{len(report.uploaded)} uploaded, {len(report.deleted)} deleted"
+        )
+    )
+    click.echo(f"{len(report.published)} episode(s) in the feed; {state}")
+    click.echo(f"feed: {report.feed_url}")
+    if settings.storage.backend == "local":
+        click.echo(f"local store: {settings.local_store}")
+
+
+def _duration(seconds: float) -> str:
+    whole = round(seconds)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def _episode_json(e: Episode, now: datetime) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "slug": e.slug,
+        "guid": e.guid,
+        "title": e.title,
+        "status": e.status(now),
+        "date": e.date.isoformat(),
+        "season": e.season,
+        "episode": e.number,
+        "master_sha256": e.master.sha256,
+    }
+    if e.audio:
+        a = e.audio
+        data["audio"] = {
+            "duration_s": a.duration_s,
+            "size_bytes": a.size_bytes,
+            "sha256": a.sha256,
+            "channel_plan": a.channel_plan,
+            "gain_db": a.gain_db,
+            "before": {
+                "integrated_lufs": a.before.integrated_lufs,
+                "true_peak_dbtp": a.before.true_peak_dbtp,
+                "lra_lu": a.before.lra_lu,
+            },
+            "after": {
+                "integrated_lufs": a.after.integrated_lufs,
+                "true_peak_dbtp": a.after.true_peak_dbtp,
+                "lra_lu": a.after.lra_lu,
+            },
+        }
+    return data

@@ -1,0 +1,45 @@
+"""The one abstraction between publish and a store: put, list, delete, url."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+# Audio and artwork keys carry a content hash, so their bytes never change (issue: cache forever).
+IMMUTABLE = "public, max-age=31536000, immutable"
+SHORT = "public, max-age=300"  # the feed and pages change: apps re-check them often
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectInfo:
+    """One object in a store listing."""
+
+    key: str
+    size_bytes: int
+
+
+class Storage(Protocol):
+    """A place listeners download from."""
+
+    @property
+    def identity(self) -> str:
+        """Return a stable name for this store (used to remember what was published there)."""
+        ...
+
+    def put(self, path: Path, key: str, content_type: str, cache_control: str) -> str:
+        """Store the file at `key` (replacing it atomically) and return its public URL."""
+        ...
+
+    def list(self, prefix: str = "") -> dict[str, ObjectInfo]:
+        """Return every object under `prefix` in one listing."""
+        ...
+
+    def delete(self, keys: Sequence[str]) -> None:
+        """Delete the objects; missing ones are fine."""
+        ...
+
+    def url(self, key: str) -> str:
+        """Return the public URL of `key`."""
+        ...

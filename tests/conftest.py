@@ -1,0 +1,57 @@
+"""Shared fixtures: a clean environment, and a show folder made by `radiodesk init`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from radiodesk.config import Settings, load_settings
+from radiodesk.scaffold import create_show
+
+
+@pytest.fixture(autouse=True)
+def clean_environ() -> Iterator[None]:
+    """No test may reach real cloud credentials or depend on the caller's locale."""
+    saved = dict(os.environ)
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            del os.environ[name]
+    os.environ["AWS_CONFIG_FILE"] = os.devnull
+    os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+def make_cover(path: Path, size: int = 1400, mode: str = "RGB", fmt: str = "JPEG") -> Path:
+    """Write a square test artwork file."""
+    Image.new(mode, (size, size), "navy" if mode == "RGB" else 80).save(path, fmt)
+    return path
+
+
+@pytest.fixture
+def cover(tmp_path: Path) -> Path:
+    return make_cover(tmp_path / "обложка.jpg")
+
+
+@pytest.fixture
+def show(tmp_path: Path, cover: Path) -> Settings:
+    """A fresh show with Cyrillic settings, like a producer's."""
+    root = tmp_path / "шоу"
+    create_show(
+        root,
+        title="Радио: актуальные комментарии",
+        base_url="https://radio.example.org/podcast",
+        description="Интервью и выступления — «как есть».",
+        language="ru",
+        author="Редакция радио",
+        email="radio@example.org",
+        category="News/Politics",
+        image=cover,
+        explicit=False,
+    )
+    return load_settings(root)
