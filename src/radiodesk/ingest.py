@@ -155,8 +155,13 @@ def refresh_audio(
     log.info("%s: processing audio", episode.slug)
     _verify_master(master, episode.master)
     analysis = audio.analyse(master, settings.audio, on_progress=_stage(on_progress, "measure"))
+    total_s = analysis.source.duration_s
     rendered = audio.render(
-        master, derived, settings.audio, analysis, on_progress=_stage(on_progress, "encode")
+        master,
+        derived,
+        settings.audio,
+        analysis,
+        on_progress=_stage(on_progress, "encode", total_s),
     )
     tagging.write_tags(derived, tags)
     return replace(episode, audio=_record(rendered, derived, recipe, tags_print))
@@ -296,7 +301,9 @@ def _remove_stale_staging(root: Path) -> None:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
-def _stage(on_progress: ProgressFn | None, stage: str) -> Callable[[float, float], None] | None:
+def _stage(
+    on_progress: ProgressFn | None, stage: str, total_s: float = 0.0
+) -> Callable[[float], None] | None:
     if on_progress is None:
         return None
-    return lambda done, total: on_progress(stage, done, total)
+    return lambda done_s: on_progress(stage, done_s, total_s)

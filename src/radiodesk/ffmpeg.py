@@ -1,0 +1,507 @@
+"""Runs ffmpeg: finds the binary, builds argv, runs one process or a pipe of two, parses stderr.
+
+The only module that starts processes. It knows ffmpeg's text output, not loudness targets.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import logging
+import os
+import queue
+import re
+import shutil
+import subprocess
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Literal
+
+from radiodesk.errors import ToolError
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[float], None]  # seconds of media done; called in the caller's thread
+
+INSTALL_HINT = (
+    "install ffmpeg with libmp3lame (e.g. `apt install ffmpeg`) or `pip install imageio-ffmpeg`"
+)
+REQUIRED_ENCODERS = frozenset({"libmp3lame"})
+REQUIRED_FILTERS = frozenset(
+    {"ebur128", "alimiter", "volumedetect", "channelsplit", "pan", "aformat", "aresample", "volume"}
+)
+# Progress comes from the stats line (`size=… time=…`), which av_log prints whole. `-progress
+# pipe:2` would write through a second handle and can land in the middle of a log line.
+COMMON_ARGS = ("-hide_banner", "-nostdin", "-loglevel", "info", "-stats", "-stats_period", "0.5")
+TAIL_LINES = 20
+HEAD_KEEP, TAIL_KEEP = 2000, 2000  # stderr lines kept in memory: flat even for a noisy 3 h file
+CHECK_TIMEOUT_S = 30.0
+GENERIC_MESSAGES = frozenset({"Conversion failed!", "Exiting with exit code 1"})
+# ffmpeg's named channel layouts (libavutil/channel_layout.c) and their channel counts.
+LAYOUT_CHANNELS = {
+    "mono": 1, "stereo": 2, "downmix": 2, "2.1": 3, "3.0": 3, "3.0(back)": 3, "4.0": 4,
+    "quad": 4, "quad(side)": 4, "3.1": 4, "5.0": 5, "5.0(side)": 5, "4.1": 5, "5.1": 6,
+    "5.1(side)": 6, "6.0": 6, "6.0(front)": 6, "3.1.2": 6, "hexagonal": 6, "6.1": 7,
+    "6.1(back)": 7, "6.1(front)": 7, "7.0": 7, "7.0(front)": 7, "7.1": 8, "7.1(wide)": 8,
+    "7.1(wide-side)": 8, "5.1.2": 8, "7.1(top)": 8, "octagonal": 8, "cube": 8, "5.1.4": 10,
+    "7.1.2": 10, "7.1.4": 12, "7.2.3": 12, "9.1.4": 14, "hexadecagonal": 16, "22.2": 24,
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Ffmpeg:
+    """A checked ffmpeg binary."""
+
+    path: Path
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
+class Completed:
+    """A finished ffmpeg run: its argv, its log (progress lines removed) and the last position."""
+
+    argv: tuple[str, ...]
+    stderr: str
+    out_time_s: float | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AudioStream:
+    """One audio stream as ffmpeg lists it for the input."""
+
+    codec: str
+    sample_rate_hz: int
+    channels: int
+    layout: str
+
+
+@dataclass(frozen=True, slots=True)
+class InputProblem:
+    """Why ffmpeg could not use an input file."""
+
+    kind: Literal["no-audio-stream", "unreadable"]
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ebur128Summary:
+    """The summary the ebur128 filter prints when it closes (silence gives -70 LUFS, -inf dBTP)."""
+
+    integrated_lufs: float
+    lra_lu: float
+    true_peak_dbtp: float | None  # None unless run with peak=true
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VolumeStats:
+    """What one volumedetect filter printed: RMS and sample peak (16-bit, floor -91 dB)."""
+
+    mean_volume_db: float
+    max_volume_db: float
+    samples: int
+
+
+# ---------------------------------------------------------------- the binary
+
+
+def candidate_paths() -> list[Path]:
+    """List ffmpeg binaries to try: the one on PATH, then the imageio-ffmpeg wheel's."""
+    found = [Path(p) for p in (shutil.which("ffmpeg"),) if p]
+    try:
+        import imageio_ffmpeg
+
+        found.append(Path(str(imageio_ffmpeg.get_ffmpeg_exe())))
+    except (ImportError, RuntimeError):
+        pass
+    return found
+
+
+@functools.cache
+def find_ffmpeg() -> Ffmpeg:
+    """Return the first usable ffmpeg (checked once per process), or raise ToolError."""
+    candidates = candidate_paths()
+    problems: list[str] = []
+    for path in candidates:
+        try:
+            return check_ffmpeg(path)
+        except ToolError as exc:
+            problems.append(exc.message)
+    detail = "; ".join(problems) if problems else "no ffmpeg on PATH and no imageio-ffmpeg binary"
+    raise ToolError(f"no usable ffmpeg: {detail}", hint=INSTALL_HINT)
+
+
+def check_ffmpeg(path: Path) -> Ffmpeg:
+    """Check that `path` runs and has libmp3lame and the filters radiodesk needs."""
+    version = parse_version(_query(path, "-version"))
+    missing = sorted(REQUIRED_ENCODERS - parse_listing(_query(path, "-encoders")))
+    missing += sorted(REQUIRED_FILTERS - parse_listing(_query(path, "-filters")))
+    if missing:
+        raise ToolError(
+            f"ffmpeg at {path} lacks {', '.join(missing)}", argv=(str(path),), hint=INSTALL_HINT
+        )
+    log.debug("using ffmpeg %s at %s", version, path)
+    return Ffmpeg(path=path, version=version)
+
+
+def _query(path: Path, flag: str) -> str:
+    argv = (str(path), "-hide_banner", flag)
+    try:
+        done = subprocess.run(
+            argv,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=CHECK_TIMEOUT_S,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ToolError(f"cannot run ffmpeg at {path}: {exc}", argv=argv) from exc
+    if done.returncode != 0:
+        raise ToolError(
+            f"ffmpeg at {path} failed on {flag} (exit {done.returncode})",
+            argv=argv,
+            returncode=done.returncode,
+            stderr_tail=_tail(done.stderr),
+        )
+    return done.stdout
+
+
+# ---------------------------------------------------------------- argv builders (pure)
+
+
+def build_argv(binary: Path, args: Sequence[str]) -> tuple[str, ...]:
+    """Prefix `args` with the binary and the flags every run gets (quiet banner, progress)."""
+    return (str(binary), *COMMON_ARGS, *args)
+
+
+def file_url(path: Path) -> str:
+    """Name a local file so that ffmpeg never reads a colon or a dash in it as a protocol."""
+    return "file:" + str(path.absolute())
+
+
+def tee_spec(*outputs: tuple[str, str]) -> str:
+    """Build a `tee` muxer target from (options, url) pairs, escaping each url for the tee."""
+    return "|".join(f"[{options}]{_tee_escape(url)}" for options, url in outputs)
+
+
+def _tee_escape(url: str) -> str:
+    # tee splits slaves with av_get_token: backslash, quote, `|` and edge spaces are special.
+    return "".join("\\" + c if c in "\\'|" or c.isspace() else c for c in url)
+
+
+# ---------------------------------------------------------------- running
+
+
+def run(
+    args: Sequence[str],
+    *,
+    timeout_s: float,
+    on_progress: ProgressFn | None = None,
+    check: bool = True,
+) -> Completed:
+    """Run ffmpeg with `args`; raise ToolError on a non-zero exit (if `check`) or a timeout."""
+    argv = build_argv(find_ffmpeg().path, args)
+    events: queue.Queue[float | None] = queue.Queue()
+    proc = _Process(argv, stdin=subprocess.DEVNULL, events=events, report=True)
+    _supervise([proc], events, timeout_s=timeout_s, on_progress=on_progress)
+    return proc.result(check=check)
+
+
+def run_pipeline(
+    producer: Sequence[str],
+    consumer: Sequence[str],
+    *,
+    timeout_s: float,
+    on_progress: ProgressFn | None = None,
+) -> tuple[Completed, Completed]:
+    """Run two ffmpegs at once, the first one's stdout feeding the second one's stdin."""
+    binary = find_ffmpeg().path
+    events: queue.Queue[float | None] = queue.Queue()
+    first = _Process(
+        build_argv(binary, producer),
+        stdin=subprocess.DEVNULL,
+        events=events,
+        report=True,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        second = _Process(
+            build_argv(binary, consumer), stdin=first.stdout, events=events, report=False
+        )
+    except BaseException:
+        first.stop()
+        raise
+    finally:
+        if first.stdout is not None:
+            first.stdout.close()  # the consumer holds its own copy; EOF reaches it when we exit
+    _supervise([first, second], events, timeout_s=timeout_s, on_progress=on_progress)
+    return first.result(check=True), second.result(check=True)
+
+
+class _Process:
+    """One running ffmpeg whose stderr a daemon thread drains into a bounded log."""
+
+    def __init__(
+        self,
+        argv: tuple[str, ...],
+        *,
+        stdin: int | IO[bytes] | None,
+        events: queue.Queue[float | None],
+        report: bool,
+        stdout: int = subprocess.DEVNULL,
+    ) -> None:
+        self.argv = argv
+        self.log = _Log()
+        log.debug("running %s", subprocess.list2cmdline(argv))
+        env = {**os.environ, "AV_LOG_FORCE_NOCOLOR": "1"}
+        try:
+            self.popen = subprocess.Popen(
+                argv, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, env=env
+            )
+        except OSError as exc:
+            raise ToolError(f"cannot start ffmpeg: {exc}", argv=argv, hint=INSTALL_HINT) from exc
+        self.stdout = self.popen.stdout
+        self.reader = threading.Thread(
+            target=_drain, args=(self.popen.stderr, self.log, events, report), daemon=True
+        )
+        self.reader.start()
+
+    def stop(self) -> None:
+        """Kill the process if it still runs, and reap it."""
+        if self.popen.poll() is None:
+            self.popen.kill()
+        self.popen.wait()
+        self.reader.join()
+
+    def result(self, *, check: bool) -> Completed:
+        """Return the finished run, raising ToolError if it failed and `check` is set."""
+        self.stop()
+        stderr = self.log.text()
+        code = self.popen.returncode
+        if check and code != 0:
+            raise ToolError(
+                f"ffmpeg failed (exit {code}): {last_message(stderr)}",
+                argv=self.argv,
+                returncode=code,
+                stderr_tail=_tail(stderr),
+            )
+        return Completed(argv=self.argv, stderr=stderr, out_time_s=self.log.out_time_s)
+
+
+def _supervise(
+    procs: Sequence[_Process],
+    events: queue.Queue[float | None],
+    *,
+    timeout_s: float,
+    on_progress: ProgressFn | None,
+) -> None:
+    """Relay progress until every stderr closes; kill everything on a timeout or an exception."""
+    deadline = time.monotonic() + timeout_s
+    open_streams = len(procs)
+    try:
+        while open_streams:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _timeout(procs[0], timeout_s)
+            try:
+                event = events.get(timeout=remaining)
+            except queue.Empty:
+                continue
+            if event is None:
+                open_streams -= 1
+            elif on_progress is not None:
+                on_progress(event)
+        for proc in procs:
+            proc.popen.wait(timeout=max(deadline - time.monotonic(), 1.0))
+    except subprocess.TimeoutExpired as exc:
+        raise _timeout(procs[0], timeout_s) from exc
+    finally:
+        for proc in procs:
+            proc.stop()
+
+
+def _timeout(proc: _Process, timeout_s: float) -> ToolError:
+    return ToolError(
+        f"ffmpeg did not finish within {timeout_s:.0f} s and was stopped",
+        argv=proc.argv,
+        stderr_tail=_tail(proc.log.text()),
+    )
+
+
+class _Log:
+    """The first and last lines of a stderr stream, plus the last progress position."""
+
+    def __init__(self) -> None:
+        self.head: list[str] = []
+        self.tail: deque[str] = deque(maxlen=TAIL_KEEP)
+        self.dropped = 0
+        self.out_time_s: float | None = None
+
+    def add(self, line: str) -> None:
+        if len(self.head) < HEAD_KEEP:
+            self.head.append(line)
+            return
+        if len(self.tail) == TAIL_KEEP:
+            self.dropped += 1
+        self.tail.append(line)
+
+    def text(self) -> str:
+        gap = [f"[... {self.dropped} lines not kept ...]"] if self.dropped else []
+        return "\n".join([*self.head, *gap, *self.tail])
+
+
+def _drain(stream: IO[bytes], sink: _Log, events: queue.Queue[float | None], report: bool) -> None:
+    # Universal newlines: the stats line ends in a carriage return while it updates.
+    text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline=None)
+    try:
+        for line in text:
+            seconds = parse_stats_line(line)
+            if seconds is None:
+                sink.add(line.rstrip("\n"))
+            else:
+                sink.out_time_s = seconds
+                if report:
+                    events.put(seconds)
+    finally:
+        text.close()
+        events.put(None)
+
+
+def _tail(stderr: str) -> str:
+    return "\n".join(stderr.splitlines()[-TAIL_LINES:])
+
+
+# ---------------------------------------------------------------- parsers (pure)
+
+
+def parse_version(text: str) -> str:
+    """Return the version word of `ffmpeg -version`, e.g. `7.1` or `n9.0.2-17-g2a571b6068`."""
+    match = re.search(r"^ffmpeg version (\S+)", text, re.MULTILINE)
+    if match is None:
+        raise ToolError(
+            "the program does not look like ffmpeg (no version line)", hint=INSTALL_HINT
+        )
+    return match.group(1)
+
+
+def parse_listing(text: str) -> frozenset[str]:
+    """Return the names listed by `ffmpeg -encoders` or `-filters` (after the `------` rule)."""
+    _, _, body = text.partition("------")
+    return frozenset(
+        fields[1] for fields in (line.split() for line in body.splitlines()) if len(fields) > 1
+    )
+
+
+def parse_stats_line(line: str) -> float | None:
+    """Return the media seconds done in a stats line (`size=… time=00:01:02.50 …`), or None."""
+    match = re.match(r"(?:size|frame)=.*?\btime=(-?)(\d+):(\d\d):(\d\d(?:\.\d+)?)\b", line)
+    if match is None:
+        return None
+    sign, hours, minutes, seconds = match.groups()
+    return 0.0 if sign else int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+
+
+def last_message(stderr: str) -> str:
+    """Return ffmpeg's last telling log line without its `[filter @ 0x…]` prefix."""
+    for line in reversed(stderr.splitlines()):
+        text = re.sub(r"^\[[^\]]*@ 0x[0-9a-f]+\]\s*", "", line).strip()
+        if text and text not in GENERIC_MESSAGES:
+            return text
+    return "no message"
+
+
+_STREAM_RE = re.compile(
+    r"^\s+Stream #0:\d+\S*: Audio: (?P<codec>[^\s,]+).*?, (?P<rate>\d+) Hz, (?P<layout>[^,]+)"
+)
+
+
+def parse_audio_streams(stderr: str) -> list[AudioStream]:
+    """Return the audio streams of the first input (`Input #0`) in ffmpeg's listing order."""
+    streams: list[AudioStream] = []
+    inside = False
+    for line in stderr.splitlines():
+        if line.startswith("Input #0,"):
+            inside = True
+        elif inside and line and not line[0].isspace():
+            break  # "Stream mapping:" or "Output #0" ends the input block
+        elif inside and (match := _STREAM_RE.match(line)):
+            layout = match.group("layout").strip()
+            streams.append(
+                AudioStream(
+                    codec=match.group("codec"),
+                    sample_rate_hz=int(match.group("rate")),
+                    channels=layout_channels(layout),
+                    layout=layout,
+                )
+            )
+    return streams
+
+
+def layout_channels(layout: str) -> int:
+    """Return the number of channels of an ffmpeg layout name such as `5.1` or `3 channels`."""
+    match = re.match(r"(\d+) channels", layout)
+    if match:
+        return int(match.group(1))
+    return LAYOUT_CHANNELS.get(layout, 0)
+
+
+def parse_input_problem(stderr: str) -> InputProblem | None:
+    """Say why ffmpeg could not open or map the input, if that is why it failed."""
+    if re.search(r"^Stream map '.*' matches no streams", stderr, re.MULTILINE):
+        return InputProblem("no-audio-stream", "it has no audio stream")
+    if "Output file does not contain any stream" in stderr:
+        return InputProblem("no-audio-stream", "it has no audio stream")
+    match = re.search(r"Error opening input(?: file)?: (.+)$", stderr, re.MULTILINE)
+    if match:
+        return InputProblem("unreadable", match.group(1).strip())
+    return None
+
+
+def parse_ebur128(stderr: str) -> Ebur128Summary | None:
+    """Return the last ebur128 summary in `stderr`, or None if the filter printed none."""
+    _, found, summary = stderr.rpartition("] Summary:")
+    if not found:
+        return None
+    # Other threads may log between the summary's lines; its own lines have no `[` prefix.
+    own = "\n".join(line for line in summary.splitlines() if not line.startswith("["))
+    integrated = re.search(r"^\s+I:\s+(\S+) LUFS", own, re.MULTILINE)
+    lra = re.search(r"^\s+LRA:\s+(\S+) LU", own, re.MULTILINE)
+    peak = re.search(r"^\s+Peak:\s+(\S+) dBFS", own, re.MULTILINE)
+    if integrated is None or lra is None:
+        return None
+    return Ebur128Summary(
+        integrated_lufs=float(integrated.group(1)),
+        lra_lu=float(lra.group(1)),
+        true_peak_dbtp=float(peak.group(1)) if peak else None,
+    )
+
+
+_VOLUME_RE = re.compile(
+    r"^\[(?P<name>[^\s\]]+) @ 0x[0-9a-f]+\] (?P<key>n_samples|mean_volume|max_volume): "
+    r"(?P<value>\S+)",
+    re.MULTILINE,
+)
+
+
+def parse_volumedetect(stderr: str) -> dict[str, VolumeStats]:
+    """Return each volumedetect filter's final figures, keyed by its instance name."""
+    values: dict[str, dict[str, str]] = {}
+    for match in _VOLUME_RE.finditer(stderr):
+        name = match.group("name").removeprefix("volumedetect@")
+        if match.group("key") == "n_samples":
+            values[name] = {}  # a new report starts; graphs configured twice print twice
+        values.setdefault(name, {})[match.group("key")] = match.group("value")
+    return {
+        name: VolumeStats(
+            mean_volume_db=float(found["mean_volume"]),
+            max_volume_db=float(found["max_volume"]),
+            samples=int(found["n_samples"]),
+        )
+        for name, found in values.items()
+        if {"n_samples", "mean_volume", "max_volume"} <= found.keys()
+    }
