@@ -17,8 +17,8 @@ import feedparser
 import podcastparser
 import pytest
 from lxml import etree
-from media import ffmpeg_run, make_recording, measure
 
+from media import make_recording, measure
 from radiodesk import tagging
 from radiodesk.cli import main
 from radiodesk.config import Settings
