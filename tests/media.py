@@ -60,7 +60,7 @@ def ffmpeg_run(*args: str) -> str:
 def measure(path: Path) -> tuple[float, float]:
     """Return (integrated LUFS, true peak dBTP) of a file's first audio stream (ebur128)."""
     stderr = ffmpeg_run(
-        "-i", f"file:{path}", "-map", "0:a:0", "-af", "ebur128=peak=true:framelog=quiet",
+        "-i", f"file:{path}", "-map", "0:a:0", "-af", "ebur128=peak=true:framelog=verbose",
         "-f", "null", "-",
     )  # fmt: skip
     summary = stderr.rpartition("Summary:")[2]
@@ -92,11 +92,12 @@ def make_recording(
         raw = Path(scratch) / "raw.wav"
         ffmpeg_run(*_source_args(seconds, channels, sample_rate, signal, left_only, identical),
                    "-c:a", "pcm_f32le", str(raw))  # fmt: skip
-        gain = 0.0 if lufs is None else lufs - measure(raw)[0]
+        level = lufs if signal != "silence" else None  # digital silence has no loudness
+        gain = 0.0 if level is None else level - measure(raw)[0]
         if clipped:  # clipping loses loudness: correct once against the clipped result
             clip = Path(scratch) / "clip.wav"
             _encode(raw, clip, gain, clipped=True, seconds=seconds, bits=32)
-            gain += 0.0 if lufs is None else lufs - measure(clip)[0]
+            gain += 0.0 if level is None else level - measure(clip)[0]
         _encode(raw, path, gain, clipped=clipped, seconds=seconds, bits=bits)
     return path
 

@@ -5,7 +5,6 @@ ffmpeg streams file to file: a recording is never loaded into Python (pydub stay
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import math
@@ -38,6 +37,7 @@ PEAK_SAFETY_DB = 0.3  # extra ceiling cut when a retry corrects a true-peak over
 # top peak while it only touches plosives (more once it reaches the body of the speech).
 CODEC_LOSS_LU = 0.2
 LIMITER_LOSS_PER_DB = 0.05
+LIMITER_LOSS_MAX_LU = 1.0  # one lone click far above the speech costs nothing: don't overreach
 MIN_SLOPE = 0.2  # retries: never assume a dB of gain buys less than this much loudness
 # The limiter works on sample peaks before the encoder; lossy coding adds overshoot, more at
 # low bit rates (EBU Tech 3344 §6; loudness.md: 1.6 dB measured at 128 kbit/s).
@@ -45,7 +45,8 @@ LIMITER_MARGINS_DB = ((128, 2.0), (96, 2.5), (0, 3.0))  # (bit rate at least, ma
 LIMITER_ATTACK_MS, LIMITER_RELEASE_MS = 5.0, 80.0  # quick on plosives, no pumping between words
 PROBE_TIMEOUT_S = 60.0
 MEASURE_TIMEOUT_S = 2 * 3600.0  # decoding runs far faster than real time; this only stops hangs
-METER = "ebur128=peak=true:framelog=quiet"
+# Per-frame lines go to the verbose level, hidden at -loglevel info (`quiet` is newer ffmpeg).
+METER = "ebur128=peak=true:framelog=verbose"
 DOWNMIX = "aformat=sample_fmts=dbl:channel_layouts=stereo,"  # swresample's standard matrix
 MONO_AVERAGE = "pan=mono|c0=0.5*c0+0.5*c1"
 SPLIT = "pan=3.0|c0=c0|c1=c1|c2=c0-c1,channelsplit=channel_layout=3.0"  # L, R, L-R
@@ -181,24 +182,28 @@ def probe(master: Path) -> ffmpeg.AudioStream:
 
 
 def measure_args(master: Path, stream: ffmpeg.AudioStream, settings: AudioSettings) -> list[str]:
-    """Build the measuring pass: a loudness meter and per-channel levels, as two parallel graphs.
+    """Build the measuring pass: a loudness meter and per-channel levels in one filter graph.
 
     The meter hears what will be published: downmixed, and at the output sample rate (the K
-    filter reads an 8 kHz phone file ~0.4 LU louder at 8 kHz than at 44.1 kHz).
+    filter reads an 8 kHz phone file ~0.4 LU louder at 8 kHz than at 44.1 kHz). One graph, not
+    two: ffmpeg runs each graph in its own thread, and the ebur128 summary (several log calls)
+    would then interleave with volumedetect's lines.
     """
     downmix = DOWNMIX if stream.channels > 2 else ""
     to_mono = MONO_AVERAGE + "," if settings.channels == "mono" and stream.channels > 1 else ""
     rate = settings.sample_rate_hz
     resample = f"aresample={rate}," if stream.sample_rate_hz != rate else ""
-    meter = f"{downmix}{to_mono}{resample}{METER}"
-    args = ["-i", ffmpeg.file_url(master), "-map", "0:a:0", "-af", meter, "-f", "null", "-"]
     if stream.channels == 1:
-        return [*args, "-map", "0:a:0", "-af", "volumedetect@all", "-f", "null", "-"]
-    graph = f"[0:a:0]{downmix}{SPLIT}[l][r][d];" + ";".join(
-        f"[{name[0]}]volumedetect@{name}[{name}]" for name in ("left", "right", "diff")
-    )
-    args += ["-filter_complex", graph]
-    for name in ("left", "right", "diff"):
+        names: tuple[str, ...] = ("all",)
+        levels = "[s]volumedetect@all[all]"
+    else:
+        names = ("left", "right", "diff")
+        levels = f"[s]{SPLIT}[l][r][d];" + ";".join(
+            f"[{name[0]}]volumedetect@{name}[{name}]" for name in names
+        )
+    graph = f"[0:a:0]{downmix}asplit[m][s];[m]{to_mono}{resample}{METER}[meter];{levels}"
+    args = ["-i", ffmpeg.file_url(master), "-filter_complex", graph]
+    for name in ("meter", *names):
         args += ["-map", f"[{name}]", "-f", "null", "-"]
     return args
 
@@ -261,40 +266,17 @@ def render(
     on_progress: ffmpeg.ProgressFn | None = None,
 ) -> Rendered:
     """Encode the published MP3 at the target loudness, verified on the encoded bytes."""
-    mono = analysis.mono
-    target = settings.target_for(mono)
-    bitrate = settings.bitrate_for(mono)
-    level = first_gain(analysis.loudness, target, settings.true_peak_dbtp, bitrate)
     if not out.parent.is_dir():
         raise AudioError(f"cannot write {out.name}: the folder {out.parent} does not exist")
     fd, name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
     os.close(fd)
     tmp = Path(name)
     try:
-        tried: list[tuple[GainPlan, Loudness]] = []
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            after = _encode(master, tmp, settings, analysis, level, on_progress)
-            tried.append((level, after))
-            log.info(
-                "%s: encode %d gave %.1f LUFS, %.1f dBTP",
-                out.name,
-                attempt,
-                after.integrated_lufs,
-                after.true_peak_dbtp,
-            )
-            if meets_target(after, target, settings):
-                break
-            level = correct_gain(tried, target, settings.true_peak_dbtp)
-        else:
-            raise AudioError(
-                f"could not bring {master.name} to {target:.1f} LUFS and "
-                f"{settings.true_peak_dbtp:.1f} dBTP in {MAX_ATTEMPTS} encodes (last: "
-                f"{after.integrated_lufs:.1f} LUFS, {after.true_peak_dbtp:.1f} dBTP)"
-            )
+        level, after, attempts = _encode_verified(master, tmp, settings, analysis, on_progress)
+        tmp.chmod(0o644)  # mkstemp makes it private; the episode file is meant to be served
         os.replace(tmp, out)
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+        tmp.unlink(missing_ok=True)
     return Rendered(
         path=out,
         duration_s=analysis.source.duration_s,
@@ -305,11 +287,38 @@ def render(
         gain_db=level.gain_db,
         limiter_ceiling_dbfs=level.ceiling_dbfs,
         channel_plan=analysis.channel_plan,
-        mono=mono,
-        bitrate_kbps=bitrate,
+        mono=analysis.mono,
+        bitrate_kbps=settings.bitrate_for(analysis.mono),
         sample_rate_hz=settings.sample_rate_hz,
-        target_lufs=target,
-        attempts=attempt,
+        target_lufs=settings.target_for(analysis.mono),
+        attempts=attempts,
+    )
+
+
+def _encode_verified(
+    master: Path,
+    tmp: Path,
+    settings: AudioSettings,
+    analysis: Analysis,
+    on_progress: ffmpeg.ProgressFn | None,
+) -> tuple[GainPlan, Loudness, int]:
+    """Encode, meter the MP3, correct and encode again until it meets the target."""
+    target = settings.target_for(analysis.mono)
+    bitrate = settings.bitrate_for(analysis.mono)
+    level = first_gain(analysis.loudness, target, settings.true_peak_dbtp, bitrate)
+    tried: list[tuple[GainPlan, Loudness]] = []
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        after = _encode(master, tmp, settings, analysis, level, on_progress)
+        tried.append((level, after))
+        log.info("%s: encode %d gave %.1f LUFS, %.1f dBTP", master.name, attempt,
+                 after.integrated_lufs, after.true_peak_dbtp)  # fmt: skip
+        if meets_target(after, target, settings):
+            return level, after, attempt
+        level = correct_gain(tried, target, settings.true_peak_dbtp)
+    raise AudioError(
+        f"could not bring {master.name} to {target:.1f} LUFS and "
+        f"{settings.true_peak_dbtp:.1f} dBTP in {MAX_ATTEMPTS} encodes (last: "
+        f"{after.integrated_lufs:.1f} LUFS, {after.true_peak_dbtp:.1f} dBTP)"
     )
 
 
@@ -319,7 +328,8 @@ def first_gain(before: Loudness, target: float, ceiling_dbtp: float, bitrate_kbp
     ceiling = max(ceiling_dbtp - margin, LIMITER_FLOOR_DBFS)
     gain = target - before.integrated_lufs + CODEC_LOSS_LU
     excess = before.true_peak_dbtp + gain - ceiling  # dB the limiter takes off the top peak
-    return GainPlan(gain + LIMITER_LOSS_PER_DB * max(excess, 0.0), ceiling)
+    limiter_loss = min(LIMITER_LOSS_PER_DB * max(excess, 0.0), LIMITER_LOSS_MAX_LU)
+    return GainPlan(gain + limiter_loss, ceiling)
 
 
 def meets_target(after: Loudness, target: float, settings: AudioSettings) -> bool:
@@ -360,29 +370,11 @@ def encode_args(
     mp3 = "f=mp3:id3v2_version=0:fflags=+bitexact"
     target = ffmpeg.tee_spec((mp3 + ":write_xing=1", ffmpeg.file_url(tmp)), (mp3, "pipe:1"))
     return [
-        "-y",
-        "-i",
-        ffmpeg.file_url(master),
-        "-map",
-        "0:a:0",
-        "-af",
-        chain,
-        "-c:a",
-        "libmp3lame",
-        "-b:a",
-        f"{settings.bitrate_for(analysis.mono)}k",
-        "-map_metadata",
-        "-1",
-        "-map_chapters",
-        "-1",
-        "-flags",
-        "+bitexact",
-        "-fflags",
-        "+bitexact",
-        "-f",
-        "tee",
-        target,
-    ]
+        "-y", "-i", ffmpeg.file_url(master), "-map", "0:a:0", "-af", chain,
+        "-c:a", "libmp3lame", "-b:a", f"{settings.bitrate_for(analysis.mono)}k",
+        "-map_metadata", "-1", "-map_chapters", "-1",
+        "-flags", "+bitexact", "-fflags", "+bitexact", "-f", "tee", target,
+    ]  # fmt: skip
 
 
 def meter_args() -> list[str]:

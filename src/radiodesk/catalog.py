@@ -5,16 +5,19 @@ Reads and writes episode metadata atomically; never processes audio or talks to 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shutil
 import tempfile
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+import filelock
 import tomlkit
 from slugify import slugify
 
@@ -25,13 +28,14 @@ EPISODE_FILE = "episode.toml"
 MASTER_DIR = "master"
 DERIVED_DIR = "derived"
 STAGING_PREFIX = ".staging-"
+LOCK_FILE = ".radiodesk/lock"
 
 SLUG_MAX = 80
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 _ROLE_RE = re.compile(r"^[a-z][a-z -]{0,40}$")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-Status = Literal["draft", "scheduled", "ready"]
+Status = Literal["removed", "draft", "scheduled", "ready"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,12 +113,15 @@ class Episode:
     number: int | None = None
     explicit: bool = False
     draft: bool = False
+    removed: bool = False  # taken out of the feed by `remove`; the master stays
     image: str | None = None  # relative to the episode folder
     persons: tuple[Person, ...] = field(default_factory=tuple)
     audio: AudioRecord | None = None
 
     def status(self, now: datetime) -> Status:
-        """Return draft, scheduled (date still to come) or ready to publish."""
+        """Return removed, draft, scheduled (date still to come) or ready to publish."""
+        if self.removed:
+            return "removed"
         if self.draft:
             return "draft"
         return "scheduled" if self.date > now else "ready"
@@ -263,3 +270,25 @@ def audio_key(episode: Episode) -> str:
 def image_key(stem: str, sha256: str, suffix: str) -> str:
     """Return the content-addressed store key of an artwork file."""
     return f"images/{check_slug(stem)}-{sha256[:12]}{suffix.lower()}"
+
+
+@contextlib.contextmanager
+def locked(root: Path) -> Iterator[None]:
+    """Hold the show's lock so two radiodesk runs never write the same show at once."""
+    path = root / LOCK_FILE
+    path.parent.mkdir(exist_ok=True)
+    try:
+        with filelock.FileLock(path, timeout=0):
+            yield
+    except filelock.Timeout:
+        raise CatalogError(
+            "another radiodesk is working on this show", hint="wait for it to finish, then retry"
+        ) from None
+
+
+def purge_episode(root: Path, slug: str) -> None:
+    """Delete an episode folder, master included (rename first, so it vanishes at once)."""
+    folder = episode_dir(root, slug)
+    doomed = folder.with_name(f"{STAGING_PREFIX}purge-{slug}")
+    os.rename(folder, doomed)
+    shutil.rmtree(doomed)

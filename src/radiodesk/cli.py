@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -165,15 +166,40 @@ def add(
 def publish(obj: Context, dry_run: bool) -> None:
     """Publish ready episodes to the store, then the feed."""
     settings = obj.settings()
-    if not dry_run:
-        with _audio_progress(obj, "rebuilding") as on_progress:
-            ingest.rebuild_stale(settings, on_progress=on_progress)
     storage = open_storage(settings)
-    with _upload_progress(obj) as on_upload:
-        report = publishing.publish(
-            settings, storage, now=_now(), dry_run=dry_run, on_upload=on_upload
-        )
+    with catalog.locked(settings.root):
+        if not dry_run:
+            with _audio_progress(obj, "rebuilding") as on_progress:
+                ingest.rebuild_stale(settings, on_progress=on_progress)
+        with _upload_progress(obj) as on_upload:
+            report = publishing.publish(
+                settings, storage, now=_now(), dry_run=dry_run, on_upload=on_upload
+            )
     _print_report(report, settings)
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--purge", is_flag=True, help="Also delete the episode folder and its master.")
+@click.option("--dry-run", is_flag=True, help="Show what would be deleted; touch nothing.")
+@click.pass_obj
+def remove(obj: Context, slug: str, purge: bool, dry_run: bool) -> None:
+    """Take an episode out of the feed, then delete its published objects."""
+    settings = obj.settings()
+    storage = open_storage(settings)
+    with catalog.locked(settings.root):
+        episode = catalog.load_episode(catalog.episode_dir(settings.root, slug))
+        folder = catalog.episode_dir(settings.root, slug)
+        if not dry_run:
+            catalog.write_episode(folder, replace(episode, removed=True))
+        report = publishing.publish(
+            settings, storage, now=_now(), dry_run=dry_run, exclude=frozenset({slug})
+        )
+        if purge and not dry_run:
+            catalog.purge_episode(settings.root, slug)
+    _print_report(report, settings)
+    if purge and not dry_run:
+        click.echo(f"deleted episodes/{slug} and its master")
 
 
 @cli.command(name="list")

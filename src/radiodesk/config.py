@@ -16,12 +16,14 @@ from urllib.parse import urlsplit
 from radiodesk.errors import ConfigError
 
 ChannelMode = Literal["auto", "mono", "stereo"]
+OutputFormat = Literal["mp3"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AudioSettings:
     """Loudness target and encoder profile of the published MP3."""
 
+    format: OutputFormat = "mp3"
     target_lufs: float = -16.0  # Apple Podcasts, AES TD1004 (stereo)
     mono_target_lufs: float = -19.0  # mono plays as loud as -16 stereo (AES TD1004)
     true_peak_dbtp: float = -1.0  # ceiling measured on the ENCODED file
@@ -41,6 +43,8 @@ class AudioSettings:
 
 
 BackendName = Literal["local", "s3"]
+AddressingStyle = Literal["auto", "path", "virtual"]
+RetryMode = Literal["standard", "adaptive", "legacy"]
 ShowType = Literal["episodic", "serial"]
 
 CONFIG_FILE = "radiodesk.toml"
@@ -166,10 +170,20 @@ class ShowSettings:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StorageSettings:
-    """Where publish puts the feed and media."""
+    """Where publish puts the feed and media. No credentials here: boto3's chain supplies them."""
 
     backend: BackendName = "local"
-    path: str = "public"  # local backend: folder, relative to the show folder
+    path: str = "public"  # local: the folder, relative to the show folder
+    bucket: str = ""  # s3: the bucket
+    prefix: str = ""  # s3: key prefix, e.g. "podcasts/my-show"
+    region: str = ""  # s3: e.g. "eu-central-1", "ru-central1"
+    endpoint_url: str = ""  # s3-compatible stores: MinIO, R2, Yandex, B2 ...
+    public_base_url: str = ""  # URL listeners use (bucket website, CDN); default: show base_url
+    acl: str = ""  # e.g. "public-read"; empty: none (modern buckets reject ACLs)
+    addressing_style: AddressingStyle = "auto"
+    profile: str = ""  # a profile of ~/.aws/config
+    retry_mode: RetryMode = "standard"  # botocore retry mode
+    max_attempts: int = 5
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -266,7 +280,10 @@ def _check_type(value: Any, annotation: Any, where: str, source: Path) -> Any:
 
 _CHOICES: dict[str, tuple[str, ...]] = {
     "ChannelMode": get_args(ChannelMode),
+    "OutputFormat": get_args(OutputFormat),
     "BackendName": get_args(BackendName),
+    "AddressingStyle": get_args(AddressingStyle),
+    "RetryMode": get_args(RetryMode),
     "ShowType": get_args(ShowType),
 }
 _SCALARS: dict[str, tuple[str, tuple[type, ...]]] = {
@@ -310,6 +327,20 @@ def _validate(settings: Settings, source: Path) -> None:
             "[audio] bit rates must be MP3 rates such as 64, 96, 128, 192",
         ),
         (not settings.storage.path.strip(), "[storage] path must not be empty"),
+        (
+            settings.storage.backend == "s3" and not settings.storage.bucket.strip(),
+            '[storage] backend = "s3" needs a bucket',
+        ),
+        (
+            bool(settings.storage.endpoint_url) and not _is_http_url(settings.storage.endpoint_url),
+            "[storage] endpoint_url must be an http(s) URL",
+        ),
+        (
+            bool(settings.storage.public_base_url)
+            and not _is_http_url(settings.storage.public_base_url),
+            "[storage] public_base_url must be an http(s) URL",
+        ),
+        (not 1 <= settings.storage.max_attempts <= 20, "[storage] max_attempts must be 1 to 20"),
     ]
     for failed, message in problems:
         if failed:

@@ -12,6 +12,7 @@ import os
 import queue
 import re
 import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -25,6 +26,7 @@ from radiodesk.errors import ToolError
 
 log = logging.getLogger(__name__)
 
+SIGPIPE = getattr(signal, "SIGPIPE", 13)  # Windows has no SIGPIPE; the value is never seen there
 ProgressFn = Callable[[float], None]  # seconds of media done; called in the caller's thread
 
 INSTALL_HINT = (
@@ -40,6 +42,7 @@ COMMON_ARGS = ("-hide_banner", "-nostdin", "-loglevel", "info", "-stats", "-stat
 TAIL_LINES = 20
 HEAD_KEEP, TAIL_KEEP = 2000, 2000  # stderr lines kept in memory: flat even for a noisy 3 h file
 CHECK_TIMEOUT_S = 30.0
+MIN_VERSION = (5, 0)  # alimiter latency compensation, -stats_period
 GENERIC_MESSAGES = frozenset({"Conversion failed!", "Exiting with exit code 1"})
 # ffmpeg's named channel layouts (libavutil/channel_layout.c) and their channel counts.
 LAYOUT_CHANNELS = {
@@ -135,8 +138,11 @@ def find_ffmpeg() -> Ffmpeg:
 
 
 def check_ffmpeg(path: Path) -> Ffmpeg:
-    """Check that `path` runs and has libmp3lame and the filters radiodesk needs."""
+    """Check that `path` runs, is recent enough and has libmp3lame and the filters we use."""
     version = parse_version(_query(path, "-version"))
+    if (number := version_number(version)) is not None and number < MIN_VERSION:
+        raise ToolError(f"ffmpeg at {path} is version {version}; radiodesk needs 5.0 or later",
+                        argv=(str(path),), hint=INSTALL_HINT)  # fmt: skip
     missing = sorted(REQUIRED_ENCODERS - parse_listing(_query(path, "-encoders")))
     missing += sorted(REQUIRED_FILTERS - parse_listing(_query(path, "-filters")))
     if missing:
@@ -240,6 +246,9 @@ def run_pipeline(
         if first.stdout is not None:
             first.stdout.close()  # the consumer holds its own copy; EOF reaches it when we exit
     _supervise([first, second], events, timeout_s=timeout_s, on_progress=on_progress)
+    producer_code = first.popen.returncode
+    if producer_code == -SIGPIPE or (producer_code and "Broken pipe" in first.log.text()):
+        second.result(check=True)  # the consumer quit first: its error is the cause
     return first.result(check=True), second.result(check=True)
 
 
@@ -283,6 +292,7 @@ class _Process:
         self.stop()
         stderr = self.log.text()
         code = self.popen.returncode
+        log.debug("ffmpeg exited with %s:\n%s", code, stderr)
         if check and code != 0:
             raise ToolError(
                 f"ffmpeg failed (exit {code}): {last_message(stderr)}",
@@ -360,10 +370,9 @@ def _drain(stream: IO[bytes], sink: _Log, events: queue.Queue[float | None], rep
     text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline=None)
     try:
         for line in text:
-            seconds = parse_stats_line(line)
-            if seconds is None:
+            if not line.startswith(("size=", "frame=")):
                 sink.add(line.rstrip("\n"))
-            else:
+            elif (seconds := parse_stats_line(line)) is not None:
                 sink.out_time_s = seconds
                 if report:
                     events.put(seconds)
@@ -389,6 +398,12 @@ def parse_version(text: str) -> str:
     return match.group(1)
 
 
+def version_number(version: str) -> tuple[int, int] | None:
+    """Return (major, minor) of a release such as `6.1.1-3ubuntu5`; None for git builds."""
+    match = re.match(r"n?(\d+)\.(\d+)", version)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
 def parse_listing(text: str) -> frozenset[str]:
     """Return the names listed by `ffmpeg -encoders` or `-filters` (after the `------` rule)."""
     _, _, body = text.partition("------")
@@ -410,7 +425,7 @@ def last_message(stderr: str) -> str:
     """Return ffmpeg's last telling log line without its `[filter @ 0x…]` prefix."""
     for line in reversed(stderr.splitlines()):
         text = re.sub(r"^\[[^\]]*@ 0x[0-9a-f]+\]\s*", "", line).strip()
-        if text and text not in GENERIC_MESSAGES:
+        if text and text not in GENERIC_MESSAGES and not text.startswith("video:"):
             return text
     return "no message"
 

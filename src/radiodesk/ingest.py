@@ -5,7 +5,6 @@ Also rebuilds derived files (the MP3) when they are missing or stale. Never uplo
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
@@ -13,12 +12,10 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-
-import filelock
 
 from radiodesk import audio, catalog, tagging
 from radiodesk.artwork import inspect_image
@@ -30,8 +27,6 @@ log = logging.getLogger(__name__)
 
 # stage name ("measure" / "encode"), seconds done, seconds in all (0 when not yet known)
 ProgressFn = Callable[[str, float, float], None]
-
-LOCK_FILE = ".radiodesk/lock"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,21 +46,6 @@ class AddRequest:
     draft: bool = False
 
 
-@contextlib.contextmanager
-def locked(root: Path) -> Iterator[None]:
-    """Hold the show's lock so two radiodesk runs never write the same show at once."""
-    path = root / LOCK_FILE
-    path.parent.mkdir(exist_ok=True)
-    lock = filelock.FileLock(path, timeout=0)
-    try:
-        with lock:
-            yield
-    except filelock.Timeout:
-        raise CatalogError(
-            "another radiodesk is working on this show", hint="wait for it to finish, then retry"
-        ) from None
-
-
 def add_episode(
     settings: Settings, request: AddRequest, *, now: datetime, on_progress: ProgressFn | None = None
 ) -> Episode:
@@ -77,7 +57,7 @@ def add_episode(
     recording = _check_recording(request.recording)
     image_info = inspect_image(request.image) if request.image else None
     root = settings.root
-    with locked(root):
+    with catalog.locked(root):
         _remove_stale_staging(root)
         taken = catalog.list_slugs(root)
         slug = catalog.check_slug(request.slug) if request.slug else catalog.make_slug(title, taken)
@@ -122,15 +102,14 @@ def add_episode(
 
 
 def rebuild_stale(settings: Settings, *, on_progress: ProgressFn | None = None) -> list[Episode]:
-    """Bring every episode's derived MP3 up to date; return the episodes rebuilt."""
+    """Bring every episode's derived MP3 up to date; the caller holds the show's lock."""
     rebuilt = []
-    with locked(settings.root):
-        for episode in catalog.load_episodes(settings.root):
-            folder = catalog.episode_dir(settings.root, episode.slug)
-            fresh = refresh_audio(settings, folder, episode, on_progress=on_progress)
-            if fresh != episode:
-                catalog.write_episode(folder, fresh)
-                rebuilt.append(fresh)
+    for episode in catalog.load_episodes(settings.root):
+        folder = catalog.episode_dir(settings.root, episode.slug)
+        fresh = refresh_audio(settings, folder, episode, on_progress=on_progress)
+        if fresh != episode:
+            catalog.write_episode(folder, fresh)
+            rebuilt.append(fresh)
     return rebuilt
 
 

@@ -74,9 +74,20 @@ class Report:
         return bool(self.uploaded or self.deleted)
 
 
-def plan_publish(settings: Settings, storage: Storage, *, now: datetime, work: Path) -> Plan:
+def plan_publish(
+    settings: Settings,
+    storage: Storage,
+    *,
+    now: datetime,
+    work: Path,
+    exclude: frozenset[str] = frozenset(),
+) -> Plan:
     """Work out uploads and deletes from one listing of the store and the recorded hashes."""
-    episodes = tuple(e for e in catalog.load_episodes(settings.root) if e.status(now) == "ready")
+    episodes = tuple(
+        e
+        for e in catalog.load_episodes(settings.root)
+        if e.status(now) == "ready" and e.slug not in exclude
+    )
     media = _media_uploads(settings, episodes)
     feed_bytes = feed.build_feed(
         _channel(settings, storage, media), _items(settings, storage, episodes, media)
@@ -105,11 +116,12 @@ def publish(
     *,
     now: datetime,
     dry_run: bool = False,
+    exclude: frozenset[str] = frozenset(),
     on_upload: UploadProgressFn | None = None,
 ) -> Report:
-    """Publish every ready episode: media first, the feed last, stale objects after that."""
+    """Publish every ready episode (but `exclude`): media first, the feed last, then prune."""
     with tempfile.TemporaryDirectory(prefix="radiodesk-publish-") as tmp:
-        plan = plan_publish(settings, storage, now=now, work=Path(tmp))
+        plan = plan_publish(settings, storage, now=now, work=Path(tmp), exclude=exclude)
         if not dry_run:
             _carry_out(settings, storage, plan, on_upload)
     return Report(
@@ -127,14 +139,18 @@ def _carry_out(
 ) -> None:
     total = sum(u.size_bytes for u in plan.uploads)
     sent = 0
+
+    def on_bytes(count: int) -> None:
+        nonlocal sent
+        sent += count
+        if on_upload:
+            on_upload(sent, total)
+
     state = _load_state(settings.root, storage)
     # Media before the feed: the live feed must never point at an object that is not there yet.
     for upload in sorted(plan.uploads, key=lambda u: u.key == FEED_KEY):
-        storage.put(upload.path, upload.key, upload.content_type, upload.cache_control)
+        storage.put(upload.path, upload.key, upload.content_type, upload.cache_control, on_bytes)
         state[upload.key] = upload.sha256
-        sent += upload.size_bytes
-        if on_upload:
-            on_upload(sent, total)
         log.info("uploaded %s", upload.key)
     if plan.deletes:
         storage.delete(list(plan.deletes))
@@ -239,7 +255,8 @@ def _items(
                 f"episode {episode.slug!r} has no processed audio",
                 hint="run `radiodesk publish` again after fixing its recording",
             )
-        image = media.get(f"{episode.slug}{IMAGE_SUFFIX}")
+        # Apple lists itunes:image per item: the episode's own artwork, else the show's.
+        image = media.get(episode.slug + IMAGE_SUFFIX) or media.get(SHOW_IMAGE)
         items.append(
             feed.Item(
                 guid=episode.guid,

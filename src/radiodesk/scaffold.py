@@ -59,51 +59,50 @@ def create_show(
 
 
 def render_show_config(**show: Any) -> str:
-    """Return a commented radiodesk.toml."""
+    """Return radiodesk.toml with a comment above every setting."""
+    values: dict[str, dict[str, Any]] = {"show": show, "audio": {}, "storage": {}}
     doc = tomlkit.document()
-    doc.add(tomlkit.comment("radiodesk show settings. Every path is relative to this folder."))
-    doc.add(tomlkit.nl())
-    section = tomlkit.table()
-    for key, comment in _SHOW_COMMENTS.items():
-        section.add(key, _commented(show.get(key, ""), comment))
-    doc.add("show", section)
-    doc.add(tomlkit.nl())
-    audio = tomlkit.table()
-    for key, (value, comment) in _AUDIO_DEFAULTS.items():
-        audio.add(key, _commented(value, comment))
-    doc.add("audio", audio)
-    doc.add(tomlkit.nl())
-    storage = tomlkit.table()
-    storage.add("backend", _commented("local", '"local": a folder on this machine'))
-    storage.add("path", _commented("public", "local store folder; serve it at base_url"))
-    doc.add("storage", storage)
+    doc.add(tomlkit.comment("radiodesk show settings. Paths are relative to this folder."))
+    for section, rows in _LAYOUT.items():
+        table = tomlkit.table()
+        for key, default, comment in rows:
+            table.add(tomlkit.comment(comment))
+            table.add(key, values[section].get(key, default))
+        doc.add(tomlkit.nl())
+        doc.add(section, table)
     return tomlkit.dumps(doc)
 
 
-_SHOW_COMMENTS = {
-    "title": "shown in podcast apps",
-    "description": "what the show is about; at most 4000 bytes",
-    "language": "ISO 639 code: ru, ru-ru, en-us",
-    "author": "itunes:author",
-    "email": "itunes:owner e-mail: Spotify and YouTube verify ownership with it",
-    "category": "Apple Podcasts category, exact spelling",
-    "subcategory": "optional, must belong to the category",
-    "explicit": "true marks the whole show explicit",
-    "image": "square JPEG or PNG, 1400-3000 px",
-    "base_url": "public URL where the store is served; the feed is base_url/feed.xml",
+# section -> (setting, default, the comment written above it)
+_LAYOUT: dict[str, list[tuple[str, Any, str]]] = {
+    "show": [
+        ("title", "", "Show title, as podcast apps display it."),
+        ("description", "", "What the show is about (at most 4000 bytes)."),
+        ("language", "ru", "ISO 639 language code: ru, ru-ru, en-us."),
+        ("author", "", "Author shown in apps (itunes:author)."),
+        ("email", "", "Owner e-mail (itunes:owner): Spotify and YouTube verify ownership with it."),
+        ("category", "News", "Apple Podcasts category, exact spelling and case."),
+        (
+            "subcategory",
+            "",
+            "Optional; must belong to the category (News: Politics, Daily News...).",
+        ),
+        ("explicit", False, "true marks the whole show explicit."),
+        ("image", "", "Show artwork: square JPEG or PNG, 1400-3000 px, RGB."),
+        ("base_url", "", "Public URL the store is served from; the feed is base_url/feed.xml."),
+    ],
+    "audio": [
+        ("format", "mp3", "Output format of published episodes (MP3, libmp3lame)."),
+        ("target_lufs", -16.0, "Integrated loudness of stereo episodes (Apple, AES TD1004)."),
+        ("mono_target_lufs", -19.0, "Mono episodes: -19 LUFS plays as loud as -16 in stereo."),
+        ("true_peak_dbtp", -1.0, "True-peak ceiling, measured on the encoded MP3."),
+        ("channels", "auto", '"auto" follows the recording; "mono" or "stereo" force one.'),
+        ("stereo_bitrate_kbps", 128, "MP3 bit rate of stereo episodes."),
+        ("mono_bitrate_kbps", 64, "MP3 bit rate of mono episodes."),
+        ("sample_rate_hz", 44100, "MP3 sample rate."),
+    ],
+    "storage": [
+        ("backend", "local", '"local": a folder on this machine, served at base_url.'),
+        ("path", "public", "The local store's folder."),
+    ],
 }
-_AUDIO_DEFAULTS: dict[str, tuple[Any, str]] = {
-    "target_lufs": (-16.0, "integrated loudness of stereo episodes (Apple Podcasts, AES TD1004)"),
-    "mono_target_lufs": (-19.0, "mono episodes play as loud as -16 stereo at -19"),
-    "true_peak_dbtp": (-1.0, "ceiling, measured on the encoded MP3"),
-    "channels": ("auto", '"auto" follows the recording, "mono" forces mono, "stereo" keeps stereo'),
-    "stereo_bitrate_kbps": (128, "MP3 bit rate of stereo episodes"),
-    "mono_bitrate_kbps": (64, "MP3 bit rate of mono episodes"),
-    "sample_rate_hz": (44100, "MP3 sample rate"),
-}
-
-
-def _commented(value: Any, comment: str) -> Any:
-    item = tomlkit.item(value)
-    item.comment(comment)
-    return item

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from radiodesk.config import Settings
-from radiodesk.errors import ConfigError
 from radiodesk.storage.base import IMMUTABLE, SHORT, ObjectInfo, Storage
 from radiodesk.storage.local import LocalStorage
 
@@ -12,9 +11,10 @@ __all__ = ["IMMUTABLE", "SHORT", "LocalStorage", "ObjectInfo", "Storage", "open_
 
 def open_storage(settings: Settings) -> Storage:
     """Return the store radiodesk.toml configures."""
-    if settings.storage.backend == "local":
-        return LocalStorage(settings.local_store, settings.show.base_url)
-    raise ConfigError(
-        f"[storage] backend {settings.storage.backend!r} is not available yet",
-        hint='use backend = "local"',
-    )
+    storage = settings.storage
+    base_url = storage.public_base_url or settings.show.base_url
+    if storage.backend == "s3":
+        from radiodesk.storage.s3 import open_s3  # boto3 is slow to import: only when used
+
+        return open_s3(storage, base_url)
+    return LocalStorage(settings.local_store, base_url)

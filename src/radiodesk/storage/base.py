@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -28,8 +28,18 @@ class Storage(Protocol):
         """Return a stable name for this store (used to remember what was published there)."""
         ...
 
-    def put(self, path: Path, key: str, content_type: str, cache_control: str) -> str:
-        """Store the file at `key` (replacing it atomically) and return its public URL."""
+    def put(
+        self,
+        path: Path,
+        key: str,
+        content_type: str,
+        cache_control: str,
+        on_bytes: Callable[[int], None] | None = None,
+    ) -> str:
+        """Store the file at `key` (replacing it atomically) and return its public URL.
+
+        `on_bytes` is called with the number of bytes sent since its last call.
+        """
         ...
 
     def list(self, prefix: str = "") -> dict[str, ObjectInfo]:

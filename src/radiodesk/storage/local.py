@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
@@ -25,7 +24,14 @@ class LocalStorage:
         """Return the store's folder as its name."""
         return f"local:{self.root}"
 
-    def put(self, path: Path, key: str, content_type: str, cache_control: str) -> str:
+    def put(
+        self,
+        path: Path,
+        key: str,
+        content_type: str,
+        cache_control: str,
+        on_bytes: Callable[[int], None] | None = None,
+    ) -> str:
         """Copy the file into the store atomically (content type and caching are the server's)."""
         target = self._path(key)
         try:
@@ -33,7 +39,10 @@ class LocalStorage:
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
             try:
                 with os.fdopen(fd, "wb") as out, path.open("rb") as src:
-                    shutil.copyfileobj(src, out, 1 << 20)
+                    while chunk := src.read(1 << 20):
+                        out.write(chunk)
+                        if on_bytes:
+                            on_bytes(len(chunk))
                     out.flush()
                     os.fsync(out.fileno())
                 os.chmod(tmp, 0o644)

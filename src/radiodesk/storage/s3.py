@@ -1,0 +1,215 @@
+"""S3 and S3-compatible stores (AWS, MinIO, R2, Yandex, B2): the only user of boto3.
+
+Credentials come only from boto3's own chain (environment, shared files, profiles); this module
+never reads, logs or prints them. Retries are botocore's retry modes; multipart is s3transfer's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import boto3
+import botocore.exceptions
+from boto3.exceptions import S3UploadFailedError
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+
+from radiodesk.config import StorageSettings
+from radiodesk.errors import StorageError
+from radiodesk.storage.base import ObjectInfo
+
+log = logging.getLogger(__name__)
+
+MIB = 1 << 20
+# Files above 16 MiB go up as parallel multipart uploads of 8 MiB parts.
+TRANSFER = TransferConfig(
+    multipart_threshold=16 * MIB, multipart_chunksize=8 * MIB, max_concurrency=8
+)
+DELETE_BATCH = 1000  # DeleteObjects takes at most 1000 keys
+
+# S3 error code -> (what went wrong, what to do); codes from the S3 API reference.
+_ERRORS: dict[str, tuple[str, str]] = {
+    "NoSuchBucket": (
+        "the bucket {bucket!r} does not exist",
+        "create it, or fix [storage] bucket / endpoint_url in radiodesk.toml",
+    ),
+    "InvalidAccessKeyId": (
+        "the store does not know the access key in use",
+        "check AWS_ACCESS_KEY_ID / the profile's credentials",
+    ),
+    "SignatureDoesNotMatch": (
+        "the store rejected the request signature (wrong secret key?)",
+        "check AWS_SECRET_ACCESS_KEY / the profile's credentials",
+    ),
+    "ExpiredToken": (
+        "the session credentials have expired",
+        "renew them (e.g. `aws sso login`) and publish again",
+    ),
+    "AccessDenied": (
+        "access to the bucket {bucket!r} was denied",
+        "grant these credentials s3:ListBucket, s3:PutObject and s3:DeleteObject",
+    ),
+    "AccessControlListNotSupported": (
+        "the bucket does not accept ACLs",
+        "remove `acl` from [storage] in radiodesk.toml",
+    ),
+}
+
+
+def open_s3(settings: StorageSettings, public_base_url: str) -> S3Storage:
+    """Return an S3Storage for the configured bucket, with botocore's retries."""
+    try:
+        session = boto3.session.Session(
+            profile_name=settings.profile or None, region_name=settings.region or None
+        )
+        client = session.client(
+            "s3",
+            endpoint_url=settings.endpoint_url or None,
+            config=Config(
+                retries={"mode": settings.retry_mode, "max_attempts": settings.max_attempts},
+                s3={"addressing_style": settings.addressing_style},
+                connect_timeout=10,
+                read_timeout=60,
+            ),
+        )
+    except botocore.exceptions.ProfileNotFound as exc:
+        raise StorageError(
+            f"the AWS profile {settings.profile!r} does not exist",
+            hint="fix [storage] profile, or add it to ~/.aws/config",
+        ) from exc
+    return S3Storage(
+        client,
+        settings.bucket,
+        base_url=settings.public_base_url or public_base_url,
+        prefix=settings.prefix,
+        acl=settings.acl or None,
+        endpoint=settings.endpoint_url or "aws",
+    )
+
+
+class S3Storage:
+    """Objects under `prefix` in one bucket; `base_url` is where listeners fetch them."""
+
+    def __init__(
+        self,
+        client: Any,
+        bucket: str,
+        *,
+        base_url: str,
+        prefix: str = "",
+        acl: str | None = None,
+        endpoint: str = "aws",
+        transfer: TransferConfig = TRANSFER,
+    ) -> None:
+        self._client = client
+        self.bucket = bucket
+        self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        self.base_url = base_url.rstrip("/")
+        self.acl = acl
+        self.endpoint = endpoint
+        self.transfer = transfer
+
+    @property
+    def identity(self) -> str:
+        """Return endpoint, bucket and prefix: what a publish is remembered against."""
+        return f"s3:{self.endpoint}/{self.bucket}/{self.prefix}"
+
+    def put(
+        self,
+        path: Path,
+        key: str,
+        content_type: str,
+        cache_control: str,
+        on_bytes: Callable[[int], None] | None = None,
+    ) -> str:
+        """Upload the file (multipart above the threshold); S3 makes the new version atomic."""
+        extra = {"ContentType": content_type, "CacheControl": cache_control}
+        if self.acl:
+            extra["ACL"] = self.acl
+        with self._translated(key):
+            self._client.upload_file(
+                str(path),
+                self.bucket,
+                self.prefix + key,
+                ExtraArgs=extra,
+                Callback=on_bytes,
+                Config=self.transfer,
+            )
+        return self.url(key)
+
+    def list(self, prefix: str = "") -> dict[str, ObjectInfo]:
+        """List every object under the store's prefix in one paginated pass."""
+        found: dict[str, ObjectInfo] = {}
+        paginator = self._client.get_paginator("list_objects_v2")
+        with self._translated():
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix):
+                for item in page.get("Contents", ()):
+                    key = str(item["Key"])[len(self.prefix) :]
+                    found[key] = ObjectInfo(key, int(item["Size"]))
+        return found
+
+    def delete(self, keys: Sequence[str]) -> None:
+        """Delete objects in batches of 1000; missing keys are fine."""
+        for start in range(0, len(keys), DELETE_BATCH):
+            batch = [{"Key": self.prefix + k} for k in keys[start : start + DELETE_BATCH]]
+            with self._translated():
+                response = self._client.delete_objects(
+                    Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True}
+                )
+            errors = response.get("Errors") or []
+            if errors:
+                first = errors[0]
+                raise StorageError(
+                    f"the store refused to delete {first.get('Key')}: {first.get('Message')}"
+                )
+
+    def url(self, key: str) -> str:
+        """Return the public URL of `key`."""
+        return f"{self.base_url}/{quote(key)}"
+
+    @contextlib.contextmanager
+    def _translated(self, key: str | None = None) -> Iterator[None]:
+        """Turn botocore's exceptions into one-line StorageErrors for producers."""
+        try:
+            yield
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+            raise _describe(exc, self, key) from exc
+        except S3UploadFailedError as exc:
+            raise _describe(exc, self, key) from exc
+
+
+def _describe(exc: Exception, storage: S3Storage, key: str | None) -> StorageError:
+    where = f"s3://{storage.bucket}/{storage.prefix}{key or ''}"
+    if isinstance(exc, S3UploadFailedError):
+        # s3transfer folds the ClientError into its message: find the code in it.
+        code = next((c for c in _ERRORS if c in str(exc)), "")
+        return _from_code(code, storage, where, str(exc))
+    if isinstance(exc, botocore.exceptions.ClientError):
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        message = str(exc.response.get("Error", {}).get("Message", "")) or code
+        return _from_code(code, storage, where, message)
+    if isinstance(exc, botocore.exceptions.NoCredentialsError):
+        return StorageError(
+            "no credentials for the S3 store were found",
+            hint="set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or [storage] profile",
+        )
+    if isinstance(
+        exc, botocore.exceptions.EndpointConnectionError | botocore.exceptions.ConnectTimeoutError
+    ):
+        return StorageError(
+            f"cannot reach the S3 endpoint {storage.endpoint}",
+            hint="check [storage] endpoint_url and the network",
+        )
+    return StorageError(f"S3 request for {where} failed: {exc}")
+
+
+def _from_code(code: str, storage: S3Storage, where: str, detail: str) -> StorageError:
+    if code in _ERRORS:
+        what, hint = _ERRORS[code]
+        return StorageError(what.format(bucket=storage.bucket) + f" ({where})", hint=hint)
+    return StorageError(f"the S3 store refused {where}: {detail}")

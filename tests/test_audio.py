@@ -1,0 +1,373 @@
+"""audio.py with real ffmpeg: every published MP3 is measured again by an independent meter."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mutagen.mp3 import MP3
+
+from media import ffmpeg_run, make_recording, measure
+from radiodesk import audio, ffmpeg
+from radiodesk.config import AudioSettings
+from radiodesk.errors import AudioError, ToolError
+
+SETTINGS = AudioSettings()
+
+
+def publish(master: Path, out_dir: Path, settings: AudioSettings = SETTINGS) -> audio.Rendered:
+    """Analyse and render like `ingest` does, then check the file against the independent meter."""
+    analysis = audio.analyse(master, settings)
+    rendered = audio.render(master, out_dir / f"{master.stem}.mp3", settings, analysis)
+    lufs, peak = measure(rendered.path)
+    before = rendered.before
+    print(
+        f"\n{master.name}: plan={rendered.channel_plan} before={before.integrated_lufs:.1f}"
+        f" LUFS/{before.true_peak_dbtp:.1f} dBTP target={rendered.target_lufs:.1f}"
+        f" measured={lufs:.1f} LUFS/{peak:.1f} dBTP gain={rendered.gain_db:+.2f} dB"
+        f" ceiling={rendered.limiter_ceiling_dbfs:.1f} dBFS attempts={rendered.attempts}"
+    )
+    assert abs(lufs - rendered.target_lufs) <= settings.tolerance_lu
+    assert peak <= settings.true_peak_dbtp
+    assert rendered.attempts <= 2
+    return rendered
+
+
+def mp3_info(path: Path) -> Any:
+    """Return mutagen's stream info of an MP3 (bit rate, sample rate, channels, length)."""
+    return MP3(path).info  # type: ignore[no-untyped-call]
+
+
+@pytest.fixture
+def out_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "published"
+    folder.mkdir()
+    return folder
+
+
+# ---------------------------------------------------------------- loudness on the encoded file
+
+
+@pytest.mark.parametrize(
+    ("name", "options", "plan"),
+    [
+        ("quiet.wav", {"lufs": -32.0, "channels": 2}, "stereo"),
+        ("hot-clipped.wav", {"lufs": -9.0, "channels": 2, "clipped": True}, "stereo"),
+        ("phone.amr", {"lufs": -26.0, "sample_rate": 8000}, "mono"),
+        ("phone-8k.wav", {"lufs": -30.0, "sample_rate": 8000}, "mono"),
+        ("hires-24bit-96k.wav", {"lufs": -20.0, "channels": 2, "bits": 24, "sample_rate": 96000},
+         "stereo"),
+        ("surround-5.1.flac", {"lufs": -24.0, "channels": 6}, "downmix-stereo"),
+    ],
+)  # fmt: skip
+def test_published_loudness(
+    tmp_path: Path, out_dir: Path, name: str, options: dict[str, Any], plan: str
+) -> None:
+    master = make_recording(tmp_path / name, seconds=6, **options)
+    rendered = publish(master, out_dir)
+    assert rendered.channel_plan == plan
+    info = mp3_info(rendered.path)
+    assert info.sample_rate == SETTINGS.sample_rate_hz == rendered.sample_rate_hz
+    assert info.channels == (1 if rendered.mono else 2)
+    assert info.bitrate == pytest.approx(SETTINGS.bitrate_for(rendered.mono) * 1000, abs=1000)
+    assert rendered.target_lufs == SETTINGS.target_for(rendered.mono)
+
+
+def test_typical_speech_needs_one_encode(tmp_path: Path, out_dir: Path) -> None:
+    master = make_recording(tmp_path / "interview.wav", seconds=8, lufs=-24.0, channels=2)
+    rendered = publish(master, out_dir)
+    assert rendered.attempts == 1
+    assert rendered.before.integrated_lufs == pytest.approx(-24.0, abs=0.3)
+    assert rendered.after.integrated_lufs == pytest.approx(-16.0, abs=0.5)
+
+
+@pytest.mark.parametrize(
+    "suffix", [".wav", ".flac", ".mp3", ".m4a", ".ogg", ".opus", ".amr", ".mp4"]
+)
+def test_every_input_format_decodes(tmp_path: Path, out_dir: Path, suffix: str) -> None:
+    master = make_recording(tmp_path / f"take{suffix}", seconds=3, lufs=-22.0)
+    rendered = publish(master, out_dir)
+    assert rendered.duration_s == pytest.approx(3.0, abs=0.08)  # codec priming aside
+
+
+def test_video_file_uses_its_first_audio_stream(tmp_path: Path) -> None:
+    master = make_recording(tmp_path / "talk.mp4", seconds=3, lufs=-22.0, channels=2)
+    analysis = audio.analyse(master, SETTINGS)
+    assert analysis.source.codec == "aac"
+    assert analysis.channel_plan == "stereo"
+
+
+# ---------------------------------------------------------------- channels
+
+
+def test_identical_channels_publish_as_mono(tmp_path: Path, out_dir: Path) -> None:
+    master = make_recording(tmp_path / "dual-mono.wav", seconds=5, lufs=-23.0, identical=True)
+    rendered = publish(master, out_dir)
+    assert (rendered.channel_plan, rendered.mono) == ("mono-identical", True)
+    assert mp3_info(rendered.path).channels == 1
+    assert rendered.target_lufs == -19.0
+    assert rendered.bitrate_kbps == 64
+
+
+@pytest.mark.parametrize("dead", ["right", "left"])
+def test_dead_channel_publishes_the_live_one_as_mono(
+    tmp_path: Path, out_dir: Path, dead: str
+) -> None:
+    master = make_recording(tmp_path / "one-sided.wav", seconds=5, lufs=-23.0, left_only=True)
+    if dead == "left":  # swap the channels: the live signal on the right
+        swapped = tmp_path / "one-sided-right.wav"
+        ffmpeg_run("-i", str(master), "-af", "pan=stereo|c0=c1|c1=c0", str(swapped))
+        master = swapped
+    rendered = publish(master, out_dir)
+    assert rendered.channel_plan == f"mono-{'left' if dead == 'right' else 'right'}"
+    assert mp3_info(rendered.path).channels == 1  # not a half-silent stereo file
+
+
+def test_mono_loudness_derivation_matches_a_real_measurement(tmp_path: Path) -> None:
+    """Identical: stereo reading - 3.01 dB; dead channel: stereo reading unchanged."""
+    rate = SETTINGS.sample_rate_hz  # compare at the rate the meter uses
+    identical = make_recording(tmp_path / "same.wav", seconds=5, identical=True, sample_rate=rate)
+    one_sided = make_recording(tmp_path / "left.wav", seconds=5, left_only=True, sample_rate=rate)
+    for master, plan, mix in [
+        (identical, "mono-identical", "pan=mono|c0=0.5*c0+0.5*c1"),
+        (one_sided, "mono-left", "pan=mono|c0=c0"),
+    ]:
+        analysis = audio.analyse(master, SETTINGS)
+        published = tmp_path / f"{plan}.wav"
+        ffmpeg_run("-i", str(master), "-af", mix, "-c:a", "pcm_f32le", str(published))
+        lufs, peak = measure(published)
+        print(f"\n{plan}: derived {analysis.loudness.integrated_lufs:.2f} LUFS, real {lufs:.2f}")
+        assert analysis.channel_plan == plan
+        assert analysis.loudness.integrated_lufs == pytest.approx(lufs, abs=0.1)
+        assert analysis.loudness.true_peak_dbtp == pytest.approx(peak, abs=0.2)
+
+
+def test_stereo_source_with_two_different_channels_stays_stereo(tmp_path: Path) -> None:
+    master = make_recording(tmp_path / "stereo.wav", seconds=4, lufs=-20.0, channels=2)
+    analysis = audio.analyse(master, SETTINGS)
+    assert (analysis.channel_plan, analysis.mono) == ("stereo", False)
+    assert analysis.loudness.integrated_lufs == pytest.approx(measure(master)[0], abs=0.2)
+
+
+def test_channel_setting_forces_mono_or_stereo(tmp_path: Path, out_dir: Path) -> None:
+    stereo = make_recording(tmp_path / "stereo.wav", seconds=4, lufs=-20.0, channels=2)
+    forced = publish(stereo, out_dir, dataclasses.replace(SETTINGS, channels="mono"))
+    assert (forced.channel_plan, forced.mono, forced.target_lufs) == ("downmix-mono", True, -19.0)
+    twin = make_recording(tmp_path / "twin.wav", seconds=4, lufs=-20.0, identical=True)
+    kept = audio.analyse(twin, dataclasses.replace(SETTINGS, channels="stereo"))
+    assert (kept.channel_plan, kept.mono) == ("stereo", False)
+    mono = make_recording(tmp_path / "mono.wav", seconds=4, lufs=-20.0)
+    assert audio.analyse(mono, dataclasses.replace(SETTINGS, channels="stereo")).mono
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "diff", "plan"),
+    [
+        (-20.0, -20.0, -91.0, "mono-identical"),
+        (-20.0, -21.0, -62.0, "mono-identical"),
+        (-20.0, -21.0, -30.0, "stereo"),
+        (-20.0, -91.0, -20.0, "mono-left"),
+        (-75.0, -25.0, -25.0, "mono-right"),
+        (-20.0, -45.0, -20.5, "stereo"),  # quiet but alive: 25 dB is not dead
+    ],
+)
+def test_decide_channels(left: float, right: float, diff: float, plan: str) -> None:
+    def level(mean: float) -> ffmpeg.VolumeStats:
+        return ffmpeg.VolumeStats(mean_volume_db=mean, max_volume_db=mean + 12, samples=48000)
+
+    levels = {"left": level(left), "right": level(right), "diff": level(diff)}
+    assert audio.decide_channels(2, "auto", levels) == plan
+    assert audio.decide_channels(6, "auto", levels) == plan.replace("stereo", "downmix-stereo")
+
+
+# ---------------------------------------------------------------- duration, determinism, files
+
+
+@pytest.mark.parametrize("suffix", [".wav", ".mp3"])
+def test_truncated_file_gets_its_real_decoded_duration(tmp_path: Path, suffix: str) -> None:
+    whole = make_recording(tmp_path / f"whole{suffix}", seconds=6, lufs=-20.0)
+    cut = tmp_path / f"cut{suffix}"
+    data = whole.read_bytes()
+    cut.write_bytes(data[: len(data) // 2])  # the header still claims 6 s
+    analysis = audio.analyse(cut, SETTINGS)
+    assert analysis.source.duration_s == pytest.approx(3.0, abs=0.15)
+    rendered = audio.render(cut, tmp_path / "cut-out.mp3", SETTINGS, analysis)
+    assert rendered.duration_s == analysis.source.duration_s
+    assert mp3_info(rendered.path).length == pytest.approx(rendered.duration_s, abs=0.1)
+
+
+def test_output_is_deterministic_and_untagged(tmp_path: Path) -> None:
+    master = make_recording(tmp_path / "take.flac", seconds=4, lufs=-21.0, channels=2)
+    analysis = audio.analyse(master, SETTINGS)
+    first = audio.render(master, tmp_path / "a.mp3", SETTINGS, analysis)
+    second = audio.render(master, tmp_path / "b.mp3", SETTINGS, analysis)
+    assert first.sha256 == second.sha256 == audio.file_sha256(second.path)
+    assert first.size_bytes == first.path.stat().st_size
+    head = first.path.read_bytes()[:4096]
+    assert not head.startswith(b"ID3")  # tags are the tagging module's job
+    assert b"Info" in head or b"Xing" in head  # the header that makes the duration exact
+    assert b"Lavc" not in head  # no encoder version string
+
+
+def test_awkward_file_names_work(tmp_path: Path) -> None:
+    folder = tmp_path / "Шоу: 'выпуск' [1] | итог"
+    folder.mkdir()
+    master = make_recording(folder / "-интервью: часть 1 .wav", seconds=3, lufs=-20.0)
+    rendered = publish(master, folder)
+    assert rendered.path.parent == folder
+    assert sorted(p.name for p in folder.iterdir()) == sorted([master.name, rendered.path.name])
+
+
+def test_progress_is_reported_in_media_seconds(tmp_path: Path) -> None:
+    master = make_recording(tmp_path / "take.wav", seconds=4, lufs=-20.0)
+    measured: list[float] = []
+    encoded: list[float] = []
+    analysis = audio.analyse(master, SETTINGS, on_progress=measured.append)
+    audio.render(master, tmp_path / "out.mp3", SETTINGS, analysis, on_progress=encoded.append)
+    assert measured[-1] == pytest.approx(4.0, abs=0.1)
+    assert encoded[-1] == pytest.approx(4.0, abs=0.1)
+
+
+# ---------------------------------------------------------------- errors
+
+
+def _master(tmp_path: Path, kind: str) -> Path:
+    path = tmp_path / "inbox" / f"{kind}.wav"
+    path.parent.mkdir(exist_ok=True)
+    if kind == "missing":
+        return path
+    if kind == "empty":
+        path.touch()
+    elif kind == "text":
+        path.write_text("This is the transcript, not the recording.\n")
+    elif kind == "image":
+        ffmpeg_run("-f", "lavfi", "-i", "color=c=red:s=16x16", "-frames:v", "1", "-c:v", "png",
+                   "-f", "image2", str(path))  # fmt: skip
+    elif kind == "video-only":
+        path = path.with_suffix(".mp4")
+        ffmpeg_run("-f", "lavfi", "-i", "color=c=navy:s=64x64:r=5:d=2", str(path))
+    elif kind == "truncated":
+        whole = make_recording(path.with_suffix(".mp3"), seconds=3, lufs=-20.0)
+        path = path.with_suffix(".cut.mp3")
+        path.write_bytes(whole.read_bytes()[:300])
+    elif kind == "header-only":
+        whole = make_recording(path, seconds=3, lufs=-20.0)
+        whole.write_bytes(whole.read_bytes()[:44])
+    elif kind == "silence":
+        make_recording(path, seconds=3, lufs=None, signal="silence", channels=2)
+    elif kind == "short":
+        make_recording(path, seconds=0.5, lufs=-20.0)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("missing", "recording not found"),
+        ("empty", "cannot decode empty.wav: Invalid data found"),
+        ("text", "cannot decode text.wav: Invalid data found"),
+        ("image", "has no audio stream"),
+        ("video-only", "has no audio stream"),
+        ("truncated", "cannot decode truncated.cut.mp3"),
+        ("header-only", "cannot decode header-only.wav"),
+        ("silence", "the recording silence.wav is silent"),
+        ("short", "the recording short.wav is too short: 0.50 s decoded"),
+    ],
+)
+def test_unusable_recordings_raise_one_clear_audio_error(
+    tmp_path: Path, kind: str, message: str
+) -> None:
+    master = _master(tmp_path, kind)
+    with pytest.raises(AudioError, match=message) as caught:
+        audio.analyse(master, SETTINGS)  # refused before anything is encoded
+    assert "\n" not in str(caught.value)
+    assert sorted(p.name for p in master.parent.iterdir()) == sorted(_inbox_files(kind))
+
+
+def _inbox_files(kind: str) -> list[str]:
+    """What the inbox should hold after a refusal: the inputs, no temp or output files."""
+    return {
+        "missing": [],
+        "video-only": ["video-only.mp4"],
+        "truncated": ["truncated.mp3", "truncated.cut.mp3"],
+    }.get(kind, [f"{kind}.wav"])
+
+
+def test_unreachable_target_raises_and_cleans_up(tmp_path: Path, out_dir: Path) -> None:
+    master = make_recording(tmp_path / "take.wav", seconds=3, lufs=-20.0)
+    strict = dataclasses.replace(SETTINGS, tolerance_lu=0.0, true_peak_dbtp=-30.0)
+    analysis = audio.analyse(master, strict)
+    with pytest.raises(AudioError, match=r"could not bring take.wav to -19.0 LUFS") as caught:
+        audio.render(master, out_dir / "take.mp3", strict, analysis)
+    assert f"in {audio.MAX_ATTEMPTS} encodes" in str(caught.value)
+    assert list(out_dir.iterdir()) == []
+
+
+def test_master_vanishing_mid_run_raises_tool_error_and_cleans_up(
+    tmp_path: Path, out_dir: Path
+) -> None:
+    master = make_recording(tmp_path / "take.wav", seconds=3, lufs=-20.0)
+    analysis = audio.analyse(master, SETTINGS)
+    master.unlink()
+    with pytest.raises(ToolError, match="No such file or directory"):
+        audio.render(master, out_dir / "take.mp3", SETTINGS, analysis)
+    assert list(out_dir.iterdir()) == []
+
+
+def test_missing_output_folder_is_an_audio_error(tmp_path: Path) -> None:
+    master = make_recording(tmp_path / "take.wav", seconds=2, lufs=-20.0)
+    analysis = audio.analyse(master, SETTINGS)
+    with pytest.raises(AudioError, match="does not exist"):
+        audio.render(master, tmp_path / "nowhere" / "take.mp3", SETTINGS, analysis)
+
+
+# ---------------------------------------------------------------- gain planning (pure)
+
+
+def test_first_gain_plans_for_codec_and_limiter_losses() -> None:
+    quiet = audio.Loudness(integrated_lufs=-30.0, true_peak_dbtp=-20.0, lra_lu=5.0)
+    plan = audio.first_gain(quiet, -16.0, -1.0, 128)
+    assert plan.ceiling_dbfs == -3.0
+    assert plan.gain_db == pytest.approx(14.0 + audio.CODEC_LOSS_LU)  # peaks stay under
+    peaky = audio.Loudness(integrated_lufs=-30.0, true_peak_dbtp=-8.0, lra_lu=5.0)
+    assert audio.first_gain(peaky, -16.0, -1.0, 128).gain_db > plan.gain_db
+    assert audio.first_gain(quiet, -19.0, -1.0, 64).ceiling_dbfs == -4.0
+
+
+def test_correct_gain_uses_the_measured_error_and_overshoot() -> None:
+    start = audio.GainPlan(10.0, -3.0)
+    low = audio.Loudness(integrated_lufs=-16.8, true_peak_dbtp=-0.5, lra_lu=3.0)
+    second = audio.correct_gain([(start, low)], -16.0, -1.0)
+    assert second.gain_db == pytest.approx(10.8)
+    assert second.ceiling_dbfs == pytest.approx(-3.0 - 0.5 - audio.PEAK_SAFETY_DB)
+    # Same ceiling twice: the secant sees that the limiter eats half of each extra dB.
+    third_in = audio.GainPlan(10.8, -3.0)
+    still_low = audio.Loudness(integrated_lufs=-16.4, true_peak_dbtp=-2.0, lra_lu=3.0)
+    third = audio.correct_gain([(start, low), (third_in, still_low)], -16.0, -1.0)
+    assert third.gain_db == pytest.approx(10.8 + 0.4 / 0.5)
+    assert audio.meets_target(still_low, -16.0, SETTINGS)
+    assert not audio.meets_target(low, -16.0, SETTINGS)
+
+
+def test_encode_args_are_deterministic_and_limit_after_resampling(tmp_path: Path) -> None:
+    source = audio.SourceInfo(
+        codec="flac", sample_rate_hz=96000, channels=6, layout="5.1", duration_s=60.0
+    )
+    loud = audio.Loudness(integrated_lufs=-20.0, true_peak_dbtp=-3.0, lra_lu=4.0)
+    analysis = audio.Analysis(
+        source=source, loudness=loud, channel_plan="downmix-stereo", mono=False
+    )
+    args = audio.encode_args(
+        tmp_path / "m.flac", tmp_path / "o.mp3", SETTINGS, analysis, audio.GainPlan(4.2, -3.0)
+    )
+    chain = args[args.index("-af") + 1]
+    assert chain.index("aformat=") < chain.index("volume=4.20dB") < chain.index("aresample=44100")
+    assert chain.index("aresample=44100") < chain.index("alimiter=limit=0.70795")
+    assert "level=false" in chain
+    assert "latency=true" in chain
+    assert {"-map_metadata", "+bitexact", "tee"} <= set(args)
+    assert args[args.index("-b:a") + 1] == "128k"
+    assert math.isclose(10 ** (-3.0 / 20), 0.70795, abs_tol=1e-5)
