@@ -25,6 +25,8 @@ ChannelPlan = Literal[
     "mono", "stereo", "downmix-stereo", "mono-identical", "mono-left", "mono-right", "downmix-mono"
 ]
 
+# Bump when processing changes the output for the same input: derived MP3s are then rebuilt.
+PIPELINE_VERSION = 1
 MIN_DURATION_S = 1.0
 SILENT_LUFS = -70.0  # BS.1770 absolute gate: nothing above it means nothing to normalize
 DEAD_CHANNEL_DB = 30.0  # a channel this far below the other carries no programme

@@ -323,11 +323,11 @@ def _describe_audio(obj: Context, episode: Episode) -> None:
     a = episode.audio
     if a is None:
         return
-    obj.err.print(
+    click.echo(
         f"{episode.slug}: {_duration(a.duration_s)}, {a.channel_plan}, "
         f"{a.before.integrated_lufs:.1f} LUFS → {a.after.integrated_lufs:.1f} LUFS, "
         f"true peak {a.after.true_peak_dbtp:.1f} dBTP, {a.bitrate_kbps} kbit/s",
-        highlight=False,
+        err=True,
     )
 
 

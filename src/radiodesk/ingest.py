@@ -208,7 +208,13 @@ def _record(rendered: audio.Rendered, derived: Path, recipe: str, tags_print: st
 
 
 def _recipe(settings: Settings, episode: Episode) -> str:
-    return _fingerprint({"master": episode.master.sha256, "audio": asdict(settings.audio)})
+    return _fingerprint(
+        {
+            "master": episode.master.sha256,
+            "audio": asdict(settings.audio),
+            "pipeline": audio.PIPELINE_VERSION,
+        }
+    )
 
 
 def _fingerprint(value: object) -> str:
