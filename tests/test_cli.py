@@ -352,3 +352,34 @@ def test_installed_console_script(tmp_path: Path) -> None:
     assert failed.returncode == 1
     assert failed.stderr.startswith("radiodesk: error: no radiodesk.toml")
     assert "Traceback" not in failed.stderr
+
+
+def test_batch_add_of_a_folder(
+    show: Settings, recordings: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "пачка"
+    folder.mkdir()
+    for name in ("Первое интервью.flac", "Второе интервью.flac"):
+        (folder / name).write_bytes((recordings / "studio.flac").read_bytes())
+    (folder / "Пустой.wav").write_bytes(b"")
+    (folder / "notes.txt").write_text("not a recording", encoding="utf-8")
+    assert run("-C", show.root, "add", folder, "--jobs", "2") == 1
+    captured = capsys.readouterr()
+    assert captured.out.split() == ["vtoroe-interviu", "pervoe-interviu"]
+    assert "radiodesk: error: Пустой.wav: recording Пустой.wav is empty" in captured.err
+    titles = sorted(
+        tomllib.loads((show.root / "episodes" / s / "episode.toml").read_text("utf-8"))["title"]
+        for s in captured.out.split()
+    )
+    assert titles == ["Второе интервью", "Первое интервью"]
+    assert not [p for p in (show.root / "episodes").iterdir() if p.name.startswith(".")]
+
+
+def test_batch_add_refuses_one_title_for_many(
+    show: Settings, recordings: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    studio = recordings / "studio.flac"
+    assert run("-C", show.root, "add", studio, studio, "--title", "Одно") == 2
+    assert "--title, --slug and --episode apply to one recording only" in capsys.readouterr().err
+    assert run("-C", show.root, "add", studio) == 2
+    assert "give the episode a --title" in capsys.readouterr().err

@@ -106,8 +106,8 @@ def init(obj: Context, /, directory: Path | None, **options: Any) -> None:
 
 
 @cli.command()
-@click.argument("recording", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--title", required=True, help="Episode title.")
+@click.argument("recordings", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--title", help="Episode title (several recordings: their file names).")
 @click.option("--description", default=None, help="Episode notes (plain text).")
 @click.option(
     "--description-file",
@@ -133,29 +133,57 @@ def init(obj: Context, /, directory: Path | None, **options: Any) -> None:
 )
 @click.option("--explicit", is_flag=True, help="Mark this episode explicit.")
 @click.option("--draft", is_flag=True, help="Keep it off the feed until the draft flag is removed.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Recordings processed at once (default: cores).",
+)
 @click.pass_obj
 def add(
     obj: Context,
     /,
-    recording: Path,
+    recordings: tuple[Path, ...],
+    title: str | None,
     description: str | None,
     description_file: Path | None,
     persons: tuple[str, ...],
+    jobs: int | None,
     **options: Any,
 ) -> None:
-    """Ingest a recording as a new episode; prints its slug."""
+    """Ingest recordings (files or folders) as new episodes; prints each new slug.
+
+    With one recording, --title is required. With several, each episode is titled after its
+    file name, and --slug and --episode are not allowed.
+    """
     settings = obj.settings()
-    request = ingest.AddRequest(
-        recording=recording,
-        description=_description(description, description_file),
-        persons=tuple(Person.parse(p) for p in persons),
+    files = _expand_recordings(recordings)
+    if len(files) > 1 and (title or options["slug"] or options["number"]):
+        raise click.UsageError("--title, --slug and --episode apply to one recording only")
+    if len(files) == 1 and not title:
+        raise click.UsageError("give the episode a --title")
+    common = {
+        "description": _description(description, description_file),
+        "persons": tuple(Person.parse(p) for p in persons),
         **options,
-    )
-    with _audio_progress(obj, recording.name) as on_progress:
-        episode = ingest.add_episode(settings, request, now=_now(), on_progress=on_progress)
-    if not obj.quiet:
-        _describe_audio(obj, episode)
-    click.echo(episode.slug)
+    }
+    requests = [ingest.AddRequest(recording=f, title=title or f.stem, **common) for f in files]
+    with _audio_progress(obj) as on_progress:
+        results = ingest.add_episodes(
+            settings, requests, now=_now(), jobs=jobs, on_progress=on_progress
+        )
+    failed = [r for r in results if r.error is not None]
+    if len(results) == 1 and failed:
+        raise failed[0].error  # type: ignore[misc]
+    for result in results:
+        if result.episode is not None:
+            if not obj.quiet:
+                _describe_audio(obj, result.episode)
+            click.echo(result.episode.slug)
+        else:
+            click.echo(f"radiodesk: error: {result.recording.name}: {result.error}", err=True)
+    if failed:
+        raise click.exceptions.Exit(1)
 
 
 @cli.command()
@@ -169,7 +197,7 @@ def publish(obj: Context, dry_run: bool) -> None:
     storage = open_storage(settings)
     with catalog.locked(settings.root):
         if not dry_run:
-            with _audio_progress(obj, "rebuilding") as on_progress:
+            with _audio_progress(obj) as on_progress:
                 ingest.rebuild_stale(settings, on_progress=on_progress)
         with _upload_progress(obj) as on_upload:
             report = publishing.publish(
@@ -233,7 +261,7 @@ def list_episodes(obj: Context, as_json: bool) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; turn every RadiodeskError into one line on stderr and an exit status."""
     try:
-        cli.main(
+        status = cli.main(
             args=list(argv) if argv is not None else None,
             prog_name="radiodesk",
             standalone_mode=False,
@@ -251,7 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.Abort:
         click.echo("radiodesk: interrupted", err=True)
         return 130
-    return 0
+    return status if isinstance(status, int) else 0
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -273,6 +301,42 @@ def _parse_date(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.astimezone()  # naive: this machine's zone
 
 
+AUDIO_SUFFIXES = frozenset(
+    [
+        ".wav",
+        ".flac",
+        ".mp3",
+        ".m4a",
+        ".aac",
+        ".ogg",
+        ".oga",
+        ".opus",
+        ".amr",
+        ".wma",
+        ".aif",
+        ".aiff",
+        ".mp4",
+        ".mov",
+        ".mkv",
+        ".webm",
+    ]
+)
+
+
+def _expand_recordings(paths: Sequence[Path]) -> list[Path]:
+    """Replace each folder by the recordings in it (sorted by name)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix.lower() in AUDIO_SUFFIXES)
+            if not found:
+                raise ConfigError(f"no recordings in the folder {path}")
+            files += found
+        else:
+            files.append(path)
+    return files
+
+
 def _description(text: str | None, path: Path | None) -> str:
     if text is not None and path is not None:
         raise click.UsageError("give --description or --description-file, not both")
@@ -285,7 +349,8 @@ def _description(text: str | None, path: Path | None) -> str:
 
 
 @contextmanager
-def _audio_progress(obj: Context, label: str) -> Iterator[ingest.ProgressFn | None]:
+def _audio_progress(obj: Context) -> Iterator[ingest.ProgressFn | None]:
+    """Show one bar per recording and stage, from ffmpeg's own progress (terminals only)."""
     if not obj.interactive:
         yield None
         return
@@ -297,12 +362,12 @@ def _audio_progress(obj: Context, label: str) -> Iterator[ingest.ProgressFn | No
         console=obj.err,
         transient=True,
     ) as progress:
-        tasks: dict[str, TaskID] = {}
+        tasks: dict[tuple[str, str], TaskID] = {}
 
-        def update(stage: str, done: float, total: float) -> None:
-            if stage not in tasks:
-                tasks[stage] = progress.add_task(f"{stage:8} {label}", total=total or None)
-            progress.update(tasks[stage], completed=done, total=total or None)
+        def update(label: str, stage: str, done: float, total: float) -> None:
+            if (label, stage) not in tasks:
+                tasks[label, stage] = progress.add_task(f"{stage:8} {label}", total=total or None)
+            progress.update(tasks[label, stage], completed=done, total=total or None)
 
         yield update
 

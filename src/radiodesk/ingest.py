@@ -12,7 +12,8 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -21,17 +22,17 @@ from radiodesk import audio, catalog, tagging
 from radiodesk.artwork import inspect_image
 from radiodesk.catalog import AudioRecord, Episode, MasterFile, Measurement, Person
 from radiodesk.config import Settings
-from radiodesk.errors import AudioError, CatalogError
+from radiodesk.errors import AudioError, CatalogError, RadiodeskError
 
 log = logging.getLogger(__name__)
 
-# stage name ("measure" / "encode"), seconds done, seconds in all (0 when not yet known)
-ProgressFn = Callable[[str, float, float], None]
+# recording label, stage ("measure" / "encode"), seconds done, seconds in all (0: not known)
+ProgressFn = Callable[[str, str, float, float], None]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AddRequest:
-    """What the producer asked `add` to make."""
+    """What the producer asked `add` to make of one recording."""
 
     recording: Path
     title: str
@@ -46,58 +47,118 @@ class AddRequest:
     draft: bool = False
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AddResult:
+    """One recording's outcome in a batch: an episode, or the error that stopped it."""
+
+    recording: Path
+    episode: Episode | None = None
+    error: RadiodeskError | None = None
+
+
 def add_episode(
     settings: Settings, request: AddRequest, *, now: datetime, on_progress: ProgressFn | None = None
 ) -> Episode:
     """Ingest one recording as a new episode and return it."""
+    (result,) = add_episodes(settings, [request], now=now, on_progress=on_progress)
+    if result.error is not None:
+        raise result.error
+    assert result.episode is not None
+    return result.episode
+
+
+def add_episodes(
+    settings: Settings,
+    requests: Sequence[AddRequest],
+    *,
+    now: datetime,
+    jobs: int | None = None,
+    on_progress: ProgressFn | None = None,
+) -> list[AddResult]:
+    """Ingest recordings in parallel (one per core); a failed recording doesn't stop the rest."""
+    root = settings.root
+    results: dict[int, AddResult] = {}
+    with catalog.locked(root):
+        _remove_stale_staging(root)
+        catalog.episodes_dir(root).mkdir(exist_ok=True)
+        taken = set(catalog.list_slugs(root))
+        todo: list[tuple[int, AddRequest, str]] = []
+        for index, request in enumerate(requests):
+            try:
+                slug = _claim_slug(request, taken)
+            except RadiodeskError as exc:
+                results[index] = AddResult(recording=request.recording, error=exc)
+                continue
+            todo.append((index, request, slug))
+        workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = {
+                index: pool.submit(_build, settings, request, slug, now, on_progress)
+                for index, request, slug in todo
+            }
+            for index, future in futures.items():
+                recording = requests[index].recording
+                try:
+                    results[index] = AddResult(recording=recording, episode=future.result())
+                except RadiodeskError as exc:
+                    results[index] = AddResult(recording=recording, error=exc)
+    return [results[i] for i in range(len(requests))]
+
+
+def _claim_slug(request: AddRequest, taken: set[str]) -> str:
+    """Check the request cheaply and reserve its slug (the caller holds the lock)."""
     title = catalog.clean_text(request.title, "the title")
     if not title:
         raise CatalogError("the episode needs a title", hint="pass --title")
-    description = catalog.clean_text(request.description, "the description")
-    recording = _check_recording(request.recording)
-    image_info = inspect_image(request.image) if request.image else None
+    catalog.clean_text(request.description, "the description")
+    _check_recording(request.recording)
+    if request.image:
+        inspect_image(request.image)
+    slug = catalog.check_slug(request.slug) if request.slug else catalog.make_slug(title, taken)
+    if slug in taken:
+        raise CatalogError(f"an episode with the slug {slug!r} already exists", hint="pick --slug")
+    taken.add(slug)
+    return slug
+
+
+def _build(
+    settings: Settings,
+    request: AddRequest,
+    slug: str,
+    now: datetime,
+    on_progress: ProgressFn | None,
+) -> Episode:
+    """Make the episode in a staging folder, then move it into place in one rename."""
     root = settings.root
-    with catalog.locked(root):
-        _remove_stale_staging(root)
-        taken = catalog.list_slugs(root)
-        slug = catalog.check_slug(request.slug) if request.slug else catalog.make_slug(title, taken)
-        if slug in taken:
-            raise CatalogError(
-                f"an episode with the slug {slug!r} already exists", hint="pick --slug"
-            )
-        final = catalog.episode_dir(root, slug)
-        catalog.episodes_dir(root).mkdir(exist_ok=True)
-        staging = Path(
-            tempfile.mkdtemp(dir=catalog.episodes_dir(root), prefix=catalog.STAGING_PREFIX)
+    staging = Path(tempfile.mkdtemp(dir=catalog.episodes_dir(root), prefix=catalog.STAGING_PREFIX))
+    try:
+        master = _copy_master(request.recording, staging)
+        image = None
+        if request.image:
+            image = f"image{inspect_image(request.image).suffix}"
+            shutil.copyfile(request.image, staging / image)
+        episode = Episode(
+            slug=slug,
+            guid=str(uuid.uuid4()),
+            title=catalog.clean_text(request.title, "the title"),
+            description=catalog.clean_text(request.description, "the description"),
+            date=request.date or now,
+            created=now,
+            master=master,
+            season=request.season,
+            number=request.number,
+            explicit=request.explicit,
+            draft=request.draft,
+            image=image,
+            persons=request.persons,
         )
-        try:
-            master = _copy_master(recording, staging)
-            image = None
-            if request.image and image_info:
-                image = f"image{image_info.suffix}"
-                shutil.copyfile(request.image, staging / image)
-            episode = Episode(
-                slug=slug,
-                guid=str(uuid.uuid4()),
-                title=title,
-                description=description,
-                date=request.date or now,
-                created=now,
-                master=master,
-                season=request.season,
-                number=request.number,
-                explicit=request.explicit,
-                draft=request.draft,
-                image=image,
-                persons=request.persons,
-            )
-            episode = refresh_audio(settings, staging, episode, on_progress=on_progress)
-            catalog.write_episode(staging, episode)
-            os.rename(staging, final)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-    log.info("added %s (%s)", slug, title)
+        episode = refresh_audio(settings, staging, episode, on_progress=on_progress)
+        catalog.write_episode(staging, episode)
+        os.rename(staging, catalog.episode_dir(root, slug))
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    log.info("added %s (%s)", slug, episode.title)
     return episode
 
 
@@ -133,14 +194,17 @@ def refresh_audio(
         return replace(episode, audio=_retag(derived, tags, record, tags_print))
     log.info("%s: processing audio", episode.slug)
     _verify_master(master, episode.master)
-    analysis = audio.analyse(master, settings.audio, on_progress=_stage(on_progress, "measure"))
+    label = episode.master.original_name
+    analysis = audio.analyse(
+        master, settings.audio, on_progress=_stage(on_progress, label, "measure")
+    )
     total_s = analysis.source.duration_s
     rendered = audio.render(
         master,
         derived,
         settings.audio,
         analysis,
-        on_progress=_stage(on_progress, "encode", total_s),
+        on_progress=_stage(on_progress, label, "encode", total_s),
     )
     tagging.write_tags(derived, tags)
     return replace(episode, audio=_record(rendered, derived, recipe, tags_print))
@@ -287,8 +351,8 @@ def _remove_stale_staging(root: Path) -> None:
 
 
 def _stage(
-    on_progress: ProgressFn | None, stage: str, total_s: float = 0.0
+    on_progress: ProgressFn | None, label: str, stage: str, total_s: float = 0.0
 ) -> Callable[[float], None] | None:
     if on_progress is None:
         return None
-    return lambda done_s: on_progress(stage, done_s, total_s)
+    return lambda done_s: on_progress(label, stage, done_s, total_s)
