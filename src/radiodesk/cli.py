@@ -77,6 +77,9 @@ def cli(ctx: click.Context, directory: Path, verbose: int, quiet: bool) -> None:
     """
     level = logging.WARNING if quiet or not verbose else (logging.INFO, logging.DEBUG)[verbose > 1]
     logging.basicConfig(level=level, format="radiodesk: %(message)s", stream=sys.stderr, force=True)
+    # Their debug output carries request headers (the access key id among them): never show it.
+    for noisy in ("boto3", "botocore", "s3transfer", "urllib3", "filelock"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     ctx.obj = Context(directory, quiet)
 
 

@@ -80,7 +80,10 @@ def add_episodes(
     results: dict[int, AddResult] = {}
     with catalog.locked(root):
         _remove_stale_staging(root)
-        catalog.episodes_dir(root).mkdir(exist_ok=True)
+        try:
+            catalog.episodes_dir(root).mkdir(exist_ok=True)
+        except OSError as exc:
+            raise CatalogError(f"cannot create the episodes folder in {root}: {exc}") from exc
         taken = set(catalog.list_slugs(root))
         todo: list[tuple[int, AddRequest, str]] = []
         for index, request in enumerate(requests):
@@ -130,7 +133,12 @@ def _build(
 ) -> Episode:
     """Make the episode in a staging folder, then move it into place in one rename."""
     root = settings.root
-    staging = Path(tempfile.mkdtemp(dir=catalog.episodes_dir(root), prefix=catalog.STAGING_PREFIX))
+    try:
+        staging = Path(
+            tempfile.mkdtemp(dir=catalog.episodes_dir(root), prefix=catalog.STAGING_PREFIX)
+        )
+    except OSError as exc:
+        raise CatalogError(f"cannot create episode {slug!r} in {root}: {exc.strerror}") from exc
     try:
         master = _copy_master(request.recording, staging)
         image = None
@@ -155,6 +163,9 @@ def _build(
         episode = refresh_audio(settings, staging, episode, on_progress=on_progress)
         catalog.write_episode(staging, episode)
         os.rename(staging, catalog.episode_dir(root, slug))
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise CatalogError(f"cannot write episode {slug!r}: {exc}") from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -1,0 +1,69 @@
+"""Faults on the producer's machine: a second process, a killed run, a read-only show."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import filelock
+import pytest
+
+from media import make_recording
+from radiodesk import catalog
+from radiodesk.cli import main
+from radiodesk.config import Settings
+
+SCRIPT = Path(sys.executable).parent / "radiodesk"
+
+
+def test_a_second_process_fails_clearly_while_the_show_is_locked(
+    show: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recording = make_recording(tmp_path / "a.wav", seconds=2, lufs=-20)
+    with filelock.FileLock(show.root / catalog.LOCK_FILE):
+        assert main(["-C", str(show.root), "add", str(recording), "--title", "x"]) == 1
+        assert main(["-C", str(show.root), "publish"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("radiodesk: error: another radiodesk is working on this show") == 2
+    assert catalog.list_slugs(show.root) == []
+    assert not show.local_store.exists()
+
+
+def test_killed_add_leaves_no_episode_and_the_next_run_completes(
+    show: Settings, tmp_path: Path
+) -> None:
+    recording = make_recording(tmp_path / "long.wav", seconds=240, lufs=-20, channels=2)
+    argv = [SCRIPT, "-C", show.root, "add", recording, "--title", "Долгое интервью"]
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    staging_seen = False
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not staging_seen:
+        staging_seen = any((show.root / "episodes").glob(".staging-*"))
+        time.sleep(0.02)
+    assert staging_seen, "add never started writing"
+    time.sleep(0.3)  # well inside the processing of a 4-minute recording
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    assert catalog.list_slugs(show.root) == []  # nothing half-made is visible as an episode
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "dolgoe-interviu"
+    assert not list((show.root / "episodes").glob(".staging-*"))  # the leftover is cleared
+
+
+def test_full_or_unwritable_episodes_folder_is_a_clear_error(
+    show: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As root, permissions don't stop writes: make `episodes` a file instead of a folder.
+    recording = make_recording(tmp_path / "a.wav", seconds=2, lufs=-20)
+    episodes = show.root / "episodes"
+    episodes.rmdir()
+    episodes.write_text("not a folder")
+    assert main(["-C", str(show.root), "add", str(recording), "--title", "x"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.startswith("radiodesk: error: ")
+    assert episodes.read_text() == "not a folder"
