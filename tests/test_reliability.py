@@ -67,3 +67,28 @@ def test_full_or_unwritable_episodes_folder_is_a_clear_error(
     assert "Traceback" not in err
     assert err.startswith("radiodesk: error: ")
     assert episodes.read_text() == "not a folder"
+
+
+def test_verify_finds_a_changed_master_and_a_changed_published_object(
+    show: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recording = make_recording(tmp_path / "a.wav", seconds=2, lufs=-20)
+    assert main(["-C", str(show.root), "add", str(recording), "--title", "Проверка"]) == 0
+    assert main(["-C", str(show.root), "publish"]) == 0
+    capsys.readouterr()
+    assert main(["-C", str(show.root), "verify"]) == 0
+    assert "all intact" in capsys.readouterr().out
+
+    master = next((show.root / "episodes" / "proverka" / "master").iterdir())
+    master.chmod(0o644)
+    master.write_bytes(flip_last_byte(master.read_bytes()))
+    published = next((show.local_store / "audio").iterdir())
+    published.write_bytes(flip_last_byte(published.read_bytes()))
+    assert main(["-C", str(show.root), "verify"]) == 1
+    err = capsys.readouterr().err
+    assert f"master {master} has changed" in err
+    assert f"published object audio/{published.name} has changed" in err
+
+
+def flip_last_byte(data: bytes) -> bytes:
+    return data[:-1] + bytes([data[-1] ^ 0xFF])

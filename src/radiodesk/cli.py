@@ -24,7 +24,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from radiodesk import __version__, catalog, ingest, scaffold
+from radiodesk import __version__, catalog, ingest, integrity, scaffold
 from radiodesk import publish as publishing
 from radiodesk.catalog import Episode, Person
 from radiodesk.config import (
@@ -231,6 +231,25 @@ def remove(obj: Context, slug: str, purge: bool, dry_run: bool) -> None:
     _print_report(report, settings)
     if purge and not dry_run:
         click.echo(f"deleted episodes/{slug} and its master")
+
+
+@cli.command()
+@click.option("--local-only", is_flag=True, help="Check masters and derived files, not the store.")
+@click.pass_obj
+def verify(obj: Context, local_only: bool) -> None:
+    """Prove every master and published object is the bytes that were recorded."""
+    settings = obj.settings()
+    storage = None if local_only else open_storage(settings)
+    report = integrity.verify(settings, storage)
+    for problem in report.problems:
+        click.echo(f"radiodesk: error: {problem}", err=True)
+    click.echo(
+        f"checked {report.masters} masters, {report.derived} derived MP3s, "
+        f"{report.objects} published objects: "
+        + ("all intact" if report.ok else f"{len(report.problems)} problem(s)")
+    )
+    if not report.ok:
+        raise click.exceptions.Exit(1)
 
 
 @cli.command(name="list")

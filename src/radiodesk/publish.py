@@ -5,7 +5,6 @@ Moves what ingest made; never processes audio. Returns a Report; never prints.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import tempfile
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from radiodesk import catalog, feed
 from radiodesk.artwork import inspect_image
+from radiodesk.audio import file_sha256
 from radiodesk.catalog import Episode
 from radiodesk.config import Settings
 from radiodesk.errors import FeedError
@@ -96,7 +96,7 @@ def plan_publish(
     feed_file.write_bytes(feed_bytes)
     feed_upload = _upload(feed_file, FEED_KEY, FEED_TYPE, SHORT)
     listing = storage.list()
-    remembered = _load_state(settings.root, storage)
+    remembered = load_state(settings.root, storage)
     wanted = [*media.values(), feed_upload]
     todo = tuple(u for u in wanted if not _is_current(u, listing, remembered))
     keep = {u.key for u in wanted}
@@ -146,7 +146,7 @@ def _carry_out(
         if on_upload:
             on_upload(sent, total)
 
-    state = _load_state(settings.root, storage)
+    state = load_state(settings.root, storage)
     # Media before the feed: the live feed must never point at an object that is not there yet.
     for upload in sorted(plan.uploads, key=lambda u: u.key == FEED_KEY):
         storage.put(upload.path, upload.key, upload.content_type, upload.cache_control, on_bytes)
@@ -200,17 +200,13 @@ def _image_upload(path: Path, stem: str) -> Upload:
 
 
 def _upload(path: Path, key: str, content_type: str, cache_control: str) -> Upload:
-    digest = hashlib.sha256()
-    with path.open("rb") as src:
-        while chunk := src.read(1 << 20):
-            digest.update(chunk)
     return Upload(
         path=path,
         key=key,
         content_type=content_type,
         cache_control=cache_control,
         size_bytes=path.stat().st_size,
-        sha256=digest.hexdigest(),
+        sha256=file_sha256(path),
     )
 
 
@@ -281,7 +277,7 @@ def _state_file(root: Path) -> Path:
     return root / STATE_DIR / "published.json"
 
 
-def _load_state(root: Path, storage: Storage) -> dict[str, str]:
+def load_state(root: Path, storage: Storage) -> dict[str, str]:
     """Return key -> sha256 of what this show last published to this store."""
     try:
         data = json.loads(_state_file(root).read_text(encoding="utf-8"))

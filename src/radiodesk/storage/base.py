@@ -50,6 +50,10 @@ class Storage(Protocol):
         """Delete the objects; missing ones are fine."""
         ...
 
+    def download(self, key: str, path: Path) -> None:
+        """Copy the object's bytes to a local file (for verification)."""
+        ...
+
     def url(self, key: str) -> str:
         """Return the public URL of `key`."""
         ...

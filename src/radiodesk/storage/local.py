@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -84,6 +85,13 @@ class LocalStorage:
                     parent = parent.parent
         except OSError as exc:
             raise StorageError(f"cannot delete from the local store {self.root}: {exc}") from exc
+
+    def download(self, key: str, path: Path) -> None:
+        """Copy the stored file."""
+        try:
+            shutil.copyfile(self._path(key), path)
+        except OSError as exc:
+            raise StorageError(f"cannot read {key} from the local store: {exc.strerror}") from exc
 
     def url(self, key: str) -> str:
         """Return the URL under which the served folder exposes `key`."""

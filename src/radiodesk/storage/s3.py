@@ -71,7 +71,9 @@ def open_s3(settings: StorageSettings, public_base_url: str) -> S3Storage:
             "s3",
             endpoint_url=settings.endpoint_url or None,
             config=Config(
-                retries={"mode": settings.retry_mode, "max_attempts": settings.max_attempts},
+                # "total_max_attempts" counts the first try, like AWS_MAX_ATTEMPTS;
+                # the dict key "max_attempts" would count retries only (one attempt too many).
+                retries={"mode": settings.retry_mode, "total_max_attempts": settings.max_attempts},
                 s3={"addressing_style": settings.addressing_style},
                 connect_timeout=10,
                 read_timeout=60,
@@ -168,6 +170,11 @@ class S3Storage:
                     f"the store refused to delete {first.get('Key')}: {first.get('Message')}"
                 )
 
+    def download(self, key: str, path: Path) -> None:
+        """Fetch the object into a local file."""
+        with self._translated(key):
+            self._client.download_file(self.bucket, self.prefix + key, str(path))
+
     def url(self, key: str) -> str:
         """Return the public URL of `key`."""
         return f"{self.base_url}/{quote(key)}"
@@ -186,13 +193,17 @@ class S3Storage:
 def _describe(exc: Exception, storage: S3Storage, key: str | None) -> StorageError:
     where = f"s3://{storage.bucket}/{storage.prefix}{key or ''}"
     if isinstance(exc, S3UploadFailedError):
-        # s3transfer folds the ClientError into its message: find the code in it.
-        code = next((c for c in _ERRORS if c in str(exc)), "")
-        return _from_code(code, storage, where, str(exc))
+        # boto3 re-raises the ClientError inside a message that names our temp file;
+        # the ClientError itself is its __context__ and carries the code and status.
+        if not isinstance(exc.__context__, botocore.exceptions.ClientError):
+            code = next((c for c in _ERRORS if c in str(exc)), "")
+            return _from_code(code, storage, where, str(exc))
+        exc = exc.__context__
     if isinstance(exc, botocore.exceptions.ClientError):
         code = str(exc.response.get("Error", {}).get("Code", ""))
         message = str(exc.response.get("Error", {}).get("Message", "")) or code
-        return _from_code(code, storage, where, message)
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+        return _from_code(code, storage, where, message, status)
     if isinstance(exc, botocore.exceptions.NoCredentialsError):
         return StorageError(
             "no credentials for the S3 store were found",
@@ -208,8 +219,15 @@ def _describe(exc: Exception, storage: S3Storage, key: str | None) -> StorageErr
     return StorageError(f"S3 request for {where} failed: {exc}")
 
 
-def _from_code(code: str, storage: S3Storage, where: str, detail: str) -> StorageError:
+def _from_code(
+    code: str, storage: S3Storage, where: str, detail: str, status: int = 0
+) -> StorageError:
     if code in _ERRORS:
         what, hint = _ERRORS[code]
         return StorageError(what.format(bucket=storage.bucket) + f" ({where})", hint=hint)
+    if status >= 500:  # botocore has already retried: the store is down or overloaded
+        return StorageError(
+            f"the S3 store failed on {where}: {detail}",
+            hint="publish again later: the rerun completes what this one left undone",
+        )
     return StorageError(f"the S3 store refused {where}: {detail}")
