@@ -27,7 +27,7 @@ from PIL import Image
 
 from radiodesk import tagging
 from radiodesk.errors import TaggingError
-from radiodesk.tagging import Cover, Tags, read_tags, write_tags
+from radiodesk.tagging import Cover, TagChapter, Tags, read_tags, write_tags
 
 MSK = timezone(timedelta(hours=3))
 TITLE = "Алиханов — фрагмент выступления"
@@ -36,6 +36,11 @@ ARTIST = "Редакция «Радио»"
 DESCRIPTION = "Запись эфира: вопросы слушателей и ответы гостя"
 FFMPEG = shutil.which("ffmpeg") or imageio_ffmpeg.get_ffmpeg_exe()
 BOMS = (b"\xff\xfe", b"\xfe\xff")
+CHAPTERS = (
+    TagChapter(start_s=0.0, end_s=0.75, title="Вступление"),
+    TagChapter(start_s=0.75, end_s=1.5, title="Вопросы слушателей", url="https://radio.example/q"),
+    TagChapter(start_s=1.5, end_s=2.0, title="Итоги — «коротко»"),
+)
 
 
 def run_ffmpeg(*args: str | Path) -> subprocess.CompletedProcess[bytes]:
@@ -93,6 +98,7 @@ def full_tags(**changes: Any) -> Tags:
         url="https://radio.example/episodes/alikhanov",
         cover=Cover(data=image_bytes("JPEG"), mime="image/jpeg"),
         extra={"loudness_lufs": "-16.1", "true_peak_dbtp": "-1.4", "источник": "эфир"},
+        chapters=CHAPTERS,
     )
     return dataclasses.replace(tags, **changes)
 
@@ -117,11 +123,22 @@ def audio_bytes(path: Path) -> bytes:
     return data[start : -128 if data[-128:-125] == b"TAG" else None]
 
 
-def ffmetadata(path: Path) -> dict[str, str]:
-    """Return the metadata ffmpeg reads from path (values here hold no escaped characters)."""
+def ffmetadata_sections(path: Path) -> list[dict[str, str]]:
+    """Return the global metadata ffmpeg reads from path, then one dict per [CHAPTER]."""
     text = run_ffmpeg("-i", path, "-f", "ffmetadata", "-").stdout.decode("utf-8")
-    lines = text.splitlines()[1:]  # the first line is ";FFMETADATA1"
-    return dict(line.partition("=")[::2] for line in lines)
+    sections: list[dict[str, str]] = [{}]
+    for line in text.splitlines()[1:]:  # the first line is ";FFMETADATA1"
+        if line == "[CHAPTER]":
+            sections.append({})
+        else:  # values here hold no escaped characters
+            key, _, value = line.partition("=")
+            sections[-1][key] = value
+    return sections
+
+
+def ffmetadata(path: Path) -> dict[str, str]:
+    """Return the global metadata ffmpeg reads from path."""
+    return ffmetadata_sections(path)[0]
 
 
 def pcm_md5(path: Path) -> str:
@@ -178,13 +195,15 @@ def test_audio_stream_is_untouched(mp3: Path) -> None:
 
 def test_rewriting_leaves_one_set_of_frames(mp3: Path) -> None:
     write_tags(mp3, full_tags())
-    second = full_tags(title="Второй", cover=None, extra={"only": "this"}, url=None)
+    second = full_tags(
+        title="Второй", cover=None, extra={"only": "this"}, url=None, chapters=CHAPTERS[:1]
+    )
     write_tags(mp3, second)
     assert read_tags(mp3) == second
     counts = Counter(name for name, _ in tag_frames(mp3))
     assert max(counts.values()) == 1
     assert {"APIC", "WOAF", "TSSE"}.isdisjoint(counts)  # old frames, the encoder's included
-    assert counts["TIT2"] == counts["TXXX"] == 1
+    assert counts["TIT2"] == counts["TXXX"] == counts["CHAP"] == counts["CTOC"] == 1
 
 
 @pytest.mark.parametrize(("image_format", "mime"), [("JPEG", "image/jpeg"), ("PNG", "image/png")])
@@ -273,6 +292,7 @@ def test_file_cut_short_raises_only_tagging_error(source_mp3: Path, cut: float) 
         {"extra": {"key\x00": "value"}},
         {"extra": {"key": "va\x00lue"}},
         {"title": "lone \ud800 surrogate"},
+        {"chapters": (TagChapter(start_s=0, end_s=1, title="a\x00b"),)},
     ],
 )
 def test_nul_and_unencodable_text_are_refused(mp3: Path, changes: dict[str, Any]) -> None:
@@ -294,6 +314,23 @@ def test_other_control_characters_are_kept(mp3: Path) -> None:
         ({"feed_url": "https://радио.example/feed.xml"}, "feed_url is not ASCII"),
         ({"url": "https://radio.example/эфир"}, "url is not ASCII"),
         ({"date": datetime(2024, 3, 5, 18, 30)}, "date has no timezone"),
+        (
+            {"chapters": (TagChapter(start_s=0, end_s=1, title="a", url="https://р.example"),)},
+            r"chapters \[0\] url is not ASCII",
+        ),
+        (
+            {"chapters": (TagChapter(start_s=1, end_s=1, title="a"),)},
+            r"chapters \[0\] runs from 1 s to 1 s; it must start at 0 s or later, end after it",
+        ),
+        (
+            {"chapters": (TagChapter(start_s=-1, end_s=1, title="a"),)},
+            r"chapters \[0\] runs from -1 s",
+        ),
+        (
+            {"chapters": (TagChapter(start_s=0, end_s=5e6, title="a"),)},
+            r"chapters \[0\] runs from 0 s to 5000000.0 s",
+        ),
+        ({"chapters": CHAPTERS[::-1]}, "chapters are not in time order"),
     ],
 )
 def test_values_id3_cannot_hold_are_refused(
@@ -445,3 +482,90 @@ def test_text_without_control_characters_reads_back_unchanged(
     tags = full_tags(title=title, description=description, cover=None)
     write_tags(path, tags)
     assert read_tags(path) == tags
+
+
+def test_chapters_are_chap_frames_under_one_ctoc(mp3: Path) -> None:
+    write_tags(mp3, full_tags())
+    id3 = mutagen.id3.ID3(mp3)
+    assert id3.version == (2, 3, 0)
+    (toc,) = id3.getall("CTOC")
+    assert toc.element_id == "toc"
+    assert toc.flags == mutagen.id3.CTOCFlags.TOP_LEVEL | mutagen.id3.CTOCFlags.ORDERED
+    assert toc.child_element_ids == ["chp0", "chp1", "chp2"]
+    chapters = sorted(id3.getall("CHAP"), key=lambda frame: frame.element_id)
+    assert [(c.element_id, c.start_time, c.end_time) for c in chapters] == [
+        ("chp0", 0, 750),
+        ("chp1", 750, 1500),
+        ("chp2", 1500, 2000),
+    ]
+    assert [c.sub_frames["TIT2"].text[0] for c in chapters] == [c.title for c in CHAPTERS]
+    assert {c.sub_frames["TIT2"].encoding for c in chapters} == {mutagen.id3.Encoding.UTF16}
+    assert chapters[1].sub_frames.getall("WXXX")[0].url == "https://radio.example/q"
+    assert {(c.start_offset, c.end_offset) for c in chapters} == {(0xFFFFFFFF, 0xFFFFFFFF)}
+
+
+def test_ffmpeg_reads_the_chapters(mp3: Path) -> None:
+    write_tags(mp3, full_tags())
+    listing = subprocess.run(
+        [FFMPEG, "-hide_banner", "-nostdin", "-i", str(mp3)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        check=False,  # "-i" alone has no output file, so ffmpeg exits 1 after the listing
+        timeout=60,
+    ).stderr.decode("utf-8")
+    assert "Chapters:" in listing
+    found = re.findall(
+        r"Chapter #0:\d+: start ([\d.]+), end ([\d.]+)\n.*\n\s+title\s+: (.*)", listing
+    )
+    # ffmpeg lists CHAP frames in file order, and mutagen orders frames by size; the CTOC
+    # frame holds the order, which apps follow.
+    assert sorted(found) == [
+        ("0.000000", "0.750000", "Вступление"),
+        ("0.750000", "1.500000", "Вопросы слушателей"),
+        ("1.500000", "2.000000", "Итоги — «коротко»"),
+    ]
+
+
+def test_no_chapters_write_no_chapter_frames(mp3: Path) -> None:
+    write_tags(mp3, full_tags())
+    write_tags(mp3, full_tags(chapters=()))
+    assert {"CHAP", "CTOC"}.isdisjoint(name for name, _ in tag_frames(mp3))
+    assert read_tags(mp3).chapters == ()
+
+
+def test_foreign_chapters_are_read_in_time_order(mp3: Path) -> None:
+    id3 = mutagen.id3.ID3()
+    for element_id, start, title in (("b", 1000, "Второй"), ("a", 0, None)):
+        sub_frames = [mutagen.id3.TIT2(encoding=3, text=[title])] if title else []
+        id3.add(
+            mutagen.id3.CHAP(
+                element_id=element_id,
+                start_time=start,
+                end_time=start + 1000,
+                sub_frames=sub_frames,
+            )
+        )
+    id3.save(mp3, v2_version=4)  # no CTOC, UTF-8 titles, one chapter without a title
+    assert read_tags(mp3).chapters == (
+        TagChapter(start_s=0, end_s=1, title=""),
+        TagChapter(start_s=1, end_s=2, title="Второй"),
+    )
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    titles=st.lists(TEXT.filter(str.strip), min_size=1, max_size=5),
+    step_ms=st.integers(min_value=1, max_value=600_000),
+)
+def test_chapter_titles_and_times_read_back(
+    source_mp3: Path, titles: list[str], step_ms: int
+) -> None:
+    path = source_mp3.parent / "chapters.mp3"
+    if not path.exists():
+        shutil.copy(source_mp3, path)
+    chapters = tuple(
+        TagChapter(start_s=i * step_ms / 1000, end_s=(i + 1) * step_ms / 1000, title=title)
+        for i, title in enumerate(titles)
+    )
+    write_tags(path, full_tags(cover=None, chapters=chapters))
+    assert read_tags(path).chapters == chapters

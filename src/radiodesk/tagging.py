@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Final, cast
 
 from mutagen import MutagenError
-from mutagen.id3 import ID3, Encoding, Frame, Frames, PictureType
+from mutagen.id3 import ID3, CTOCFlags, Encoding, Frame, Frames, PictureType
 from mutagen.mp3 import MP3, HeaderNotFoundError
 
 from radiodesk.errors import TaggingError
@@ -32,6 +32,11 @@ _TEXT_ENCODING: Final = Encoding.UTF16
 _ID3V2_MINOR: Final = 3
 _NO_ID3V1: Final = 0  # mutagen's ID3v1SaveOptions.REMOVE
 _UNKNOWN_LANGUAGE: Final = "XXX"  # what id3v2.4.0-structure section 4 asks for in COMM
+# CHAP and CTOC frames (id3v2-chapters-1.0): element ids are ours; byte offsets are unused.
+_TOC_ID: Final = "toc"
+_CHAPTER_ID: Final = "chp{}"
+_NO_OFFSET: Final = 0xFFFFFFFF  # "the start/end offset is not given" (section 3.1)
+_MAX_MS: Final = 0xFFFFFFFF  # chapter times are 32-bit milliseconds
 _HINT: Final = "check that the file is an MP3 made by `radiodesk add` and that it is writable"
 
 # ISO 639-1 (the feed's <language>) to ISO 639-2/T, which TLAN and COMM carry.
@@ -62,6 +67,16 @@ class Cover:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class TagChapter:
+    """One chapter as a CHAP frame carries it: its span of the audio, title and optional link."""
+
+    start_s: float  # stored in whole milliseconds
+    end_s: float
+    title: str
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Tags:
     """Everything radiodesk writes into an episode's ID3 tag."""
 
@@ -84,6 +99,7 @@ class Tags:
     url: str | None = None  # the episode's web page
     cover: Cover | None = None
     extra: Mapping[str, str] = field(default_factory=dict)  # TXXX frames by description
+    chapters: tuple[TagChapter, ...] = ()  # in time order; CHAP frames under one CTOC
 
 
 # A codec turns one Tags value into frames, reads it back from a loaded tag, and says
@@ -314,6 +330,78 @@ def _read_extra(frames: tuple[str, ...], id3: Any) -> dict[str, str]:
     return {str(frame.desc): "/".join(frame.text) for frame in id3.getall(frames[0])}
 
 
+def _read_user_url(frames: tuple[str, ...], id3: Any) -> str | None:
+    """Return the URL of the first frame of a kind keyed by description too (WXXX), or None."""
+    found = id3.getall(frames[0])
+    return str(found[0].url) if found else None
+
+
+def _chapter_problem(chapter: TagChapter) -> str | None:
+    """Say why one chapter cannot be a CHAP frame, or None."""
+    if not 0 <= chapter.start_s < chapter.end_s or round(chapter.end_s * 1000) >= _MAX_MS:
+        span = f"runs from {chapter.start_s} s to {chapter.end_s} s"
+        return f"{span}; it must start at 0 s or later, end after it starts, within 49 days"
+    found = ((row.name, row.codec.check(getattr(chapter, row.name))) for row in _CHAPTER_FIELDS)
+    return next((f"{name} {problem}" for name, problem in found if problem), None)
+
+
+def _chapters_problem(value: tuple[TagChapter, ...]) -> str | None:
+    """Say what is wrong with the first bad chapter, or that they are out of time order."""
+    found = ((i, _chapter_problem(chapter)) for i, chapter in enumerate(value))
+    problem = next((f"[{i}] {problem}" for i, problem in found if problem), None)
+    starts = [chapter.start_s for chapter in value]
+    return problem or (None if starts == sorted(starts) else "are not in time order")
+
+
+def _milliseconds(seconds: float) -> int:
+    """Return seconds as the whole milliseconds a CHAP frame holds."""
+    return round(seconds * 1000)
+
+
+def _write_chapters(
+    frames: tuple[str, ...], value: tuple[TagChapter, ...], tags: Tags
+) -> list[Frame]:
+    """Return one top-level, ordered CTOC and a CHAP frame per chapter (none when no chapters)."""
+    if not value:
+        return []
+    ids = [_CHAPTER_ID.format(i) for i in range(len(value))]
+    toc = Frames[frames[0]](
+        element_id=_TOC_ID,
+        flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+        child_element_ids=ids,
+        sub_frames=[],
+    )
+    chapters = [
+        Frames[frames[1]](
+            element_id=element_id,
+            start_time=_milliseconds(chapter.start_s),
+            end_time=_milliseconds(chapter.end_s),
+            start_offset=_NO_OFFSET,
+            end_offset=_NO_OFFSET,
+            sub_frames=[
+                frame
+                for row in _CHAPTER_FIELDS
+                for frame in row.codec.write(row.frames, getattr(chapter, row.name), tags)
+            ],
+        )
+        for element_id, chapter in zip(ids, value, strict=True)
+    ]
+    return [toc, *chapters]
+
+
+def _read_chapters(frames: tuple[str, ...], id3: Any) -> tuple[TagChapter, ...]:
+    """Return every CHAP frame in time order (a CTOC adds nothing a flat list needs)."""
+    found = sorted(id3.getall(frames[1]), key=lambda f: (f.start_time, f.element_id))
+    return tuple(
+        TagChapter(
+            start_s=frame.start_time / 1000,
+            end_s=frame.end_time / 1000,
+            **{row.name: row.codec.read(row.frames, frame.sub_frames) for row in _CHAPTER_FIELDS},
+        )
+        for frame in found
+    )
+
+
 _TEXT = _Codec(_write_text, _read_text, _text_problem)
 _OPTIONAL_TEXT = _Codec(_write_text, _read_optional_text, _text_problem)
 _NUMBER = _Codec(_write_number, _read_number, _no_problem)
@@ -324,9 +412,16 @@ _DATE = _Codec(_write_date, _read_date, _date_problem)
 _DESCRIPTION = _Codec(_write_description, _read_description, _text_problem)
 _COVER = _Codec(_write_cover, _read_cover, _cover_problem)
 _EXTRA = _Codec(_write_extra, _read_extra, _extra_problem)
+_USER_URL = _Codec(_write_url, _read_user_url, _url_problem)
+_CHAPTERS = _Codec(_write_chapters, _read_chapters, _chapters_problem)
 
-# The one field table. Chapters will be one more row: ("CTOC", "CHAP") with a codec whose
-# CHAP frames carry sub-frames built from a small table of their own (TIT2, WXXX, APIC).
+# The sub-frames of each CHAP frame: TagChapter attributes, like the rows of _FIELDS below.
+_CHAPTER_FIELDS: Final[tuple[_Field, ...]] = (
+    _Field("title", ("TIT2",), _TEXT),
+    _Field("url", ("WXXX",), _USER_URL),
+)
+
+# The one field table. Chapters are CTOC + CHAP frames, whose sub-frames come from _CHAPTER_FIELDS.
 _FIELDS: Final[tuple[_Field, ...]] = (
     _Field("title", ("TIT2",), _TEXT),
     _Field("artist", ("TPE1",), _TEXT),
@@ -344,6 +439,7 @@ _FIELDS: Final[tuple[_Field, ...]] = (
     _Field("url", ("WOAF",), _URL),  # "official audio file webpage": the episode's page
     _Field("cover", ("APIC",), _COVER),
     _Field("extra", ("TXXX",), _EXTRA),
+    _Field("chapters", ("CTOC", "CHAP"), _CHAPTERS),
 )
 
 
