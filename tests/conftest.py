@@ -12,6 +12,8 @@ from PIL import Image
 from radiodesk.config import Settings, load_settings
 from radiodesk.scaffold import create_show
 
+pytest_plugins = ["s3server"]
+
 
 @pytest.fixture(autouse=True)
 def clean_environ() -> Iterator[None]:
