@@ -344,11 +344,6 @@ def test_dry_run_touches_nothing(
     assert listing(s3_bucket) == published
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="publish --dry-run skips ingest.rebuild_stale, so an edited episode's new audio "
-    "(re-tagged, new key) and the old key's deletion are not reported",
-)
 def test_dry_run_after_an_edit_reports_the_audio_it_would_replace(
     s3_show: Settings,
     s3_bucket: Bucket,

@@ -15,12 +15,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import filelock
 import tomlkit
 from slugify import slugify
 
+from radiodesk.chapters import Chapter, fit_chapters, parse_chapters
 from radiodesk.errors import CatalogError
 
 EPISODES_DIR = "episodes"
@@ -36,6 +37,9 @@ _ROLE_RE = re.compile(r"^[a-z][a-z -]{0,40}$")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 Status = Literal["removed", "draft", "scheduled", "ready"]
+EpisodeType = Literal["full", "trailer", "bonus"]
+CHAPTERS_FILE = "chapters.json"
+TRANSCRIPT_STEM = "transcript"
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +119,10 @@ class Episode:
     draft: bool = False
     removed: bool = False  # taken out of the feed by `remove`; the master stays
     image: str | None = None  # relative to the episode folder
+    chapters: str | None = None  # the producer's chapter list as Podcasting 2.0 JSON
+    transcript: str | None = None  # the producer's WebVTT or SRT file, byte for byte
+    episode_type: EpisodeType = "full"
+    block: bool = False  # itunes:block: hide this episode from Apple Podcasts
     persons: tuple[Person, ...] = field(default_factory=tuple)
     audio: AudioRecord | None = None
 
@@ -211,6 +219,8 @@ def episode_from_dict(data: Mapping[str, Any]) -> Episode:
         values["audio"] = AudioRecord(**audio)
     episode = Episode(**values)
     check_slug(episode.slug)
+    if episode.episode_type not in get_args(EpisodeType):
+        raise ValueError(f"'episode_type' ({episode.episode_type!r} is not full/trailer/bonus)")
     return episode
 
 
@@ -292,3 +302,15 @@ def purge_episode(root: Path, slug: str) -> None:
     doomed = folder.with_name(f"{STAGING_PREFIX}purge-{slug}")
     os.rename(folder, doomed)
     shutil.rmtree(doomed)
+
+
+def load_chapters(folder: Path, episode: Episode, duration_s: float) -> tuple[Chapter, ...]:
+    """Return the episode's chapters with end times fitted to the audio (none: empty)."""
+    if episode.chapters is None:
+        return ()
+    path = folder / episode.chapters
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"cannot read the chapters {path}: {exc}") from exc
+    return fit_chapters(parse_chapters(text, source=str(path)), duration_s, source=str(path))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -134,6 +135,24 @@ def init(obj: Context, /, directory: Path | None, **options: Any) -> None:
 @click.option(
     "--person", "persons", multiple=True, help='"Name[:role]", repeatable (role: guest, host ...).'
 )
+@click.option(
+    "--chapters",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help='Chapter list: "00:00 Title" lines, or Podcasting 2.0 JSON.',
+)
+@click.option(
+    "--transcript",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Transcript: WebVTT (.vtt) or SRT (.srt).",
+)
+@click.option(
+    "--type",
+    "episode_type",
+    type=click.Choice(["full", "trailer", "bonus"]),
+    default="full",
+    show_default=True,
+    help="itunes:episodeType.",
+)
 @click.option("--explicit", is_flag=True, help="Mark this episode explicit.")
 @click.option("--draft", is_flag=True, help="Keep it off the feed until the draft flag is removed.")
 @click.option(
@@ -198,13 +217,22 @@ def publish(obj: Context, dry_run: bool) -> None:
     """Publish ready episodes to the store, then the feed."""
     settings = obj.settings()
     storage = open_storage(settings)
-    with catalog.locked(settings.root):
-        if not dry_run:
+    now = _now()
+    with catalog.locked(settings.root), tempfile.TemporaryDirectory() as preview:
+        if dry_run:
+            overrides = ingest.preview_stale(settings, Path(preview))
+        else:
             with _audio_progress(obj) as on_progress:
                 ingest.rebuild_stale(settings, on_progress=on_progress)
+            overrides = {}
         with _upload_progress(obj) as on_upload:
             report = publishing.publish(
-                settings, storage, now=_now(), dry_run=dry_run, on_upload=on_upload
+                settings,
+                storage,
+                now=now,
+                dry_run=dry_run,
+                overrides=overrides,
+                on_upload=on_upload,
             )
     _print_report(report, settings)
 

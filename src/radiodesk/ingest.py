@@ -19,10 +19,12 @@ from datetime import datetime
 from pathlib import Path
 
 from radiodesk import audio, catalog, tagging
-from radiodesk.artwork import inspect_image
-from radiodesk.catalog import AudioRecord, Episode, MasterFile, Measurement, Person
+from radiodesk.artwork import inspect_image, prepare_artwork
+from radiodesk.catalog import AudioRecord, Episode, EpisodeType, MasterFile, Measurement, Person
+from radiodesk.chapters import Chapter, chapters_json, parse_chapters
 from radiodesk.config import Settings
 from radiodesk.errors import AudioError, CatalogError, RadiodeskError
+from radiodesk.transcripts import Transcript, parse_transcript
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +44,10 @@ class AddRequest:
     season: int | None = None
     number: int | None = None
     image: Path | None = None
+    chapters: Path | None = None  # "00:00 Title" lines or Podcasting 2.0 JSON
+    transcript: Path | None = None  # WebVTT or SRT
     persons: tuple[Person, ...] = field(default_factory=tuple)
+    episode_type: EpisodeType = "full"
     explicit: bool = False
     draft: bool = False
 
@@ -85,19 +90,19 @@ def add_episodes(
         except OSError as exc:
             raise CatalogError(f"cannot create the episodes folder in {root}: {exc}") from exc
         taken = set(catalog.list_slugs(root))
-        todo: list[tuple[int, AddRequest, str]] = []
+        todo: list[tuple[int, AddRequest, _Claim]] = []
         for index, request in enumerate(requests):
             try:
-                slug = _claim_slug(request, taken)
+                claim = _claim(request, taken)
             except RadiodeskError as exc:
                 results[index] = AddResult(recording=request.recording, error=exc)
                 continue
-            todo.append((index, request, slug))
+            todo.append((index, request, claim))
         workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
         with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = {
-                index: pool.submit(_build, settings, request, slug, now, on_progress)
-                for index, request, slug in todo
+                index: pool.submit(_build, settings, request, claim, now, on_progress)
+                for index, request, claim in todo
             }
             for index, future in futures.items():
                 recording = requests[index].recording
@@ -108,7 +113,16 @@ def add_episodes(
     return [results[i] for i in range(len(requests))]
 
 
-def _claim_slug(request: AddRequest, taken: set[str]) -> str:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Claim:
+    """A request that passed the cheap checks, with its reserved slug and parsed side files."""
+
+    slug: str
+    chapters: tuple[Chapter, ...] | None
+    transcript: tuple[bytes, Transcript] | None
+
+
+def _claim(request: AddRequest, taken: set[str]) -> _Claim:
     """Check the request cheaply and reserve its slug (the caller holds the lock)."""
     title = catalog.clean_text(request.title, "the title")
     if not title:
@@ -117,22 +131,30 @@ def _claim_slug(request: AddRequest, taken: set[str]) -> str:
     _check_recording(request.recording)
     if request.image:
         inspect_image(request.image)
+    chapter_list = None
+    if request.chapters:
+        text = _read_text(request.chapters, "chapters")
+        chapter_list = parse_chapters(text, source=request.chapters.name)
+    transcript = None
+    if request.transcript:
+        data = _read_bytes(request.transcript, "transcript")
+        transcript = (data, parse_transcript(data, source=request.transcript.name))
     slug = catalog.check_slug(request.slug) if request.slug else catalog.make_slug(title, taken)
     if slug in taken:
         raise CatalogError(f"an episode with the slug {slug!r} already exists", hint="pick --slug")
     taken.add(slug)
-    return slug
+    return _Claim(slug=slug, chapters=chapter_list, transcript=transcript)
 
 
 def _build(
     settings: Settings,
     request: AddRequest,
-    slug: str,
+    claim: _Claim,
     now: datetime,
     on_progress: ProgressFn | None,
 ) -> Episode:
     """Make the episode in a staging folder, then move it into place in one rename."""
-    root = settings.root
+    root, slug = settings.root, claim.slug
     try:
         staging = Path(
             tempfile.mkdtemp(dir=catalog.episodes_dir(root), prefix=catalog.STAGING_PREFIX)
@@ -140,11 +162,6 @@ def _build(
     except OSError as exc:
         raise CatalogError(f"cannot create episode {slug!r} in {root}: {exc.strerror}") from exc
     try:
-        master = _copy_master(request.recording, staging)
-        image = None
-        if request.image:
-            image = f"image{inspect_image(request.image).suffix}"
-            shutil.copyfile(request.image, staging / image)
         episode = Episode(
             slug=slug,
             guid=str(uuid.uuid4()),
@@ -152,14 +169,16 @@ def _build(
             description=catalog.clean_text(request.description, "the description"),
             date=request.date or now,
             created=now,
-            master=master,
+            master=_copy_master(request.recording, staging),
             season=request.season,
             number=request.number,
             explicit=request.explicit,
             draft=request.draft,
-            image=image,
+            episode_type=request.episode_type,
             persons=request.persons,
         )
+        image, chapter_file, transcript_file = _side_files(request, claim, staging)
+        episode = replace(episode, image=image, chapters=chapter_file, transcript=transcript_file)
         episode = refresh_audio(settings, staging, episode, on_progress=on_progress)
         catalog.write_episode(staging, episode)
         os.rename(staging, catalog.episode_dir(root, slug))
@@ -171,6 +190,40 @@ def _build(
         raise
     log.info("added %s (%s)", slug, episode.title)
     return episode
+
+
+def _side_files(
+    request: AddRequest, claim: _Claim, staging: Path
+) -> tuple[str | None, str | None, str | None]:
+    """Store artwork, chapters and transcript beside the master; return their file names."""
+    image = chapter_file = transcript_file = None
+    if request.image:
+        path, _info, notes = prepare_artwork(request.image, staging, stem="image")
+        for note in notes:
+            log.warning("%s: artwork %s", claim.slug, note)
+        image = path.name
+    if claim.chapters is not None:
+        chapter_file = catalog.CHAPTERS_FILE
+        catalog.write_atomic(staging / chapter_file, chapters_json(claim.chapters))
+    if claim.transcript is not None:
+        data, parsed = claim.transcript
+        transcript_file = catalog.TRANSCRIPT_STEM + parsed.suffix
+        catalog.write_atomic(staging / transcript_file, data)
+    return image, chapter_file, transcript_file
+
+
+def _read_text(path: Path, what: str) -> str:
+    try:
+        return _read_bytes(path, what).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CatalogError(f"the {what} file {path.name} is not UTF-8 text") from None
+
+
+def _read_bytes(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CatalogError(f"cannot read the {what} file {path}: {exc.strerror}") from exc
 
 
 def rebuild_stale(settings: Settings, *, on_progress: ProgressFn | None = None) -> list[Episode]:
@@ -186,42 +239,75 @@ def rebuild_stale(settings: Settings, *, on_progress: ProgressFn | None = None) 
 
 
 def refresh_audio(
-    settings: Settings, folder: Path, episode: Episode, *, on_progress: ProgressFn | None = None
+    settings: Settings,
+    folder: Path,
+    episode: Episode,
+    *,
+    preview_dir: Path | None = None,
+    on_progress: ProgressFn | None = None,
 ) -> Episode:
-    """Return the episode with a derived MP3 that matches its master, settings and tags."""
-    master = folder / episode.master.file
-    tags = tag_values(settings, folder, episode)
-    recipe, tags_print = _recipe(settings, episode), _fingerprint(tags)
-    record = episode.audio
-    derived = folder / catalog.DERIVED_DIR / f"{episode.slug}.mp3"
-    present = (
-        record is not None and derived.is_file() and derived.stat().st_size == record.size_bytes
+    """Return the episode with a derived MP3 that matches its master, settings and tags.
+
+    With `preview_dir`, a stale MP3 is rebuilt there instead, and the show is left untouched
+    (for `publish --dry-run`); the returned record then points at that absolute path.
+    """
+    recipe, record = _recipe(settings, episode), episode.audio
+    name = f"{episode.slug}.mp3"
+    target = (preview_dir or folder / catalog.DERIVED_DIR) / name
+    current = folder / record.file if record else None
+    intact = (
+        current is not None
+        and current.is_file()
+        and current.stat().st_size == (record.size_bytes if record else -1)
     )
-    if record is not None and present and record.recipe == recipe and record.tags == tags_print:
-        return episode
-    derived.parent.mkdir(exist_ok=True)
-    if record is not None and present and record.recipe == recipe:
+    if record is not None and current is not None and intact and record.recipe == recipe:
+        tags = tag_values(settings, folder, episode, record.duration_s)
+        tags_print = _fingerprint(tags)
+        if record.tags == tags_print:
+            return episode
         log.info("%s: re-tagging (metadata changed)", episode.slug)
-        return replace(episode, audio=_retag(derived, tags, record, tags_print))
+        retagged = _retag(current, target, tags, record, tags_print)
+        return replace(episode, audio=_located(retagged, target, preview_dir))
     log.info("%s: processing audio", episode.slug)
+    master = folder / episode.master.file
     _verify_master(master, episode.master)
     label = episode.master.original_name
     analysis = audio.analyse(
         master, settings.audio, on_progress=_stage(on_progress, label, "measure")
     )
-    total_s = analysis.source.duration_s
+    target.parent.mkdir(exist_ok=True)
     rendered = audio.render(
         master,
-        derived,
+        target,
         settings.audio,
         analysis,
-        on_progress=_stage(on_progress, label, "encode", total_s),
+        on_progress=_stage(on_progress, label, "encode", analysis.source.duration_s),
     )
-    tagging.write_tags(derived, tags)
-    return replace(episode, audio=_record(rendered, derived, recipe, tags_print))
+    tags = tag_values(settings, folder, episode, rendered.duration_s)
+    tagging.write_tags(target, tags)
+    fresh = _record(rendered, target, recipe, _fingerprint(tags))
+    return replace(episode, audio=_located(fresh, target, preview_dir))
 
 
-def tag_values(settings: Settings, folder: Path, episode: Episode) -> tagging.Tags:
+def preview_stale(settings: Settings, work: Path) -> dict[str, Episode]:
+    """Rebuild stale MP3s under `work` only; return the episodes whose audio would change."""
+    changed: dict[str, Episode] = {}
+    for episode in catalog.load_episodes(settings.root):
+        folder = catalog.episode_dir(settings.root, episode.slug)
+        fresh = refresh_audio(settings, folder, episode, preview_dir=work)
+        if fresh != episode:
+            changed[episode.slug] = fresh
+    return changed
+
+
+def _located(record: AudioRecord, target: Path, preview_dir: Path | None) -> AudioRecord:
+    file = str(target) if preview_dir else f"{catalog.DERIVED_DIR}/{target.name}"
+    return replace(record, file=file)
+
+
+def tag_values(
+    settings: Settings, folder: Path, episode: Episode, duration_s: float
+) -> tagging.Tags:
     """Return the ID3 values of an episode (its own artwork, else the show's)."""
     show = settings.show
     cover_path = folder / episode.image if episode.image else None
@@ -231,6 +317,10 @@ def tag_values(settings: Settings, folder: Path, episode: Episode) -> tagging.Ta
     if cover_path is not None:
         info = inspect_image(cover_path)
         cover = tagging.Cover(data=cover_path.read_bytes(), mime=info.mime)
+    chapters = tuple(
+        tagging.TagChapter(start_s=c.start_s, end_s=c.end_s or duration_s, title=c.title, url=c.url)
+        for c in catalog.load_chapters(folder, episode, duration_s)
+    )
     return tagging.Tags(
         title=episode.title,
         artist=show.author or show.title,
@@ -243,18 +333,24 @@ def tag_values(settings: Settings, folder: Path, episode: Episode) -> tagging.Ta
         episode_guid=episode.guid,
         category=show.category,
         cover=cover,
+        chapters=chapters,
     )
 
 
-def _retag(derived: Path, tags: tagging.Tags, record: AudioRecord, tags_print: str) -> AudioRecord:
-    fd, tmp_name = tempfile.mkstemp(dir=derived.parent, prefix=".retag-", suffix=".mp3")
+def _retag(
+    current: Path, target: Path, tags: tagging.Tags, record: AudioRecord, tags_print: str
+) -> AudioRecord:
+    """Copy the MP3, write the new tags into the copy, then move it over `target`."""
+    target.parent.mkdir(exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".retag-", suffix=".mp3")
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        shutil.copyfile(derived, tmp)
+        shutil.copyfile(current, tmp)
         tagging.write_tags(tmp, tags)
         sha, size = audio.file_sha256(tmp), tmp.stat().st_size
-        os.replace(tmp, derived)
+        tmp.chmod(0o644)
+        os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

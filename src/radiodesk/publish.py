@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -81,10 +81,15 @@ def plan_publish(
     now: datetime,
     work: Path,
     exclude: frozenset[str] = frozenset(),
+    overrides: Mapping[str, Episode] | None = None,
 ) -> Plan:
-    """Work out uploads and deletes from one listing of the store and the recorded hashes."""
+    """Work out uploads and deletes from one listing of the store and the recorded hashes.
+
+    `overrides` replaces episodes by slug (a dry run's preview of re-tagged audio).
+    """
+    replaced = overrides or {}
     episodes = tuple(
-        e
+        replaced.get(e.slug, e)
         for e in catalog.load_episodes(settings.root)
         if e.status(now) == "ready" and e.slug not in exclude
     )
@@ -117,11 +122,14 @@ def publish(
     now: datetime,
     dry_run: bool = False,
     exclude: frozenset[str] = frozenset(),
+    overrides: Mapping[str, Episode] | None = None,
     on_upload: UploadProgressFn | None = None,
 ) -> Report:
     """Publish every ready episode (but `exclude`): media first, the feed last, then prune."""
     with tempfile.TemporaryDirectory(prefix="radiodesk-publish-") as tmp:
-        plan = plan_publish(settings, storage, now=now, work=Path(tmp), exclude=exclude)
+        plan = plan_publish(
+            settings, storage, now=now, work=Path(tmp), exclude=exclude, overrides=overrides
+        )
         if not dry_run:
             _carry_out(settings, storage, plan, on_upload)
     return Report(
