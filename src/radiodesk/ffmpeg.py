@@ -17,7 +17,7 @@ import subprocess
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Literal
@@ -97,6 +97,7 @@ class Ebur128Summary:
     integrated_lufs: float
     lra_lu: float
     true_peak_dbtp: float | None  # None unless run with peak=true
+    sample_peak_dbfs: float | None = None  # None unless run with peak=sample
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -250,6 +251,40 @@ def run_pipeline(
     if producer_code == -SIGPIPE or (producer_code and "Broken pipe" in first.log.text()):
         second.result(check=True)  # the consumer quit first: its error is the cause
     return first.result(check=True), second.result(check=True)
+
+
+def stream(args: Sequence[str], *, timeout_s: float, chunk_bytes: int = 1 << 16) -> Iterator[bytes]:
+    """Run ffmpeg with `args` (output to `pipe:1`) and yield its stdout in chunks as it comes.
+
+    Raise ToolError on a non-zero exit or a timeout, as `run` does. Closing the iterator early
+    stops ffmpeg; the process never outlives the iterator.
+    """
+    argv = build_argv(find_ffmpeg().path, args)
+    events: queue.Queue[float | None] = queue.Queue()  # unused: stderr is drained, not relayed
+    proc = _Process(
+        argv, stdin=subprocess.DEVNULL, events=events, report=False, stdout=subprocess.PIPE
+    )
+    expired = threading.Event()
+
+    def expire() -> None:
+        expired.set()
+        proc.popen.kill()  # unblocks the read below: the pipe reaches EOF
+
+    timer = threading.Timer(timeout_s, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        if proc.stdout is not None:
+            with proc.stdout:
+                while chunk := proc.stdout.read(chunk_bytes):
+                    yield chunk
+        proc.stop()
+        if expired.is_set():
+            raise _timeout(proc, timeout_s)
+        proc.result(check=True)
+    finally:
+        timer.cancel()
+        proc.stop()
 
 
 class _Process:
@@ -477,23 +512,42 @@ def parse_input_problem(stderr: str) -> InputProblem | None:
     return None
 
 
-def parse_ebur128(stderr: str) -> Ebur128Summary | None:
-    """Return the last ebur128 summary in `stderr`, or None if the filter printed none."""
-    _, found, summary = stderr.rpartition("] Summary:")
+_SUMMARY_RE = re.compile(r"\[(?P<instance>[^\[\]\s]+) @ 0x[0-9a-f]+\] Summary:")
+
+
+def parse_ebur128(stderr: str, name: str | None = None) -> Ebur128Summary | None:
+    """Return the last summary of the ebur128 filter `ebur128@name` (of any, if no name), or None.
+
+    A meter with two named instances prints one summary after the other; each is read up to
+    the next one.
+    """
+    found = [
+        match
+        for match in _SUMMARY_RE.finditer(stderr)
+        if name is None or match.group("instance") == f"ebur128@{name}"
+    ]
     if not found:
         return None
+    begin = found[-1].end()
+    following = _SUMMARY_RE.search(stderr, begin)
+    summary = stderr[begin : following.start() if following else len(stderr)]
     # Other threads may log between the summary's lines; its own lines have no `[` prefix.
     own = "\n".join(line for line in summary.splitlines() if not line.startswith("["))
     integrated = re.search(r"^\s+I:\s+(\S+) LUFS", own, re.MULTILINE)
     lra = re.search(r"^\s+LRA:\s+(\S+) LU", own, re.MULTILINE)
-    peak = re.search(r"^\s+Peak:\s+(\S+) dBFS", own, re.MULTILINE)
     if integrated is None or lra is None:
         return None
     return Ebur128Summary(
         integrated_lufs=float(integrated.group(1)),
         lra_lu=float(lra.group(1)),
-        true_peak_dbtp=float(peak.group(1)) if peak else None,
+        true_peak_dbtp=_section_peak(own, "True peak"),
+        sample_peak_dbfs=_section_peak(own, "Sample peak"),
     )
+
+
+def _section_peak(summary: str, section: str) -> float | None:
+    match = re.search(rf"^\s+{section}:\s*\n\s+Peak:\s+(\S+) dBFS", summary, re.MULTILINE)
+    return float(match.group(1)) if match else None
 
 
 _VOLUME_RE = re.compile(

@@ -1,0 +1,287 @@
+"""Renders the listeners' web site (show page, one page per episode) from plain values.
+
+The only user of Jinja2; pure: values in, bytes out. Reads only its own templates, never the store.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+
+INDEX_KEY = "index.html"
+CSS_KEY = "site.css"
+JS_KEY = "site.js"
+STATIC_FILES = (CSS_KEY, JS_KEY)  # copied from the templates folder as they are
+SITE_TYPES: dict[str, str] = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
+# Cue markup: <v Name>, <i>, <c.class>, </b>, <font …> and timestamps such as <00:01.500>.
+_TAG_RE = re.compile(r"<(?:/?[A-Za-z][^<>]*|\d[\d:.]*)>")
+_VOICE_RE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]+)>")
+WAVE_HEIGHT = 100  # SVG user units; the width is one unit per peak
+
+# Interface words by language (the show's primary subtag); English for any other language.
+WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "episodes": "Episodes", "subscribe": "Subscribe", "rss": "RSS feed",
+        "rss_hint": "Paste this address into your podcast app:",
+        "download": "Download MP3", "chapters": "Chapters", "transcript": "Transcript",
+        "transcript_file": "Transcript file", "all_episodes": "All episodes",
+        "cover": "Cover art", "waveform": "Waveform of", "open_quote": "“", "close_quote": "”",
+        "no_script": "Chapter links open the MP3 at that moment.",
+        "loudness": "Loudness", "player": "Player", "no_episodes": "No episodes yet.",
+        "megabytes": "MB",
+    },
+    "ru": {
+        "episodes": "Выпуски", "subscribe": "Подписаться", "rss": "RSS-лента",
+        "rss_hint": "Вставьте этот адрес в приложение для подкастов:",
+        "download": "Скачать MP3", "chapters": "Главы", "transcript": "Расшифровка",
+        "transcript_file": "Файл расшифровки", "all_episodes": "Все выпуски",
+        "cover": "Обложка", "waveform": "Звуковая волна выпуска", "open_quote": "«",
+        "close_quote": "»", "no_script": "Ссылки на главы открывают MP3 с этого места.",
+        "loudness": "Громкость", "player": "Плеер", "no_episodes": "Выпусков пока нет.",
+        "megabytes": "МБ",
+    },
+}  # fmt: skip
+MONTHS: dict[str, tuple[str, ...]] = {
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+    "ru": ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
+           "сентября", "октября", "ноября", "декабря"),  # genitive: «5 марта 2025»
+}  # fmt: skip
+# podcast:person roles (podcastindex taxonomy), singular and plural, by language.
+ROLES: dict[str, dict[str, tuple[str, str]]] = {
+    "en": {"host": ("Host", "Hosts"), "co-host": ("Co-host", "Co-hosts"),
+           "guest": ("Guest", "Guests"), "producer": ("Producer", "Producers")},
+    "ru": {"host": ("Ведущий", "Ведущие"), "co-host": ("Соведущий", "Соведущие"),
+           "guest": ("Гость", "Гости"), "producer": ("Продюсер", "Продюсеры")},
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SiteChapter:
+    """A chapter mark: where it starts and its title."""
+
+    start_s: float
+    title: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SiteCue:
+    """One transcript cue."""
+
+    start_s: float
+    end_s: float
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SitePerson:
+    """A person heard in an episode, with a podcast:person role such as host or guest."""
+
+    name: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SiteEpisode:
+    """What an episode page shows; keys are store keys (`audio/…`, `images/…`)."""
+
+    slug: str
+    title: str
+    description: str  # plain text, paragraphs split by blank lines
+    published: datetime
+    duration_s: float
+    audio_key: str
+    audio_size: int
+    image_key: str | None
+    persons: tuple[SitePerson, ...] = ()
+    chapters: tuple[SiteChapter, ...] = ()
+    transcript: tuple[SiteCue, ...] = ()
+    transcript_key: str | None = None
+    peaks: tuple[float, ...] = ()  # 0..1 waveform peaks, drawn as an inline SVG
+    loudness_lufs: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SiteShow:
+    """What the show page shows; `feed_url` is the feed's absolute public URL."""
+
+    title: str
+    description: str
+    language: str
+    author: str
+    image_key: str | None
+    feed_key: str
+    feed_url: str
+    links: tuple[tuple[str, str], ...] = ()  # extra subscribe links: (label, absolute url)
+
+
+def render_site(show: SiteShow, episodes: Sequence[SiteEpisode]) -> dict[str, bytes]:
+    """Return store key -> bytes of every page of the site, newest episode first."""
+    env = _environment()
+    lang = show.language.split("-")[0].lower()
+    show_paragraphs = paragraphs(show.description)
+    common = {
+        "show": show,
+        "words": WORDS.get(lang, WORDS["en"]),
+        "show_paragraphs": show_paragraphs,
+        "show_summary": " ".join(show_paragraphs[0]) if show_paragraphs else show.title,
+    }
+    ordered = sorted(episodes, key=lambda e: (e.published, e.slug), reverse=True)
+    views = [_episode_view(e, lang) for e in ordered]
+    pages = {INDEX_KEY: _render(env, "show.html", INDEX_KEY, common, episodes=views)}
+    for view in views:
+        key = episode_key(view["slug"])
+        pages[key] = _render(env, "episode.html", key, common, episode=view)
+    folder = resources.files("radiodesk") / "templates"
+    for name in STATIC_FILES:
+        pages[name] = (folder / name).read_bytes()
+    return pages
+
+
+def episode_key(slug: str) -> str:
+    """Return the store key of an episode's page."""
+    return f"episodes/{slug}/{INDEX_KEY}"
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("radiodesk", "templates"),
+        autoescape=True,  # every value is text: hostile titles must stay text
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _render(
+    env: jinja2.Environment, template: str, key: str, common: dict[str, Any], **values: Any
+) -> bytes:
+    """Render one page; `href` turns a store key into a link relative to this page's key."""
+    up = "../" * key.count("/")
+
+    def href(target: str) -> str:
+        return up + quote(target, safe="/")
+
+    text = env.get_template(template).render(**common, **values, href=href)
+    return text.encode("utf-8")
+
+
+def _episode_view(episode: SiteEpisode, lang: str) -> dict[str, Any]:
+    """Return what the templates need of an episode, formatted for the show's language."""
+    return {
+        "slug": episode.slug,
+        "key": episode_key(episode.slug),
+        "title": episode.title,
+        "paragraphs": paragraphs(episode.description),
+        "date": format_date(episode.published, lang),
+        "date_iso": episode.published.isoformat(),
+        "duration": format_duration(episode.duration_s),
+        "duration_iso": iso_duration(episode.duration_s),
+        "audio_key": episode.audio_key,
+        "megabytes": f"{episode.audio_size / 1_000_000:.1f}",
+        "image_key": episode.image_key,
+        "persons": group_persons(episode.persons, lang),
+        "chapters": [
+            (_seconds(c.start_s), format_position(c.start_s), c.title) for c in episode.chapters
+        ],
+        "transcript": transcript_lines(episode.transcript),
+        "transcript_key": episode.transcript_key,
+        "wave_path": wave_path(episode.peaks),
+        "wave_width": len(episode.peaks),
+        "wave_height": WAVE_HEIGHT,
+        "loudness": None if episode.loudness_lufs is None else f"{episode.loudness_lufs:.1f}",
+    }
+
+
+def paragraphs(text: str) -> list[list[str]]:
+    """Split plain text into paragraphs (blank lines) of lines (single newlines)."""
+    blocks = re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n").strip())
+    return [
+        [line.strip() for line in block.strip().split("\n")] for block in blocks if block.strip()
+    ]
+
+
+def format_date(moment: datetime, lang: str) -> str:
+    """Write a date the way the language does, without the locale: `5 марта 2025`."""
+    months = MONTHS.get(lang, MONTHS["en"])
+    return f"{moment.day} {months[moment.month - 1]} {moment.year}"
+
+
+def format_duration(seconds: float) -> str:
+    """Write a duration as H:MM:SS (rounded to the second)."""
+    minutes, secs = divmod(round(max(seconds, 0.0)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}"
+
+
+def format_position(seconds: float) -> str:
+    """Write a position in the audio as H:MM:SS, cut to the second as players show it."""
+    return format_duration(math.floor(max(seconds, 0.0)))
+
+
+def iso_duration(seconds: float) -> str:
+    """Write a duration for `<time datetime>`: `PT1H2M3S`."""
+    minutes, secs = divmod(round(max(seconds, 0.0)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"PT{hours}H{minutes}M{secs}S"
+
+
+def group_persons(persons: Sequence[SitePerson], lang: str) -> list[tuple[str, list[str]]]:
+    """Group names by role in order of first appearance, each with its (plural) label."""
+    groups: dict[str, list[str]] = {}
+    for person in persons:
+        groups.setdefault(person.role.lower(), []).append(person.name)
+    labels = ROLES.get(lang, ROLES["en"])
+    return [
+        (labels.get(role, (role.capitalize(), role.capitalize()))[len(names) > 1], names)
+        for role, names in groups.items()
+    ]
+
+
+def transcript_lines(cues: Sequence[SiteCue]) -> list[tuple[str, str, str | None, str]]:
+    """Return (fragment time, shown time, speaker if it changed, plain text) for each cue."""
+    lines: list[tuple[str, str, str | None, str]] = []
+    previous: str | None = None
+    for cue in cues:
+        speaker, text = cue_text(cue.text)
+        shown = speaker if speaker and speaker != previous else None
+        previous = speaker or previous
+        lines.append((_seconds(cue.start_s), format_position(cue.start_s), shown, text))
+    return lines
+
+
+def cue_text(text: str) -> tuple[str | None, str]:
+    """Split WebVTT/SRT cue text into its voice (`<v Name>`) and plain text, markup removed."""
+    voice = _VOICE_RE.search(text)
+    plain = html.unescape(_TAG_RE.sub("", text))  # WebVTT escapes `<` and `&` as entities
+    return (voice.group(1).strip() if voice else None), " ".join(plain.split())
+
+
+def wave_path(peaks: Sequence[float]) -> str:
+    """Draw the peaks as one SVG path of bars mirrored around the middle, one unit per peak."""
+    middle = WAVE_HEIGHT / 2
+    bars = []
+    for i, peak in enumerate(peaks):
+        half = max(min(peak, 1.0), 0.0) * (middle - 1) + 0.5  # a hairline even in silence
+        bars.append(f"M{i} {middle - half:.1f}h0.8v{2 * half:.1f}h-0.8z")
+    return "".join(bars)
+
+
+def _seconds(value: float) -> str:
+    """Write a media-fragment time (`#t=…`): whole seconds, or up to milliseconds."""
+    return f"{max(value, 0.0):.3f}".rstrip("0").rstrip(".")

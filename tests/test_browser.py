@@ -1,0 +1,269 @@
+"""The listeners' pages in a real browser: headless Debian Chromium, driven by Playwright,
+against `radiodesk serve` on 127.0.0.1, on a store made by `radiodesk add` and `publish`.
+
+Chromium comes from Debian's `chromium` package (`./dev test` installs it); Playwright never
+downloads a browser. Screenshots go to test-artifacts/ at the repository root (git-ignored).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Dialog, Page, sync_playwright
+
+from conftest import make_cover
+from media import ffmpeg_run, make_recording
+from radiodesk import catalog, waveform
+from radiodesk.cli import main
+from radiodesk.config import Settings, load_settings
+from radiodesk.scaffold import create_show
+from radiodesk.serve import PreviewServer, make_server, preview_url
+from radiodesk.site import SiteChapter, SiteEpisode, SitePerson, SiteShow, render_site
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the background-networking flags Chromium keeps dialling Google, which this network
+# refuses; a fresh profile is Playwright's default (a new temporary user-data-dir per launch).
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+HOSTILE = '<script>alert(1)</script> & ]]> "q" <img src=x onerror=alert(2)>'
+CALM = "Алиханов — фрагмент выступления"
+LONG_S = 40
+CHAPTER_S = 30.0
+TIMEOUT_MS = 15_000
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """A published store, served; the episodes' slugs and what the catalog says of them."""
+
+    settings: Settings
+    server: PreviewServer
+    base: str  # the preview's own URL, ending in /
+    hostile: catalog.Episode
+    calm: catalog.Episode
+
+
+def add(root: Path, recording: Path, title: str, date: str, *extra: str) -> None:
+    argv = ["-q", "-C", str(root), "add", str(recording), "--title", title, "--date", date]
+    assert main([*argv, *extra]) == 0
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    folder = tmp_path_factory.mktemp("browser")
+    root = folder / "шоу"
+    create_show(
+        root,
+        title="Радио: актуальные комментарии",
+        base_url="https://radio.example.org/podcast",
+        description="Интервью и выступления — «как есть».\n\nБез купюр.",
+        language="ru",
+        author="Редакция радио",
+        email="radio@example.org",
+        category="News/Politics",
+        image=make_cover(folder / "cover.jpg", size=1400),
+        explicit=False,
+    )
+    short = make_recording(folder / "short.wav", seconds=4, lufs=-20)
+    long = folder / "long.wav"  # noise that swells and fades like speech; quick to make
+    ffmpeg_run(
+        "-f", "lavfi", "-i", f"anoisesrc=d={LONG_S}:c=pink:a=0.3:seed=7",
+        "-af", "volume='0.1+0.9*abs(sin(t*1.3)*sin(t*0.21))':eval=frame", str(long),
+    )  # fmt: skip
+    add(root, short, HOSTILE, "2026-01-10T10:00:00+03:00", "--person", f"{HOSTILE}:guest")
+    add(root, long, CALM, "2026-02-01T10:00:00+03:00", "--description", "Губернатор — о заводах.")
+    assert main(["-q", "-C", str(root), "publish"]) == 0
+    settings = load_settings(root)
+    if not (settings.local_store / "index.html").exists():
+        write_site(settings)  # until `publish` renders the site itself
+    server = make_server(settings.local_store, port=0, public_base_url=settings.show.base_url)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    episodes = {e.title: e for e in catalog.load_episodes(root)}
+    try:
+        yield Site(settings, server, preview_url(server), episodes[HOSTILE], episodes[CALM])
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def write_site(settings: Settings) -> None:
+    """Render the pages from the catalog and the store, as publish will."""
+    store = settings.local_store
+    covers = sorted(p.relative_to(store).as_posix() for p in store.glob("images/cover-*"))
+    show = SiteShow(
+        title=settings.show.title,
+        description=settings.show.description,
+        language=settings.show.language,
+        author=settings.show.author,
+        image_key=covers[0] if covers else None,
+        feed_key="feed.xml",
+        feed_url=settings.show.base_url + "/feed.xml",
+        links=(("Apple Podcasts", "https://podcasts.apple.com/ru/podcast/id1"),),
+    )
+    episodes = []
+    for episode in catalog.load_episodes(settings.root):
+        assert episode.audio is not None
+        key = catalog.audio_key(episode)
+        episodes.append(
+            SiteEpisode(
+                slug=episode.slug,
+                title=episode.title,
+                description=episode.description,
+                published=episode.date,
+                duration_s=episode.audio.duration_s,
+                audio_key=key,
+                audio_size=episode.audio.size_bytes,
+                image_key=None,
+                persons=tuple(SitePerson(name=p.name, role=p.role) for p in episode.persons),
+                chapters=(
+                    SiteChapter(start_s=0, title="Начало"),
+                    SiteChapter(start_s=CHAPTER_S, title="О заводах"),
+                ),
+                peaks=waveform.peaks(store / key),
+                loudness_lufs=episode.audio.after.integrated_lufs,
+            )
+        )
+    for key, data in render_site(show, episodes).items():
+        (store / key).parent.mkdir(parents=True, exist_ok=True)
+        (store / key).write_bytes(data)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail("no /usr/bin/chromium: install Debian's chromium package (./dev test does)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    context.set_default_timeout(TIMEOUT_MS)
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def episode_url(site: Site, episode: catalog.Episode) -> str:
+    return f"{site.base}episodes/{episode.slug}/index.html"
+
+
+def shoot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / name, full_page=True)
+
+
+def on_dialogs(page: Page) -> list[str]:
+    """Record (and dismiss) every alert: a hostile title must never open one."""
+    seen: list[str] = []
+
+    def record(dialog: Dialog) -> None:
+        seen.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", record)
+    return seen
+
+
+def wait_for_metadata(page: Page) -> None:
+    page.wait_for_function("document.getElementById('player').readyState >= 1")
+
+
+def player(page: Page, expression: str) -> Any:
+    return page.evaluate(f"(p => {expression})(document.getElementById('player'))")
+
+
+def test_show_page_lists_the_episodes_as_text(site: Site, page: Page) -> None:
+    dialogs = on_dialogs(page)
+    page.goto(site.base + "index.html")
+    links = page.locator(".episodes h3 a")
+    assert links.all_inner_texts() == [CALM, HOSTILE]  # newest first, the hostile one as text
+    assert page.locator("img[src='x']").count() == 0
+    feed = page.locator("section.subscribe a[type='application/rss+xml']")
+    assert feed.get_attribute("href") == site.base + "feed.xml"  # the preview's own feed
+    response = page.request.get(site.base + "feed.xml")
+    assert response.headers["content-type"] == "application/rss+xml; charset=utf-8"
+    assert f"{site.base}audio/" in response.text()
+    shoot(page, "show.png")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shoot(page, "show-phone.png")
+    links.nth(1).click()
+    page.wait_for_url(episode_url(site, site.hostile))
+    assert page.locator("h1").inner_text() == HOSTILE
+    assert page.title() == f"{HOSTILE} · {site.settings.show.title}"
+    assert page.locator("dl.persons dd").inner_text() == HOSTILE
+    assert page.locator("img[src='x']").count() == 0
+    shoot(page, "episode-hostile.png")
+    assert dialogs == []
+
+
+def test_player_loads_the_episode_audio(site: Site, page: Page) -> None:
+    assert site.calm.audio is not None
+    site.server.served.clear()
+    page.goto(episode_url(site, site.calm))
+    wait_for_metadata(page)
+    assert player(page, "p.duration") == pytest.approx(site.calm.audio.duration_s, abs=0.3)
+    assert player(page, "p.error") is None
+    assert page.locator("header .meta time").nth(1).inner_text() == "0:00:40"
+    wave = page.get_by_role("img", name=f"Звуковая волна выпуска «{CALM}»")
+    assert wave.is_visible()
+    audio = [s for s in site.server.served if s.path.startswith("/audio/")]
+    assert audio
+    assert all(s.range is not None and s.status == 206 for s in audio)  # players ask in ranges
+    shoot(page, "episode.png")
+
+
+def test_chapter_link_seeks_the_player(site: Site, page: Page) -> None:
+    site.server.served.clear()
+    page.goto(episode_url(site, site.calm))
+    wait_for_metadata(page)
+    page.get_by_role("link", name="О заводах").click()
+    page.wait_for_function(f"document.getElementById('player').currentTime >= {CHAPTER_S - 0.1}")
+    assert CHAPTER_S - 0.1 <= player(page, "p.currentTime") <= CHAPTER_S + 2
+    assert page.evaluate("location.hash") == f"#t={CHAPTER_S:g}"
+    assert player(page, "p.seekable.end(0)") >= CHAPTER_S  # the server's ranges make it seekable
+    audio = [s for s in site.server.served if s.path.startswith("/audio/")]
+    assert audio
+    assert all(s.range is not None and s.status == 206 for s in audio)
+
+
+def test_chapter_link_works_without_javascript(site: Site, browser: Browser) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(episode_url(site, site.calm))
+        page.get_by_role("link", name="О заводах").click()  # opens the MP3 at #t=30
+        page.wait_for_url(f"**/audio/*.mp3#t={CHAPTER_S:g}")
+        page.wait_for_function("document.querySelector('video').readyState >= 1")
+        assert page.evaluate("document.querySelector('video').currentTime") >= CHAPTER_S - 0.1
+    finally:
+        context.close()
+
+
+def test_player_is_keyboard_usable(site: Site, page: Page) -> None:
+    page.goto(episode_url(site, site.calm))
+    wait_for_metadata(page)
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "player":
+            break
+    assert page.evaluate("document.activeElement.id") == "player"
+    assert player(page, "p.paused")
+    page.keyboard.press("Space")  # the focused play button
+    page.wait_for_function("!document.getElementById('player').paused")
+    page.keyboard.press("Space")
+    page.wait_for_function("document.getElementById('player').paused")
