@@ -19,10 +19,24 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from radiodesk.errors import FeedError
-from radiodesk.feed import ITUNES_NS, PODCAST_NS, Channel, Item, Person, build_feed
+from radiodesk.feed import (
+    ITUNES_NS,
+    PODCAST_NS,
+    Channel,
+    Funding,
+    Item,
+    Location,
+    Person,
+    Transcript,
+    build_feed,
+    build_feeds,
+    page_key,
+    podcast_guid_for,
+)
 
 NS = {"itunes": ITUNES_NS, "atom": "http://www.w3.org/2005/Atom", "podcast": PODCAST_NS}
 FEED_URL = "https://cdn.example.org/radio/feed.xml"
+LEGACY_PODCAST_NS = "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md"
 MSK = timezone(timedelta(hours=3))
 HOSTILE = "<b>&amp; ]]> \"quotes\" 'single' 😀 \u202eRTL"
 CYRILLIC_TITLE = "Алиханов о сотрудничестве с белорусскими заводами"
@@ -77,6 +91,14 @@ def parse_xml(feed: bytes) -> Any:
 def read_podcastparser(feed: bytes) -> dict[str, Any]:
     result: dict[str, Any] = podcastparser.parse(FEED_URL, io.BytesIO(feed))
     return result
+
+
+def read_podcastparser_p20(feed: bytes) -> dict[str, Any]:
+    """Read with podcastparser 0.6.11, which knows the podcast namespace only by its first URI.
+
+    The namespace spec makes readers treat both URIs as identical, so the feed keeps the current.
+    """
+    return read_podcastparser(feed.replace(PODCAST_NS.encode(), LEGACY_PODCAST_NS.encode()))
 
 
 def read_feedparser(feed: bytes) -> Any:
@@ -489,3 +511,414 @@ def test_clean_text_survives_podcastparser(title: str, description: str) -> None
 def test_control_characters_never_reach_lxml(field: str, before: str, char: str) -> None:
     with pytest.raises(FeedError, match=f"{field} contains the control character"):
         build_feed(make_channel(), [make_item(1, **{field: f"{before}{char}x"})])
+
+
+# --- Podcasting 2.0 and the settable Apple tags -------------------------------------------------
+
+HOST = Person(name="Иван Петров")
+GUEST = Person(name="Антон Алиханов", role="guest", href="https://example.org/alikhanov")
+KALININGRAD = Location(name="Калининград", geo="geo:54.71,20.51", osm="R1674442", country="ru")
+VTT = Transcript(url="https://cdn.example.org/radio/t-1.vtt", type="text/vtt")
+JSON_CAPTIONS = Transcript(
+    url="https://cdn.example.org/radio/t-1.json",
+    type="application/json",
+    language="ru",
+    rel="captions",
+)
+CHAPTERS_URL = "https://cdn.example.org/radio/chapters-1.json"
+IMG = "https://cdn.example.org/radio/olga.jpg"
+
+
+@pytest.mark.parametrize(
+    ("feed_url", "guid"),
+    [
+        # The two examples of https://podcastindex.org/namespace/1.0#guid
+        ("https://mp3s.nashownotes.com/pc20rss.xml", "917393e3-1b1e-5cef-ace4-edaa54e1f810"),
+        ("http://podnews.net/rss", "9b024349-ccf0-5f69-a609-6b82873eab3c"),
+        ("https://podnews.net/rss//", "9b024349-ccf0-5f69-a609-6b82873eab3c"),
+    ],
+)
+def test_podcast_guid_matches_the_spec_examples(feed_url: str, guid: str) -> None:
+    assert podcast_guid_for(feed_url) == guid
+
+
+def test_channel_podcast_guid_and_medium_are_always_written() -> None:
+    feed = build_feed(make_channel(), [make_item(1)])
+    root = parse_xml(feed)
+    assert one(root, "/rss/channel/podcast:guid").text == podcast_guid_for(FEED_URL)
+    assert one(root, "/rss/channel/podcast:medium").text == "podcast"
+    parsed = read_feedparser(feed)
+    assert parsed.feed.podcast_guid == podcast_guid_for(FEED_URL)
+    assert parsed.feed.podcast_medium == "podcast"
+
+
+def test_stored_podcast_guid_wins_over_the_derived_one() -> None:
+    guid = "917393e3-1b1e-5cef-ace4-edaa54e1f810"
+    feed = build_feed(make_channel(podcast_guid=guid, medium="video"), [make_item(1)])
+    assert one(parse_xml(feed), "/rss/channel/podcast:guid").text == guid
+    assert one(parse_xml(feed), "/rss/channel/podcast:medium").text == "video"
+
+
+@pytest.mark.parametrize("locked", [True, False])
+def test_locked_with_owner(locked: bool) -> None:
+    channel = make_channel(locked=locked, locked_owner="owner@example.org")
+    feed = build_feed(channel, [make_item(1)])
+    element = one(parse_xml(feed), "/rss/channel/podcast:locked")
+    assert (element.text, element.get("owner")) == ("yes" if locked else "no", "owner@example.org")
+    assert read_podcastparser_p20(feed)["import_prohibited"] is locked
+    assert read_feedparser(feed).feed.podcast_locked == {"owner": "owner@example.org"}
+
+
+def test_locked_without_owner_has_no_owner_attribute() -> None:
+    feed = build_feed(make_channel(locked=True), [make_item(1)])
+    assert dict(one(parse_xml(feed), "/rss/channel/podcast:locked").attrib) == {}
+
+
+def test_funding_links() -> None:
+    funding = (
+        Funding(url="https://example.org/donate", text="Поддержать радио"),
+        Funding(url="https://example.org/members", text="Стать членом клуба"),
+    )
+    feed = build_feed(make_channel(funding=funding), [make_item(1)])
+    found = parse_xml(feed).xpath("/rss/channel/podcast:funding", namespaces=NS)
+    assert [(f.get("url"), f.text) for f in found] == [(f.url, f.text) for f in funding]
+    # podcastparser keeps one link, the last, as it does with transcripts.
+    assert read_podcastparser_p20(feed)["funding_url"] == "https://example.org/members"
+    assert read_feedparser(feed).feed.podcast_funding == {"url": "https://example.org/members"}
+
+
+def test_channel_location_and_hosts() -> None:
+    channel = make_channel(location=KALININGRAD, persons=(HOST,))
+    feed = build_feed(channel, [make_item(1)])
+    root = parse_xml(feed)
+    location = one(root, "/rss/channel/podcast:location")
+    assert location.text == "Калининград"
+    assert dict(location.attrib) == {"geo": "geo:54.71,20.51", "osm": "R1674442", "country": "ru"}
+    person = one(root, "/rss/channel/podcast:person")
+    assert (person.text, person.get("role")) == ("Иван Петров", "host")
+    # An item without its own people inherits the channel's, so it repeats nobody.
+    assert root.xpath("//item/podcast:person", namespaces=NS) == []
+    assert read_feedparser(feed).feed.podcast_location["osm"] == "R1674442"
+
+
+def test_item_persons_restate_the_channel_hosts_once() -> None:
+    cohost = Person(name="Мария Иванова", role="co-host")
+    channel = make_channel(persons=(HOST, cohost))
+    item = make_item(1, persons=(GUEST, Person(name=" Иван Петров ")))
+    feed = build_feed(channel, [item])
+    found = parse_xml(feed).xpath("//item/podcast:person", namespaces=NS)
+    assert [(p.text, p.get("role")) for p in found] == [
+        ("Иван Петров", "host"),
+        ("Мария Иванова", "co-host"),
+        ("Антон Алиханов", "guest"),
+    ]
+    assert found[2].get("href") == "https://example.org/alikhanov"
+    persons = read_podcastparser_p20(feed)["episodes"][0]["persons"]
+    assert [(p["name"], p["role"]) for p in persons] == [
+        ("Иван Петров", "host"),
+        ("Мария Иванова", "co-host"),
+        ("Антон Алиханов", "guest"),
+    ]
+    assert persons[2]["href"] == "https://example.org/alikhanov"
+
+
+def test_person_group_and_image() -> None:
+    person = Person(name="Ольга", role="producer", group="audio post-production", img=IMG)
+    feed = build_feed(make_channel(persons=(person,)), [make_item(1)])
+    attrs = dict(one(parse_xml(feed), "/rss/channel/podcast:person").attrib)
+    assert attrs == {"role": "producer", "group": "audio post-production", "img": IMG}
+
+
+def test_season_and_episode_in_both_namespaces() -> None:
+    feed = build_feed(make_channel(), [make_item(7, season=3, season_name="Весна 2026")])
+    item = one(parse_xml(feed), "//item")
+    assert (one(item, "itunes:season").text, one(item, "itunes:episode").text) == ("3", "7")
+    season = one(item, "podcast:season")
+    assert (season.text, season.get("name")) == ("3", "Весна 2026")
+    assert one(item, "podcast:episode").text == "7"
+    entry = read_feedparser(feed).entries[0]
+    assert (entry.podcast_episode, entry.podcast_season) == ("7", {"name": "Весна 2026"})
+    episode = read_podcastparser_p20(feed)["episodes"][0]
+    assert (episode["season"], episode["number"]) == (3, 7)
+
+
+def test_no_season_or_number_writes_no_podcast_season_or_episode() -> None:
+    feed = build_feed(make_channel(), [make_item(1, season=None, episode=None)])
+    root = parse_xml(feed)
+    assert root.xpath("//podcast:season | //podcast:episode", namespaces=NS) == []
+
+
+def test_transcripts_and_chapters() -> None:
+    item = make_item(1, transcripts=(VTT, JSON_CAPTIONS), chapters_url=CHAPTERS_URL)
+    feed = build_feed(make_channel(), [item])
+    root = parse_xml(feed)
+    found = root.xpath("//item/podcast:transcript", namespaces=NS)
+    assert [dict(t.attrib) for t in found] == [
+        {"url": VTT.url, "type": "text/vtt"},
+        {"url": JSON_CAPTIONS.url, "type": "application/json", "language": "ru", "rel": "captions"},
+    ]
+    chapters = one(root, "//item/podcast:chapters")
+    assert dict(chapters.attrib) == {"url": CHAPTERS_URL, "type": "application/json+chapters"}
+    episode = read_podcastparser_p20(feed)["episodes"][0]
+    # podcastparser keeps only the last transcript, as gPodder does.
+    assert (episode["transcript_url"], episode["chapters_json_url"]) == (
+        JSON_CAPTIONS.url,
+        CHAPTERS_URL,
+    )
+    entry = read_feedparser(feed).entries[0]
+    assert entry.podcast_chapters == {"url": CHAPTERS_URL, "type": "application/json+chapters"}
+
+
+def test_item_location() -> None:
+    location = Location(name="Москва, Кремль", rel="creator", geo="geo:55.752,37.617;u=200")
+    feed = build_feed(make_channel(), [make_item(1, location=location)])
+    element = one(parse_xml(feed), "//item/podcast:location")
+    assert element.text == "Москва, Кремль"
+    assert dict(element.attrib) == {"rel": "creator", "geo": "geo:55.752,37.617;u=200"}
+
+
+@pytest.mark.parametrize("episode_type", ["full", "trailer", "bonus"])
+def test_episode_type_is_settable(episode_type: str) -> None:
+    feed = build_feed(make_channel(), [make_item(1, episode_type=episode_type)])
+    assert one(parse_xml(feed), "//item/itunes:episodeType").text == episode_type
+    assert read_podcastparser(feed)["episodes"][0]["type"] == episode_type
+    assert read_feedparser(feed).entries[0].itunes_episodetype == episode_type
+
+
+def test_block_complete_and_new_feed_url() -> None:
+    moved = "https://new.example.org/radio/feed.xml"
+    channel = make_channel(block=True, complete=True, new_feed_url=moved)
+    feed = build_feed(channel, [make_item(1, block=True)])
+    root = parse_xml(feed)
+    assert one(root, "/rss/channel/itunes:block").text == "Yes"
+    assert one(root, "/rss/channel/itunes:complete").text == "Yes"
+    assert one(root, "/rss/channel/itunes:new-feed-url").text == moved
+    assert one(root, "//item/itunes:block").text == "Yes"
+    assert read_podcastparser(feed)["new_url"] == moved
+    parsed = read_feedparser(feed)
+    assert parsed.feed["itunes_new-feed-url"] == moved
+    assert parsed.entries[0].itunes_block == 1
+
+
+def test_unset_podcast_tags_are_left_out() -> None:
+    feed = build_feed(make_channel(), [make_item(1)])
+    root = parse_xml(feed)
+    for path in (
+        "//podcast:locked",
+        "//podcast:funding",
+        "//podcast:location",
+        "//podcast:person",
+        "//podcast:transcript",
+        "//podcast:chapters",
+        "//itunes:block",
+        "//itunes:complete",
+        "//itunes:new-feed-url",
+        "//atom:link[@rel!='self']",
+    ):
+        assert root.xpath(path, namespaces=NS) == [], path
+
+
+PODCAST_CHANNEL_ERRORS = [
+    ({"podcast_guid": "not-a-uuid"}, "channel podcast guid 'not-a-uuid' is not a UUID"),
+    ({"locked_owner": "a@example.org"}, "channel locked owner is set but locked is not"),
+    ({"locked": True, "locked_owner": "nobody"}, "channel locked owner 'nobody' is invalid"),
+    ({"medium": "radio"}, "channel medium 'radio' is not one of"),
+    ({"new_feed_url": FEED_URL}, "channel new feed URL is the feed URL itself"),
+    ({"new_feed_url": "feed.xml"}, "channel new feed URL 'feed.xml' is not an absolute"),
+    ({"funding": (Funding(url="https://e.org/", text=" "),)}, "a funding link has no text"),
+    ({"funding": (Funding(url="e.org", text="Дай"),)}, "channel funding 'e.org' is not"),
+    ({"persons": (Person(name=""),)}, "channel a person has no name or role"),
+    ({"persons": (Person(name="Я", img="/me.jpg"),)}, "channel person 'Я' '/me.jpg' is not"),
+    ({"location": Location(name=" ")}, "channel location has no name"),
+    ({"location": Location(name="X", geo="54.71,20.51")}, "geo '54.71,20.51' is not like"),
+    ({"location": Location(name="X", geo="geo:91,20")}, "geo 'geo:91,20' is not like"),
+    ({"location": Location(name="X", geo="geo:54,181")}, "geo 'geo:54,181' is not like"),
+    ({"location": Location(name="X", osm="1674442")}, "osm '1674442' is not like R1674442"),
+    ({"location": Location(name="X", rel="about")}, "rel 'about' is not subject or creator"),
+    ({"location": Location(name="X", country="rus")}, "country 'rus' is not"),
+    ({"location": Location(name="Ка\x00")}, "channel location name contains the control char"),
+]
+
+
+@pytest.mark.parametrize(("changes", "message"), PODCAST_CHANNEL_ERRORS)
+def test_invalid_podcast_channel_values_raise_feed_error(
+    changes: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(FeedError, match=re.escape(message)):
+        build_feed(make_channel(**changes), [make_item(1)])
+
+
+PODCAST_ITEM_ERRORS = [
+    ({"episode_type": "Full"}, "episode type 'Full' is not full, trailer or bonus"),
+    ({"season_name": "Весна", "season": None}, "season name needs a season"),
+    ({"season_name": " "}, "season name is empty"),
+    ({"transcripts": (Transcript(url=VTT.url, type="text/srt"),)}, "type 'text/srt' is not one"),
+    ({"transcripts": (dataclasses.replace(VTT, language="русский"),)}, "language 'русский'"),
+    ({"transcripts": (dataclasses.replace(VTT, rel="subtitles"),)}, "rel 'subtitles' is not"),
+    ({"transcripts": (dataclasses.replace(VTT, url="t.vtt"),)}, "transcript 't.vtt' is not"),
+    ({"transcripts": (dataclasses.replace(VTT, url="https://e.org/\x1b"),)}, "transcript url"),
+    ({"chapters_url": "/chapters.json"}, "chapters '/chapters.json' is not an absolute"),
+    ({"location": Location(name="X", geo="geo:x")}, "location geo 'geo:x' is not like"),
+    ({"persons": (Person(name="Я", href="me"),)}, "person 'Я' 'me' is not an absolute"),
+]
+
+
+@pytest.mark.parametrize(("changes", "message"), PODCAST_ITEM_ERRORS)
+def test_invalid_podcast_item_values_raise_feed_error(
+    changes: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(FeedError, match=re.escape(message)):
+        build_feed(make_channel(), [make_item(1, **changes)])
+
+
+# --- RFC 5005 paging -----------------------------------------------------------------------------
+
+PAGE_URLS = [FEED_URL, *(FEED_URL.replace("feed.xml", f"feed-{n}.xml") for n in (2, 3))]
+
+
+def links(feed: bytes) -> dict[str, str]:
+    found = parse_xml(feed).xpath("/rss/channel/atom:link", namespaces=NS)
+    return {link.get("rel"): link.get("href") for link in found}
+
+
+@pytest.mark.parametrize("page_size", [None, 7, 100])
+def test_one_document_when_the_archive_fits(page_size: int | None) -> None:
+    items = [make_item(n) for n in range(1, 8)]
+    pages = build_feeds(make_channel(), items, page_size=page_size)
+    assert pages == {"feed.xml": build_feed(make_channel(), items)}
+
+
+def test_long_archive_is_paged_newest_first() -> None:
+    items = [make_item(n) for n in range(1, 8)]
+    pages = build_feeds(
+        make_channel(new_feed_url="https://new.example.org/f.xml"), items, page_size=3
+    )
+    assert list(pages) == ["feed.xml", "feed-2.xml", "feed-3.xml"]
+    guids = [parse_xml(page).xpath("//item/guid/text()") for page in pages.values()]
+    assert guids == [
+        ["radiodesk-0007", "radiodesk-0006", "radiodesk-0005"],
+        ["radiodesk-0004", "radiodesk-0003", "radiodesk-0002"],
+        ["radiodesk-0001"],
+    ]
+    every = [guid for page in guids for guid in page]
+    assert sorted(every) == sorted(item.guid for item in items)  # each exactly once
+    first, middle, last = (links(page) for page in pages.values())
+    assert first == {
+        "self": PAGE_URLS[0],
+        "first": PAGE_URLS[0],
+        "last": PAGE_URLS[2],
+        "next": PAGE_URLS[1],
+    }
+    assert middle == {
+        "self": PAGE_URLS[1],
+        "first": PAGE_URLS[0],
+        "last": PAGE_URLS[2],
+        "previous": PAGE_URLS[0],
+        "next": PAGE_URLS[2],
+    }
+    assert last == {
+        "self": PAGE_URLS[2],
+        "first": PAGE_URLS[0],
+        "last": PAGE_URLS[2],
+        "previous": PAGE_URLS[1],
+    }
+    # Only the main feed tells apps the show moved; every page has the same show identity.
+    moved = [parse_xml(p).xpath("//itunes:new-feed-url", namespaces=NS) for p in pages.values()]
+    assert [len(m) for m in moved] == [1, 0, 0]
+    show_guids = {one(parse_xml(p), "//podcast:guid").text for p in pages.values()}
+    assert show_guids == {podcast_guid_for(FEED_URL)}
+
+
+def test_pages_carry_the_newest_date_of_the_archive() -> None:
+    pages = build_feeds(make_channel(), [make_item(n) for n in range(1, 5)], page_size=2)
+    dates = {one(parse_xml(p), "/rss/channel/lastBuildDate").text for p in pages.values()}
+    assert dates == {"Wed, 04 Mar 2026 18:30:05 +0300"}
+
+
+def test_readers_see_the_paging_links() -> None:
+    pages = build_feeds(make_channel(), [make_item(n) for n in range(1, 6)], page_size=2)
+    podcast = read_podcastparser(pages["feed.xml"])
+    assert (podcast["paged_feed_first"], podcast["paged_feed_next"]) == (PAGE_URLS[0], PAGE_URLS[1])
+    assert [e["guid"] for e in podcast["episodes"]] == ["radiodesk-0005", "radiodesk-0004"]
+    for page in pages.values():
+        parsed = read_feedparser(page)
+        rels = {link.rel for link in parsed.feed.links}
+        assert {"first", "last"} <= rels
+
+
+def test_paging_is_deterministic_and_independent_of_input_order() -> None:
+    items = [make_item(n) for n in range(1, 8)]
+    assert build_feeds(make_channel(), items, page_size=2) == build_feeds(
+        make_channel(), items[::-1], page_size=2
+    )
+
+
+@pytest.mark.parametrize(
+    ("feed_key", "number", "expected"),
+    [
+        ("feed.xml", 2, "feed-2.xml"),
+        ("podcasts/show/feed.xml", 3, "podcasts/show/feed-3.xml"),
+        ("rss", 2, "rss-2"),
+    ],
+)
+def test_page_key(feed_key: str, number: int, expected: str) -> None:
+    assert page_key(feed_key, number) == expected
+
+
+def test_pages_under_a_prefix_get_urls_beside_the_feed() -> None:
+    url = "https://s3.example.org/bucket/podcasts/show/feed.xml"
+    pages = build_feeds(
+        make_channel(feed_url=url),
+        [make_item(n) for n in (1, 2)],
+        page_size=1,
+        feed_key="podcasts/show/feed.xml",
+    )
+    assert list(pages) == ["podcasts/show/feed.xml", "podcasts/show/feed-2.xml"]
+    assert links(pages["podcasts/show/feed.xml"])["next"] == url.replace("feed.xml", "feed-2.xml")
+
+
+@pytest.mark.parametrize(
+    ("changes", "page_size", "message"),
+    [
+        ({}, 0, "feed page size 0 must be 1 or more"),
+        ({}, True, "feed page size True must be 1 or more"),
+        ({"feed_url": "https://example.org/rss"}, 1, "does not end in 'feed.xml'"),
+        ({"feed_url": FEED_URL + "?x=1"}, 1, "does not end in 'feed.xml'"),
+    ],
+)
+def test_paging_errors(changes: dict[str, Any], page_size: int, message: str) -> None:
+    with pytest.raises(FeedError, match=re.escape(message)):
+        build_feeds(make_channel(**changes), [make_item(1), make_item(2)], page_size=page_size)
+
+
+def test_every_tag_at_once_reads_cleanly_in_both_parsers() -> None:
+    channel = make_channel(
+        locked=False,
+        locked_owner="podcast@example.org",
+        funding=(Funding(url="https://example.org/donate", text="Поддержать"),),
+        location=KALININGRAD,
+        persons=(HOST,),
+        block=True,
+        complete=True,
+        new_feed_url="https://new.example.org/feed.xml",
+    )
+    items = [
+        make_item(
+            n,
+            persons=(GUEST,),
+            transcripts=(VTT, JSON_CAPTIONS),
+            chapters_url=CHAPTERS_URL,
+            location=KALININGRAD,
+            season_name="Весна",
+            episode_type="bonus" if n == 2 else "full",
+            block=n == 3,
+        )
+        for n in (1, 2, 3)
+    ]
+    for page in build_feeds(channel, items, page_size=2).values():
+        parsed = read_feedparser(page)
+        assert parsed.version == "rss20"
+        podcast = read_podcastparser_p20(page)
+        assert podcast["import_prohibited"] is False
+        assert all(e["persons"][0]["name"] == "Иван Петров" for e in podcast["episodes"])
+        assert read_podcastparser(page)["episodes"]  # and with the namespace it cannot see
