@@ -7,7 +7,11 @@ downloads a browser. Screenshots go to test-artifacts/ at the repository root (g
 
 from __future__ import annotations
 
-import threading
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +22,10 @@ from playwright.sync_api import Browser, Dialog, Page, sync_playwright
 
 from conftest import make_cover
 from media import ffmpeg_run, make_recording
-from radiodesk import catalog, waveform
+from radiodesk import catalog
 from radiodesk.cli import main
 from radiodesk.config import Settings, load_settings
 from radiodesk.scaffold import create_show
-from radiodesk.serve import PreviewServer, make_server, preview_url
-from radiodesk.site import SiteChapter, SiteEpisode, SitePerson, SiteShow, render_site
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps dialling Google, which this network
@@ -45,7 +47,6 @@ class Site:
     """A published store, served; the episodes' slugs and what the catalog says of them."""
 
     settings: Settings
-    server: PreviewServer
     base: str  # the preview's own URL, ending in /
     hostile: catalog.Episode
     calm: catalog.Episode
@@ -78,64 +79,65 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         "-f", "lavfi", "-i", f"anoisesrc=d={LONG_S}:c=pink:a=0.3:seed=7",
         "-af", "volume='0.1+0.9*abs(sin(t*1.3)*sin(t*0.21))':eval=frame", str(long),
     )  # fmt: skip
+    chapters = folder / "главы.txt"
+    chapters.write_text(f"00:00 Начало\n00:{CHAPTER_S:02.0f} О заводах\n", encoding="utf-8")
+    transcript = folder / "расшифровка.vtt"
+    transcript.write_text(
+        "WEBVTT\n\n00:00.000 --> 00:05.000\nДобрый день.\n\n"
+        "00:30.000 --> 00:35.000\nТеперь о заводах.\n",
+        encoding="utf-8",
+    )
     add(root, short, HOSTILE, "2026-01-10T10:00:00+03:00", "--person", f"{HOSTILE}:guest")
-    add(root, long, CALM, "2026-02-01T10:00:00+03:00", "--description", "Губернатор — о заводах.")
+    add(
+        root, long, CALM, "2026-02-01T10:00:00+03:00", "--description", "Губернатор — о заводах.",
+        "--chapters", str(chapters), "--transcript", str(transcript),
+    )  # fmt: skip
     assert main(["-q", "-C", str(root), "publish"]) == 0
     settings = load_settings(root)
-    if not (settings.local_store / "index.html").exists():
-        write_site(settings)  # until `publish` renders the site itself
-    server = make_server(settings.local_store, port=0, public_base_url=settings.show.base_url)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    episodes = {e.title: e for e in catalog.load_episodes(root)}
-    try:
-        yield Site(settings, server, preview_url(server), episodes[HOSTILE], episodes[CALM])
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-def write_site(settings: Settings) -> None:
-    """Render the pages from the catalog and the store, as publish will."""
-    store = settings.local_store
-    covers = sorted(p.relative_to(store).as_posix() for p in store.glob("images/cover-*"))
-    show = SiteShow(
-        title=settings.show.title,
-        description=settings.show.description,
-        language=settings.show.language,
-        author=settings.show.author,
-        image_key=covers[0] if covers else None,
-        feed_key="feed.xml",
-        feed_url=settings.show.base_url + "/feed.xml",
-        links=(("Apple Podcasts", "https://podcasts.apple.com/ru/podcast/id1"),),
+    port = free_port()
+    server = subprocess.Popen(
+        [Path(sys.executable).parent / "radiodesk", "-C", root, "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
-    episodes = []
-    for episode in catalog.load_episodes(settings.root):
-        assert episode.audio is not None
-        key = catalog.audio_key(episode)
-        episodes.append(
-            SiteEpisode(
-                slug=episode.slug,
-                title=episode.title,
-                description=episode.description,
-                published=episode.date,
-                duration_s=episode.audio.duration_s,
-                audio_key=key,
-                audio_size=episode.audio.size_bytes,
-                image_key=None,
-                persons=tuple(SitePerson(name=p.name, role=p.role) for p in episode.persons),
-                chapters=(
-                    SiteChapter(start_s=0, title="Начало"),
-                    SiteChapter(start_s=CHAPTER_S, title="О заводах"),
-                ),
-                peaks=waveform.peaks(store / key),
-                loudness_lufs=episode.audio.after.integrated_lufs,
-            )
-        )
-    for key, data in render_site(show, episodes).items():
-        (store / key).parent.mkdir(parents=True, exist_ok=True)
-        (store / key).write_bytes(data)
+    try:
+        base = f"http://127.0.0.1:{port}/"
+        wait_until_serving(base)
+        episodes = {e.title: e for e in catalog.load_episodes(root)}
+        yield Site(settings, base, episodes[HOSTILE], episodes[CALM])
+    finally:
+        server.terminate()
+        server.communicate(timeout=10)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until_serving(base: str) -> None:
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with urllib.request.urlopen(base, timeout=2) as answer:
+                assert answer.status == 200
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def audio_responses(page: Page) -> list[tuple[str, int]]:
+    """Record the status of every audio response the page gets from now on."""
+    seen: list[tuple[str, int]] = []
+    page.on(
+        "response",
+        lambda r: seen.append((r.url, r.status)) if "/audio/" in r.url else None,
+    )
+    return seen
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +215,7 @@ def test_show_page_lists_the_episodes_as_text(site: Site, page: Page) -> None:
 
 def test_player_loads_the_episode_audio(site: Site, page: Page) -> None:
     assert site.calm.audio is not None
-    site.server.served.clear()
+    audio = audio_responses(page)
     page.goto(episode_url(site, site.calm))
     wait_for_metadata(page)
     assert player(page, "p.duration") == pytest.approx(site.calm.audio.duration_s, abs=0.3)
@@ -221,14 +223,14 @@ def test_player_loads_the_episode_audio(site: Site, page: Page) -> None:
     assert page.locator("header .meta time").nth(1).inner_text() == "0:00:40"
     wave = page.get_by_role("img", name=f"Звуковая волна выпуска «{CALM}»")
     assert wave.is_visible()
-    audio = [s for s in site.server.served if s.path.startswith("/audio/")]
     assert audio
-    assert all(s.range is not None and s.status == 206 for s in audio)  # players ask in ranges
+    assert all(status == 206 for _url, status in audio)  # players ask in ranges: 206 each
+    assert page.get_by_text("Теперь о заводах.").is_visible()  # the transcript, on the page
     shoot(page, "episode.png")
 
 
 def test_chapter_link_seeks_the_player(site: Site, page: Page) -> None:
-    site.server.served.clear()
+    audio = audio_responses(page)
     page.goto(episode_url(site, site.calm))
     wait_for_metadata(page)
     page.get_by_role("link", name="О заводах").click()
@@ -236,9 +238,8 @@ def test_chapter_link_seeks_the_player(site: Site, page: Page) -> None:
     assert CHAPTER_S - 0.1 <= player(page, "p.currentTime") <= CHAPTER_S + 2
     assert page.evaluate("location.hash") == f"#t={CHAPTER_S:g}"
     assert player(page, "p.seekable.end(0)") >= CHAPTER_S  # the server's ranges make it seekable
-    audio = [s for s in site.server.served if s.path.startswith("/audio/")]
     assert audio
-    assert all(s.range is not None and s.status == 206 for s in audio)
+    assert all(status == 206 for _url, status in audio)
 
 
 def test_chapter_link_works_without_javascript(site: Site, browser: Browser) -> None:

@@ -59,6 +59,10 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # ----------------------------------------------------------------------------- helpers
 
 
+READS = {"GET", "HEAD"}
+SITE_SUFFIXES = (".html", ".css", ".js")
+
+
 def run(*argv: str | Path) -> int:
     return main([str(a) for a in argv])
 
@@ -183,19 +187,28 @@ def test_first_publish_serves_every_enclosure_at_its_stated_length(
 
     audio_key = next(k for k in listing(s3_bucket) if k.startswith("audio/"))
     image_key = next(k for k in listing(s3_bucket) if k.startswith("images/"))
-    assert sorted(listing(s3_bucket)) == [audio_key, "feed.xml", image_key]
+    page_key = f"episodes/{slug}/index.html"
+    pages = [page_key, "index.html", "site.css", "site.js"]
+    assert sorted(listing(s3_bucket)) == sorted([audio_key, "feed.xml", image_key, *pages])
     assert re.fullmatch(rf"audio/{slug}-[0-9a-f]{{12}}\.mp3", audio_key)
     assert re.fullmatch(r"images/cover-[0-9a-f]{12}\.jpg", image_key)
-    # One listing, media first, the feed last, nothing deleted.
-    assert [s.method for s in s3_proxy.seen()] == ["GET", "PUT", "PUT", "PUT"]
-    assert writes(s3_proxy, s3_bucket.name)[-1] == ("put", "feed.xml")
+    # One listing, media first, then the pages that link to them, the feed last, no deletes.
+    assert [s.method for s in s3_proxy.seen()] == ["GET"] + ["PUT"] * 7
+    assert writes(s3_proxy, s3_bucket.name) == [
+        ("put", image_key),
+        ("put", audio_key),
+        *(("put", key) for key in pages),
+        ("put", "feed.xml"),
+    ]
     assert f"uploaded {audio_key}" in out
-    assert "3 uploaded, 0 deleted" in out
+    assert "7 uploaded, 0 deleted" in out
 
     expected = {
         audio_key: ("audio/mpeg", IMMUTABLE),
         image_key: ("image/jpeg", IMMUTABLE),
         "feed.xml": (FEED_TYPE, SHORT),
+        page_key: ("text/html; charset=utf-8", SHORT),
+        "index.html": ("text/html; charset=utf-8", SHORT),
     }
     for key, (content_type, cache_control) in expected.items():
         head = s3_bucket.client.head_object(Bucket=s3_bucket.name, Key=f"{PREFIX}/{key}")
@@ -273,14 +286,18 @@ def test_changed_title_replaces_only_that_audio(
     after = listing(s3_bucket)
     (new_key,) = (k for k in after if k.startswith(f"audio/{changed}-"))
     assert new_key != old_key  # re-tagged bytes, a new content-addressed key
+    # The new audio, the two pages that show the title, the feed; then the stale audio goes.
     assert writes(s3_proxy, s3_bucket.name) == [
         ("put", new_key),
+        ("put", f"episodes/{changed}/index.html"),
+        ("put", "index.html"),
         ("put", "feed.xml"),
         ("delete", old_key),
     ]
-    assert "2 uploaded, 1 deleted" in out
+    assert "4 uploaded, 1 deleted" in out
     assert f"deleted {old_key}" in out
-    unchanged = {k: v for k, v in before.items() if k not in {old_key, "feed.xml"}}
+    rewritten = {old_key, "feed.xml", "index.html", f"episodes/{changed}/index.html"}
+    unchanged = {k: v for k, v in before.items() if k not in rewritten}
     assert {k: after[k] for k in unchanged} == unchanged  # the other episode and the cover
     assert b"\xd0\x9d\xd0\xbe\xd0\xb2\xd0\xbe\xd0\xb5" in live_feed(s3_bucket)  # "Новое"
     assert_all_served(live_feed(s3_bucket))
@@ -303,11 +320,15 @@ def test_media_go_up_before_the_feed_and_stale_objects_go_after_it(
 
     events = writes(s3_proxy, s3_bucket.name)
     feed_at = events.index(("put", "feed.xml"))
-    media = [e for e in events if e[0] == "put" and e[1] != "feed.xml"]
+    media = [e for e in events if e[0] == "put" and e[1].startswith("audio/")]
+    pages = [e for e in events if e[0] == "put" and e[1].endswith(".html")]
     deletes = [e for e in events if e[0] == "delete"]
     assert len(media) == 2  # the new episode's audio, the re-tagged one's
+    assert len(pages) == 3  # both episode pages and the show page
     assert len(deletes) == 1  # the first episode's old audio
-    assert all(events.index(e) < feed_at for e in media)
+    # Media, then the pages that link to them, then the feed; stale objects after the feed.
+    assert max(map(events.index, media)) < min(map(events.index, pages))
+    assert max(map(events.index, pages)) < feed_at
     assert all(events.index(e) > feed_at for e in deletes)
     assert {verb for verb, _ in events} == {"put", "delete"}
     assert_all_served(live_feed(s3_bucket))
@@ -328,8 +349,8 @@ def test_dry_run_touches_nothing(
     assert re.search(rf"^would upload audio/{slug}-[0-9a-f]{{12}}\.mp3$", out, re.MULTILINE)
     assert re.search(r"^would upload images/cover-[0-9a-f]{12}\.jpg$", out, re.MULTILINE)
     assert "would upload feed.xml" in out
-    assert "3 to upload, 0 to delete" in out
-    assert {s.method for s in s3_proxy.seen()} == {"GET"}
+    assert "7 to upload, 0 to delete" in out
+    assert {s.method for s in s3_proxy.seen()} == {"GET"}  # the listing; no live feed yet
     assert listing(s3_bucket) == {}
     assert snapshot(s3_show.root) == before
 
@@ -340,7 +361,7 @@ def test_dry_run_touches_nothing(
     out = capsys.readouterr().out
     assert f"would delete audio/{slug}-" in out
     assert "would upload feed.xml" in out
-    assert {s.method for s in s3_proxy.seen()} == {"GET"}
+    assert {s.method for s in s3_proxy.seen()} <= READS  # the listing and the live feed
     assert listing(s3_bucket) == published
 
 
@@ -360,7 +381,7 @@ def test_dry_run_after_an_edit_reports_the_audio_it_would_replace(
 
     out = publish(s3_show, capsys, "--dry-run")
 
-    assert {s.method for s in s3_proxy.seen()} == {"GET"}
+    assert {s.method for s in s3_proxy.seen()} <= READS
     assert snapshot(s3_show.root) == before
     assert f"would delete {old_key}" in out  # what the real publish then does
     assert f"would upload audio/{slug}-" in out
@@ -383,7 +404,13 @@ def test_remove_takes_the_episode_out_of_the_feed_before_deleting_it(
     assert run("-C", s3_show.root, "remove", gone) == 0
     out = capsys.readouterr().out
 
-    assert writes(s3_proxy, s3_bucket.name) == [("put", "feed.xml"), ("delete", gone_key)]
+    # The show page and feed without it first; then its audio and its page go.
+    assert writes(s3_proxy, s3_bucket.name) == [
+        ("put", "index.html"),
+        ("put", "feed.xml"),
+        ("delete", gone_key),
+        ("delete", f"episodes/{gone}/index.html"),
+    ]
     assert f"deleted {gone_key}" in out
     assert gone_key not in listing(s3_bucket)
     feed = live_feed(s3_bucket)
@@ -399,8 +426,10 @@ def test_remove_takes_the_episode_out_of_the_feed_before_deleting_it(
     assert f"deleted episodes/{kept} and its master" in capsys.readouterr().out
     assert not (s3_show.root / "episodes" / kept).exists()
     events = writes(s3_proxy, s3_bucket.name)
-    assert events[0] == ("put", "feed.xml")
-    assert [verb for verb, _ in events[1:]] == ["delete"]
+    puts = [key for verb, key in events if verb == "put"]
+    assert puts[-1] == "feed.xml"
+    assert events[: len(puts)] == [("put", key) for key in puts]  # every delete after the feed
+    assert {verb for verb, _ in events[len(puts) :]} == {"delete"}
     assert sorted(listing(s3_bucket))[0] == "feed.xml"
     assert not [k for k in listing(s3_bucket) if k.startswith("audio/")]
     assert etree.fromstring(live_feed(s3_bucket)).find("channel/item") is None
@@ -530,8 +559,9 @@ def test_killed_publish_leaves_the_old_feed_live_and_a_rerun_completes(
     assert new != old
     assert len(list(etree.fromstring(new).iter("item"))) == 2
     assert_all_served(new)
-    stored = {f"{s3_bucket.endpoint}/{s3_bucket.name}/{PREFIX}/{k}" for k in listing(s3_bucket)}
-    assert stored == {*referenced(new), f"{s3_bucket.endpoint}/{s3_bucket.name}/{PREFIX}/feed.xml"}
+    base = f"{s3_bucket.endpoint}/{s3_bucket.name}/{PREFIX}/"
+    stored = {base + k for k in listing(s3_bucket) if not k.endswith(SITE_SUFFIXES)}
+    assert stored == {*referenced(new), base + "feed.xml"}  # nothing stale is left behind
     if hang_on == "/feed.xml":  # all media made it before the kill: the rerun sends the feed only
         assert [e for e in writes(s3_proxy, s3_bucket.name) if e[0] == "put"] == [
             ("put", "feed.xml")

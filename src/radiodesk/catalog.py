@@ -277,6 +277,11 @@ def audio_key(episode: Episode) -> str:
     return f"audio/{episode.slug}-{episode.audio.sha256[:12]}.mp3"
 
 
+def peaks_file(folder: Path, episode: Episode) -> Path:
+    """Return where the waveform of the episode's MP3 is kept (a derived file)."""
+    return folder / DERIVED_DIR / f"{episode.slug}.peaks.json"
+
+
 def image_key(stem: str, sha256: str, suffix: str) -> str:
     """Return the content-addressed store key of an artwork file."""
     return f"images/{check_slug(stem)}-{sha256[:12]}{suffix.lower()}"

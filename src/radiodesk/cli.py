@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,6 @@ import click
 from rich.console import Console
 from rich.progress import (
     BarColumn,
-    DownloadColumn,
     Progress,
     TaskID,
     TextColumn,
@@ -25,7 +26,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from radiodesk import __version__, catalog, ingest, integrity, scaffold
+from radiodesk import __version__, audit, catalog, check, ingest, integrity, scaffold, serve
 from radiodesk import publish as publishing
 from radiodesk.catalog import Episode, Person
 from radiodesk.config import (
@@ -190,9 +191,9 @@ def add(
         **options,
     }
     requests = [ingest.AddRequest(recording=f, title=title or f.stem, **common) for f in files]
-    with _audio_progress(obj) as on_progress:
+    with _progress(obj) as bars:
         results = ingest.add_episodes(
-            settings, requests, now=_now(), jobs=jobs, on_progress=on_progress
+            settings, requests, now=_now(), jobs=jobs, on_progress=bars.audio
         )
     failed = [r for r in results if r.error is not None]
     if len(results) == 1 and failed:
@@ -218,22 +219,28 @@ def publish(obj: Context, dry_run: bool) -> None:
     settings = obj.settings()
     storage = open_storage(settings)
     now = _now()
-    with catalog.locked(settings.root), tempfile.TemporaryDirectory() as preview:
-        if dry_run:
-            overrides = ingest.preview_stale(settings, Path(preview))
-        else:
-            with _audio_progress(obj) as on_progress:
-                ingest.rebuild_stale(settings, on_progress=on_progress)
-            overrides = {}
-        with _upload_progress(obj) as on_upload:
-            report = publishing.publish(
-                settings,
-                storage,
-                now=now,
-                dry_run=dry_run,
-                overrides=overrides,
-                on_upload=on_upload,
-            )
+    with (
+        catalog.locked(settings.root),
+        tempfile.TemporaryDirectory() as preview,
+        _progress(obj) as bars,
+    ):
+        overrides: dict[str, Episode] = {}
+
+        def prepare() -> None:  # runs once the store has answered
+            if dry_run:
+                overrides.update(ingest.preview_stale(settings, Path(preview)))
+            else:
+                ingest.rebuild_stale(settings, on_progress=bars.audio)
+
+        report = publishing.publish(
+            settings,
+            storage,
+            now=now,
+            dry_run=dry_run,
+            overrides=overrides,
+            prepare=prepare,
+            on_upload=bars.upload,
+        )
     _print_report(report, settings)
 
 
@@ -278,6 +285,62 @@ def verify(obj: Context, local_only: bool) -> None:
     )
     if not report.ok:
         raise click.exceptions.Exit(1)
+
+
+@cli.command(name="check")
+@click.option("--skip-audio", is_flag=True, help="Do not meter the published MP3s.")
+@click.pass_obj
+def check_command(obj: Context, skip_audio: bool) -> None:
+    """Check the published show as apps see it: feed, every URL, loudness."""
+    settings = obj.settings()
+    storage = open_storage(settings)
+    fetch: check.Fetcher = check.http_fetcher()
+    with contextlib.ExitStack() as stack:
+        if settings.storage.backend == "local":
+            # The local store is not online yet: check its objects through a preview server.
+            server = serve.make_server(settings.local_store, port=0)
+            stack.callback(server.server_close)
+            stack.callback(server.shutdown)
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            fetch = audit.RewritingFetcher(fetch, storage.url(""), serve.preview_url(server))
+        problems = audit.audit(settings, storage, fetch=fetch, now=_now())
+    if skip_audio:
+        problems = [p for p in problems if not p.where.startswith("audio ")]
+    if problems:
+        click.echo(check.format_report(problems))
+    click.echo(check.summary(problems))
+    if check.has_errors(problems):
+        raise click.exceptions.Exit(1)
+
+
+@cli.command(name="serve")
+@click.option("--port", default=8000, show_default=True, help="Port to listen on.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (0.0.0.0: visible to phones on this network).",
+)
+@click.pass_obj
+def serve_command(obj: Context, port: int, host: str) -> None:
+    """Preview the local store over HTTP: the feed, the web page and the audio."""
+    settings = obj.settings()
+    public = open_storage(settings).url("")
+    server = serve.make_server(settings.local_store, host=host, port=port, public_base_url=public)
+    if serve.exposed(host):
+        click.echo(
+            f"radiodesk: warning: listening on {host}: the store is visible to this network",
+            err=True,
+        )
+    base = serve.preview_url(server)
+    click.echo(f"web page: {base}")
+    click.echo(f"feed (paste into a podcast app): {base}feed.xml")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 @cli.command(name="list")
@@ -398,11 +461,19 @@ def _description(text: str | None, path: Path | None) -> str:
         raise ConfigError(f"{path} is not UTF-8 text") from None
 
 
+@dataclass
+class _Bars:
+    """Progress callbacks for the core, drawn as bars on a terminal (one live display)."""
+
+    audio: ingest.ProgressFn | None = None
+    upload: Callable[[int, int], None] | None = None
+
+
 @contextmanager
-def _audio_progress(obj: Context) -> Iterator[ingest.ProgressFn | None]:
-    """Show one bar per recording and stage, from ffmpeg's own progress (terminals only)."""
+def _progress(obj: Context) -> Iterator[_Bars]:
+    """Bars per recording and stage (from ffmpeg's own progress) and for bytes uploaded."""
     if not obj.interactive:
-        yield None
+        yield _Bars()
         return
     with Progress(
         TextColumn("{task.description}"),
@@ -414,24 +485,17 @@ def _audio_progress(obj: Context) -> Iterator[ingest.ProgressFn | None]:
     ) as progress:
         tasks: dict[tuple[str, str], TaskID] = {}
 
-        def update(label: str, stage: str, done: float, total: float) -> None:
+        def audio(label: str, stage: str, done: float, total: float) -> None:
             if (label, stage) not in tasks:
                 tasks[label, stage] = progress.add_task(f"{stage:8} {label}", total=total or None)
             progress.update(tasks[label, stage], completed=done, total=total or None)
 
-        yield update
+        def upload(sent: int, total: int) -> None:
+            if ("", "upload") not in tasks:
+                tasks["", "upload"] = progress.add_task("upload", total=total)
+            progress.update(tasks["", "upload"], completed=sent, total=total)
 
-
-@contextmanager
-def _upload_progress(obj: Context) -> Iterator[Callable[[int, int], None] | None]:
-    if not obj.interactive:
-        yield None
-        return
-    with Progress(
-        TextColumn("upload"), BarColumn(), DownloadColumn(), console=obj.err, transient=True
-    ) as progress:
-        task = progress.add_task("upload", total=None)
-        yield lambda sent, total: progress.update(task, completed=sent, total=total)
+        yield _Bars(audio=audio, upload=upload)
 
 
 def _describe_audio(obj: Context, episode: Episode) -> None:
@@ -461,6 +525,8 @@ def _print_report(report: publishing.Report, settings: Settings) -> None:
             else f"{len(report.uploaded)} uploaded, {len(report.deleted)} deleted"
         )
     )
+    for warning in report.warnings:
+        click.echo(f"radiodesk: warning: {warning}", err=True)
     click.echo(f"{len(report.published)} episode(s) in the feed; {state}")
     click.echo(f"feed: {report.feed_url}")
     if settings.storage.backend == "local":

@@ -166,6 +166,21 @@ class ShowSettings:
     link: str = ""  # the show's web page; defaults to base_url
     copyright: str = ""
     type: ShowType = "episodic"
+    hosts: tuple[str, ...] = ()  # "Name[:role]": podcast:person on the channel and every item
+    feed_page_size: int = 300  # newest items in feed.xml; older ones in feed-2.xml ... (0: all)
+    podcast_guid: str = ""  # empty: UUIDv5 of the feed URL, as the podcast namespace says
+    locked: bool = False  # podcast:locked yes: other platforms must not import the feed
+    funding_url: str = ""  # podcast:funding
+    funding_text: str = ""
+    location_name: str = ""  # podcast:location, e.g. "Калининград"
+    location_geo: str = ""  # "geo:54.71,20.51"
+    location_osm: str = ""  # OpenStreetMap id, e.g. "R1674442"
+    block: bool = False  # itunes:block: hide the whole show from Apple Podcasts
+    complete: bool = False  # itunes:complete: no more episodes will come
+    new_feed_url: str = ""  # the show moved: apps follow itunes:new-feed-url
+    apple_podcasts_url: str = ""  # subscribe links on the web page
+    spotify_url: str = ""
+    yandex_music_url: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -271,6 +286,10 @@ def _check_type(value: Any, annotation: Any, where: str, source: Path) -> Any:
             choices = ", ".join(f'"{a}"' for a in allowed)
             raise ConfigError(f"{source}: {where} must be one of {choices}, not {value!r}")
         return value
+    if kind == "tuple[str, ...]":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{source}: {where} must be a list of texts, not {value!r}")
+        return tuple(value)
     name, accepted = _SCALARS[kind]
     # bool is an int in Python, but `true` is not a loudness target.
     if isinstance(value, bool) != (kind == "bool") or not isinstance(value, accepted):
@@ -325,6 +344,21 @@ def _validate(settings: Settings, source: Path) -> None:
             audio.stereo_bitrate_kbps not in _MP3_BITRATES
             or audio.mono_bitrate_kbps not in _MP3_BITRATES,
             "[audio] bit rates must be MP3 rates such as 64, 96, 128, 192",
+        ),
+        (not 0 <= show.feed_page_size <= 100_000, "[show] feed_page_size must be 0 or more"),
+        *(
+            (bool(url) and not _is_http_url(url), f"[show] {name} must be an http(s) URL")
+            for name, url in (
+                ("funding_url", show.funding_url),
+                ("new_feed_url", show.new_feed_url),
+                ("apple_podcasts_url", show.apple_podcasts_url),
+                ("spotify_url", show.spotify_url),
+                ("yandex_music_url", show.yandex_music_url),
+            )
+        ),
+        (
+            bool(show.location_geo) and not show.location_geo.startswith("geo:"),
+            '[show] location_geo must look like "geo:54.71,20.51"',
         ),
         (not settings.storage.path.strip(), "[storage] path must not be empty"),
         (

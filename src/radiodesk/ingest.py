@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from radiodesk import audio, catalog, tagging
+from radiodesk import audio, catalog, tagging, waveform
 from radiodesk.artwork import inspect_image, prepare_artwork
 from radiodesk.catalog import AudioRecord, Episode, EpisodeType, MasterFile, Measurement, Person
 from radiodesk.chapters import Chapter, chapters_json, parse_chapters
@@ -235,7 +235,18 @@ def rebuild_stale(settings: Settings, *, on_progress: ProgressFn | None = None) 
         if fresh != episode:
             catalog.write_episode(folder, fresh)
             rebuilt.append(fresh)
+        _refresh_peaks(folder, fresh)
     return rebuilt
+
+
+def _refresh_peaks(folder: Path, episode: Episode) -> None:
+    """Draw the web page's waveform once per MP3 (kept beside it as a derived file)."""
+    record = episode.audio
+    if record is None:
+        return
+    path = catalog.peaks_file(folder, episode)
+    if not waveform.load_peaks(path, record.sha256):
+        waveform.save_peaks(path, waveform.peaks(folder / record.file), record.sha256)
 
 
 def refresh_audio(

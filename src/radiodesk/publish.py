@@ -1,6 +1,7 @@
-"""Runs one publish: plan, upload media, render the feed, upload the feed LAST, then prune.
+"""Runs one publish: plan from one listing, upload media, pages, then the feed LAST, then prune.
 
-Moves what ingest made; never processes audio. Returns a Report; never prints.
+Moves what ingest made; never processes audio. Refuses to replace the live feed with one that
+fails the feed checks. Returns a Report; never prints.
 """
 
 from __future__ import annotations
@@ -8,42 +9,30 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from radiodesk import catalog, feed
-from radiodesk.artwork import inspect_image
-from radiodesk.audio import file_sha256
+from radiodesk import catalog, check
+from radiodesk.bundle import (
+    FEED_KEY,
+    IMMUTABLE_PREFIXES,
+    PRUNED_PREFIXES,
+    Upload,
+    build_bundle,
+)
 from radiodesk.catalog import Episode
 from radiodesk.config import Settings
-from radiodesk.errors import FeedError
-from radiodesk.storage import IMMUTABLE, SHORT, ObjectInfo, Storage
+from radiodesk.errors import FeedError, StorageError
+from radiodesk.storage import ObjectInfo, Storage
 
 log = logging.getLogger(__name__)
 
-FEED_KEY = "feed.xml"
-FEED_TYPE = "application/rss+xml; charset=utf-8"
-MANAGED_PREFIXES = ("audio/", "images/")  # publish owns these: unreferenced objects are pruned
 STATE_DIR = ".radiodesk"
-SHOW_IMAGE = ":show"  # keys of the media table: a slug, a slug + IMAGE_SUFFIX, or SHOW_IMAGE
-IMAGE_SUFFIX = ":image"
 
 # bytes sent, bytes in all
 UploadProgressFn = Callable[[int, int], None]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Upload:
-    """One file that the store should hold."""
-
-    path: Path
-    key: str
-    content_type: str
-    cache_control: str
-    size_bytes: int
-    sha256: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,10 +40,11 @@ class Plan:
     """What a publish will do, worked out before anything is touched."""
 
     episodes: tuple[Episode, ...]
-    uploads: tuple[Upload, ...]  # media first; the feed is last
+    uploads: tuple[Upload, ...]  # media, then pages, then feed pages; feed.xml last
     deletes: tuple[str, ...]
     feed_url: str
     unchanged: int
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -66,6 +56,7 @@ class Report:
     uploaded: tuple[str, ...] = field(default_factory=tuple)
     deleted: tuple[str, ...] = field(default_factory=tuple)
     unchanged: int = 0
+    warnings: tuple[str, ...] = ()
     dry_run: bool = False
 
     @property
@@ -82,36 +73,38 @@ def plan_publish(
     work: Path,
     exclude: frozenset[str] = frozenset(),
     overrides: Mapping[str, Episode] | None = None,
+    prepare: Callable[[], object] | None = None,
 ) -> Plan:
     """Work out uploads and deletes from one listing of the store and the recorded hashes.
 
+    `prepare` runs once the store has answered (the caller rebuilds derived files there);
     `overrides` replaces episodes by slug (a dry run's preview of re-tagged audio).
     """
+    listing = storage.list()  # first: a store that cannot be reached stops us before any work
+    if prepare is not None:
+        prepare()
     replaced = overrides or {}
     episodes = tuple(
         replaced.get(e.slug, e)
         for e in catalog.load_episodes(settings.root)
         if e.status(now) == "ready" and e.slug not in exclude
     )
-    media = _media_uploads(settings, episodes)
-    feed_bytes = feed.build_feed(
-        _channel(settings, storage, media), _items(settings, storage, episodes, media)
-    )
-    feed_file = work / FEED_KEY
-    feed_file.write_bytes(feed_bytes)
-    feed_upload = _upload(feed_file, FEED_KEY, FEED_TYPE, SHORT)
-    listing = storage.list()
+    bundle = build_bundle(settings, storage, episodes, work)
     remembered = load_state(settings.root, storage)
-    wanted = [*media.values(), feed_upload]
+    wanted = bundle.uploads
     todo = tuple(u for u in wanted if not _is_current(u, listing, remembered))
+    # Check the feed only when it changes: an unchanged feed is the live one, already checked.
+    changing = any(u.key in {f.key for f in bundle.feeds} for u in todo)
+    warnings = _gate(storage, bundle.feeds, listing, work, now) if changing else ()
     keep = {u.key for u in wanted}
-    deletes = tuple(sorted(k for k in listing if k.startswith(MANAGED_PREFIXES) and k not in keep))
+    deletes = tuple(sorted(k for k in listing if k.startswith(PRUNED_PREFIXES) and k not in keep))
     return Plan(
         episodes=episodes,
         uploads=todo,
         deletes=deletes,
         feed_url=storage.url(FEED_KEY),
         unchanged=len(wanted) - len(todo),
+        warnings=warnings,
     )
 
 
@@ -123,12 +116,19 @@ def publish(
     dry_run: bool = False,
     exclude: frozenset[str] = frozenset(),
     overrides: Mapping[str, Episode] | None = None,
+    prepare: Callable[[], object] | None = None,
     on_upload: UploadProgressFn | None = None,
 ) -> Report:
     """Publish every ready episode (but `exclude`): media first, the feed last, then prune."""
     with tempfile.TemporaryDirectory(prefix="radiodesk-publish-") as tmp:
         plan = plan_publish(
-            settings, storage, now=now, work=Path(tmp), exclude=exclude, overrides=overrides
+            settings,
+            storage,
+            now=now,
+            work=Path(tmp),
+            exclude=exclude,
+            overrides=overrides,
+            prepare=prepare,
         )
         if not dry_run:
             _carry_out(settings, storage, plan, on_upload)
@@ -138,8 +138,39 @@ def publish(
         uploaded=tuple(u.key for u in plan.uploads),
         deleted=plan.deletes,
         unchanged=plan.unchanged,
+        warnings=plan.warnings,
         dry_run=dry_run,
     )
+
+
+def _gate(
+    storage: Storage,
+    feeds: tuple[Upload, ...],
+    listing: dict[str, ObjectInfo],
+    work: Path,
+    now: datetime,
+) -> tuple[str, ...]:
+    """Check the new feed against the live one; refuse to replace a good feed with a broken one."""
+    new = {u.key: u.path.read_bytes() for u in feeds}
+    live = None
+    if FEED_KEY in listing:
+        copy = work / ".live-feed.xml"
+        try:
+            storage.download(FEED_KEY, copy)
+            live = {FEED_KEY: copy.read_bytes()}
+        except StorageError as exc:
+            log.warning("cannot read the live feed to compare guids: %s", exc)
+    ordered = {FEED_KEY: new.pop(FEED_KEY), **new}  # the main feed first, as check expects
+    problems = check.check_feeds(ordered, previous=live, now=now)
+    if check.has_errors(problems):
+        errors = [p for p in problems if p.level == "error"]
+        raise FeedError(
+            f"the new feed fails its checks, so the live feed was left as it is: "
+            f"{errors[0].where}: {errors[0].message}"
+            + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
+            hint="fix the episode or radiodesk.toml, then publish again",
+        )
+    return tuple(f"{p.where}: {p.message}" for p in problems)
 
 
 def _carry_out(
@@ -155,67 +186,18 @@ def _carry_out(
             on_upload(sent, total)
 
     state = load_state(settings.root, storage)
-    # Media before the feed: the live feed must never point at an object that is not there yet.
-    for upload in sorted(plan.uploads, key=lambda u: u.key == FEED_KEY):
+    # In bundle order: the live feed must never point at an object that is not there yet.
+    for upload in plan.uploads:
         storage.put(upload.path, upload.key, upload.content_type, upload.cache_control, on_bytes)
         state[upload.key] = upload.sha256
         log.info("uploaded %s", upload.key)
+    if plan.uploads:
+        _save_state(settings.root, storage, state)  # before pruning: a kill loses nothing
     if plan.deletes:
         storage.delete(list(plan.deletes))
         for key in plan.deletes:
             state.pop(key, None)
-    if plan.uploads or plan.deletes:
         _save_state(settings.root, storage, state)
-
-
-def _media_uploads(settings: Settings, episodes: Sequence[Episode]) -> dict[str, Upload]:
-    """Return the audio and artwork the feed needs (see SHOW_IMAGE for the table's keys)."""
-    uploads: dict[str, Upload] = {}
-    if settings.show.image:
-        uploads[SHOW_IMAGE] = _image_upload(settings.root / settings.show.image, "cover")
-    for episode in episodes:
-        folder = catalog.episode_dir(settings.root, episode.slug)
-        if episode.audio is None:
-            continue
-        record = episode.audio
-        uploads[episode.slug] = Upload(
-            path=folder / record.file,
-            key=catalog.audio_key(episode),
-            content_type="audio/mpeg",
-            cache_control=IMMUTABLE,
-            size_bytes=record.size_bytes,
-            sha256=record.sha256,
-        )
-        if episode.image:
-            uploads[episode.slug + IMAGE_SUFFIX] = _image_upload(
-                folder / episode.image, episode.slug
-            )
-    return uploads
-
-
-def _image_upload(path: Path, stem: str) -> Upload:
-    info = inspect_image(path)
-    upload = _upload(path, "", info.mime, IMMUTABLE)
-    key = catalog.image_key(stem, upload.sha256, info.suffix)
-    return Upload(
-        path=path,
-        key=key,
-        content_type=info.mime,
-        cache_control=IMMUTABLE,
-        size_bytes=upload.size_bytes,
-        sha256=upload.sha256,
-    )
-
-
-def _upload(path: Path, key: str, content_type: str, cache_control: str) -> Upload:
-    return Upload(
-        path=path,
-        key=key,
-        content_type=content_type,
-        cache_control=cache_control,
-        size_bytes=path.stat().st_size,
-        sha256=file_sha256(path),
-    )
 
 
 def _is_current(upload: Upload, listing: dict[str, ObjectInfo], remembered: dict[str, str]) -> bool:
@@ -223,62 +205,7 @@ def _is_current(upload: Upload, listing: dict[str, ObjectInfo], remembered: dict
     info = listing.get(upload.key)
     if info is None or info.size_bytes != upload.size_bytes:
         return False
-    content_addressed = upload.key.startswith(MANAGED_PREFIXES)
-    return content_addressed or remembered.get(upload.key) == upload.sha256
-
-
-def _channel(settings: Settings, storage: Storage, media: dict[str, Upload]) -> feed.Channel:
-    show = settings.show
-    image = media.get(SHOW_IMAGE)
-    return feed.Channel(
-        title=show.title,
-        description=show.description or show.title,
-        language=show.language,
-        link=show.link or show.base_url,
-        feed_url=storage.url(FEED_KEY),
-        author=show.author or show.title,
-        owner_name=show.owner_name or show.author or show.title,
-        owner_email=show.email,
-        category=show.category,
-        subcategory=show.subcategory or None,
-        explicit=show.explicit,
-        image_url=storage.url(image.key) if image else None,
-        copyright=show.copyright or None,
-        show_type=show.type,
-    )
-
-
-def _items(
-    settings: Settings, storage: Storage, episodes: Sequence[Episode], media: dict[str, Upload]
-) -> list[feed.Item]:
-    items = []
-    for episode in episodes:
-        record = episode.audio
-        if record is None:
-            raise FeedError(
-                f"episode {episode.slug!r} has no processed audio",
-                hint="run `radiodesk publish` again after fixing its recording",
-            )
-        # Apple lists itunes:image per item: the episode's own artwork, else the show's.
-        image = media.get(episode.slug + IMAGE_SUFFIX) or media.get(SHOW_IMAGE)
-        items.append(
-            feed.Item(
-                guid=episode.guid,
-                title=episode.title,
-                description=episode.description,
-                published=episode.date,
-                link=None,
-                enclosure_url=storage.url(media[episode.slug].key),
-                enclosure_length=record.size_bytes,
-                duration_s=record.duration_s,
-                season=episode.season,
-                episode=episode.number,
-                explicit=episode.explicit,
-                image_url=storage.url(image.key) if image else None,
-                persons=tuple(feed.Person(name=p.name, role=p.role) for p in episode.persons),
-            )
-        )
-    return items
+    return upload.key.startswith(IMMUTABLE_PREFIXES) or remembered.get(upload.key) == upload.sha256
 
 
 def _state_file(root: Path) -> Path:

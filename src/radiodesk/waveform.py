@@ -6,8 +6,11 @@ Draws nothing and starts no process itself.
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from array import array
+from collections.abc import Sequence
 from pathlib import Path
 
 from radiodesk import ffmpeg
@@ -100,3 +103,22 @@ def normalize(levels: list[int]) -> tuple[float, ...]:
     if top == 0:
         return tuple(0.0 for _ in levels)
     return tuple(round(level / top, DECIMALS) for level in levels)
+
+
+def save_peaks(path: Path, values: Sequence[float], sha256: str) -> None:
+    """Keep the peaks of the MP3 whose SHA-256 is given, as JSON beside it."""
+    data = json.dumps({"sha256": sha256, "peaks": list(values)}, separators=(",", ":"))
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(data, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def load_peaks(path: Path, sha256: str) -> tuple[float, ...]:
+    """Return stored peaks if they belong to the MP3 with this SHA-256, else nothing."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ()
+    if not isinstance(data, dict) or data.get("sha256") != sha256:
+        return ()
+    return tuple(float(p) for p in data.get("peaks", ()))

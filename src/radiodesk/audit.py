@@ -1,0 +1,105 @@
+"""`radiodesk check`: the published show as listeners' apps see it.
+
+Reads the feed pages from the store, checks their XML, fetches every URL in them through a
+Fetcher, and meters every published MP3 with an independent ebur128 pass. Changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from radiodesk import catalog, check, ffmpeg
+from radiodesk.bundle import FEED_KEY
+from radiodesk.config import Settings
+from radiodesk.storage import Storage
+
+_PAGE_RE = re.compile(r"^feed-(\d+)\.xml$")
+METER = "ebur128=peak=true:framelog=verbose"
+
+
+@dataclass(frozen=True, slots=True)
+class RewritingFetcher:
+    """A Fetcher that sends requests for public URLs to another base (a local preview)."""
+
+    inner: check.Fetcher
+    public_base: str
+    actual_base: str
+
+    def head(self, url: str) -> check.Response:
+        """HEAD the rewritten URL."""
+        return self.inner.head(self._map(url))
+
+    def get_range(self, url: str, first: int, last: int) -> check.Response:
+        """GET a byte range of the rewritten URL."""
+        return self.inner.get_range(self._map(url), first, last)
+
+    def _map(self, url: str) -> str:
+        prefix = self.public_base.rstrip("/") + "/"
+        return (
+            self.actual_base.rstrip("/") + "/" + url[len(prefix) :]
+            if url.startswith(prefix)
+            else url
+        )
+
+
+def audit(
+    settings: Settings, storage: Storage, *, fetch: check.Fetcher, now: datetime
+) -> list[check.Problem]:
+    """Check the feed pages, every URL in them, and the loudness of every published MP3."""
+    listing = storage.list()
+    if FEED_KEY not in listing:
+        return [
+            check.Problem(
+                level="error", where=FEED_KEY, message="is not published yet: run radiodesk publish"
+            )
+        ]
+    pages = sorted((k for k in listing if _PAGE_RE.match(k)), key=_page_number)
+    with tempfile.TemporaryDirectory(prefix="radiodesk-check-") as tmp:
+        work = Path(tmp)
+        feeds = {key: _fetch(storage, key, work).read_bytes() for key in (FEED_KEY, *pages)}
+        problems = check.check_feeds(feeds, now=now)
+        for key, xml in feeds.items():
+            problems += check.check_urls(xml, fetch=fetch, name=key)
+        for episode in catalog.load_episodes(settings.root):
+            if episode.audio is None or catalog.audio_key(episode) not in listing:
+                continue
+            integrated, peak = measure(_fetch(storage, catalog.audio_key(episode), work))
+            problems += check.check_loudness(
+                [(episode.slug, integrated, peak)],
+                target_lufs=episode.audio.target_lufs,
+                tolerance_lu=settings.audio.tolerance_lu,
+                ceiling_dbtp=settings.audio.true_peak_dbtp,
+            )
+    return problems
+
+
+def measure(path: Path) -> tuple[float, float]:
+    """Return (integrated LUFS, true peak dBTP) of a file, metered by ffmpeg's ebur128."""
+    done = ffmpeg.run(
+        ["-i", ffmpeg.file_url(path), "-map", "0:a:0", "-af", METER, "-f", "null", "-"],
+        timeout_s=3600.0,
+    )
+    summary = ffmpeg.parse_ebur128(done.stderr)
+    if summary is None:
+        return float("nan"), float("nan")
+    peak = summary.true_peak_dbtp if summary.true_peak_dbtp is not None else float("nan")
+    return summary.integrated_lufs, peak
+
+
+def _fetch(storage: Storage, key: str, work: Path) -> Path:
+    path = work / key.replace("/", "_")
+    storage.download(key, path)
+    return path
+
+
+def _page_number(key: str) -> int:
+    match = _PAGE_RE.match(key)
+    return int(match.group(1)) if match else 0
+
+
+__all__: Sequence[str] = ("RewritingFetcher", "audit", "measure")

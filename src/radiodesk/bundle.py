@@ -1,0 +1,298 @@
+"""What one publication of a show consists of: media, feed pages and web pages, as Uploads.
+
+Maps the catalog onto feed.py's and site.py's view models and gives every object its key,
+type and caching. Writes only into the work folder it is given; never talks to a store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from radiodesk import catalog, feed, site, waveform
+from radiodesk.artwork import inspect_image
+from radiodesk.audio import file_sha256
+from radiodesk.catalog import Episode, Person
+from radiodesk.chapters import CHAPTERS_TYPE, Chapter, chapters_json
+from radiodesk.config import Settings
+from radiodesk.errors import FeedError
+from radiodesk.storage import IMMUTABLE, SHORT, Storage
+from radiodesk.transcripts import Transcript, parse_transcript
+
+FEED_KEY = "feed.xml"
+FEED_TYPE = "application/rss+xml; charset=utf-8"
+# Content-addressed: a key's bytes never change, so presence + size proves an object current.
+IMMUTABLE_PREFIXES = ("audio/", "images/", "chapters/", "transcripts/")
+# Publish owns these: objects under them that nothing references any more are pruned.
+PRUNED_PREFIXES = (*IMMUTABLE_PREFIXES, "episodes/", "feed-")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Upload:
+    """One file that the store should hold."""
+
+    path: Path
+    key: str
+    content_type: str
+    cache_control: str
+    size_bytes: int
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EpisodeMedia:
+    """The objects one episode needs, and what the feed and page say about them."""
+
+    audio: Upload
+    image: Upload | None
+    chapters: tuple[Chapter, ...]
+    chapters_file: Upload | None
+    transcript: Transcript | None
+    transcript_file: Upload | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Bundle:
+    """Everything a publish puts in the store, in upload order: media, pages, then feeds."""
+
+    media: tuple[Upload, ...]
+    pages: tuple[Upload, ...]
+    feeds: tuple[Upload, ...]  # feed.xml is the last of them
+
+    @property
+    def uploads(self) -> tuple[Upload, ...]:
+        """Return every object in the order it must be uploaded."""
+        return (*self.media, *self.pages, *self.feeds)
+
+
+def build_bundle(
+    settings: Settings, storage: Storage, episodes: Sequence[Episode], work: Path
+) -> Bundle:
+    """Collect media and render the feed and web pages for the episodes, newest first."""
+    show_image = (
+        _image(settings.root / settings.show.image, "cover") if settings.show.image else None
+    )
+    media = {e.slug: _episode_media(settings, e, work) for e in episodes}
+    channel = _channel(settings, storage, show_image)
+    items = [_item(settings, storage, e, media[e.slug], show_image) for e in episodes]
+    page_size = settings.show.feed_page_size or None
+    feeds = feed.build_feeds(channel, items, page_size=page_size, feed_key=FEED_KEY)
+    feed_uploads = [_written(work, key, data, FEED_TYPE, SHORT) for key, data in feeds.items()]
+    feed_uploads.sort(key=lambda u: u.key == FEED_KEY)  # the main feed goes last of all
+    pages = site.render_site(
+        _site_show(settings, storage, show_image),
+        [_site_episode(settings, e, media[e.slug]) for e in episodes],
+    )
+    page_uploads = [
+        _written(work, key, data, site.SITE_TYPES[Path(key).suffix], SHORT)
+        for key, data in sorted(pages.items())
+    ]
+    files = [show_image] if show_image else []
+    for m in media.values():
+        files += [u for u in (m.audio, m.image, m.chapters_file, m.transcript_file) if u]
+    return Bundle(media=tuple(files), pages=tuple(page_uploads), feeds=tuple(feed_uploads))
+
+
+def _episode_media(settings: Settings, episode: Episode, work: Path) -> EpisodeMedia:
+    folder = catalog.episode_dir(settings.root, episode.slug)
+    record = episode.audio
+    if record is None:
+        raise FeedError(
+            f"episode {episode.slug!r} has no processed audio",
+            hint="run `radiodesk publish` again after fixing its recording",
+        )
+    audio = Upload(
+        path=folder / record.file,
+        key=catalog.audio_key(episode),
+        content_type="audio/mpeg",
+        cache_control=IMMUTABLE,
+        size_bytes=record.size_bytes,
+        sha256=record.sha256,
+    )
+    image = _image(folder / episode.image, episode.slug) if episode.image else None
+    chapter_list = catalog.load_chapters(folder, episode, record.duration_s)
+    chapters_file = None
+    if chapter_list:
+        data = chapters_json(chapter_list)
+        chapters_file = _hashed(work, f"chapters/{episode.slug}", ".json", data, CHAPTERS_TYPE)
+    transcript = transcript_file = None
+    if episode.transcript:
+        data = (folder / episode.transcript).read_bytes()
+        transcript = parse_transcript(data, source=str(folder / episode.transcript))
+        transcript_file = _hashed(
+            work, f"transcripts/{episode.slug}", transcript.suffix, data, transcript.mime
+        )
+    return EpisodeMedia(
+        audio=audio,
+        image=image,
+        chapters=chapter_list,
+        chapters_file=chapters_file,
+        transcript=transcript,
+        transcript_file=transcript_file,
+    )
+
+
+def _channel(settings: Settings, storage: Storage, image: Upload | None) -> feed.Channel:
+    show = settings.show
+    location = None
+    if show.location_name:
+        location = feed.Location(
+            name=show.location_name, geo=show.location_geo or None, osm=show.location_osm or None
+        )
+    return feed.Channel(
+        title=show.title,
+        description=show.description or show.title,
+        language=show.language,
+        link=show.link or show.base_url,
+        feed_url=storage.url(FEED_KEY),
+        author=show.author or show.title,
+        owner_name=show.owner_name or show.author or show.title,
+        owner_email=show.email,
+        category=show.category,
+        subcategory=show.subcategory or None,
+        explicit=show.explicit,
+        image_url=storage.url(image.key) if image else None,
+        copyright=show.copyright or None,
+        show_type=show.type,
+        podcast_guid=show.podcast_guid or None,
+        locked=True if show.locked else None,
+        locked_owner=(show.email or None) if show.locked else None,
+        funding=(feed.Funding(url=show.funding_url, text=show.funding_text),)
+        if show.funding_url
+        else (),
+        location=location,
+        block=show.block,
+        complete=show.complete,
+        new_feed_url=show.new_feed_url or None,
+        persons=_feed_persons(_hosts(settings)),
+    )
+
+
+def _item(
+    settings: Settings,
+    storage: Storage,
+    episode: Episode,
+    media: EpisodeMedia,
+    show_image: Upload | None,
+) -> feed.Item:
+    assert episode.audio is not None  # _episode_media refused episodes without audio
+    image = media.image or show_image  # Apple lists itunes:image per item
+    transcripts: tuple[feed.Transcript, ...] = ()
+    if media.transcript and media.transcript_file:
+        transcripts = (
+            feed.Transcript(
+                url=storage.url(media.transcript_file.key),
+                type=media.transcript.mime,
+                language=settings.show.language,
+                rel="captions",
+            ),
+        )
+    return feed.Item(
+        guid=episode.guid,
+        title=episode.title,
+        description=episode.description,
+        published=episode.date,
+        link=storage.url(site.episode_key(episode.slug)),
+        enclosure_url=storage.url(media.audio.key),
+        enclosure_length=media.audio.size_bytes,
+        duration_s=episode.audio.duration_s,
+        season=episode.season,
+        episode=episode.number,
+        explicit=episode.explicit,
+        image_url=storage.url(image.key) if image else None,
+        persons=_feed_persons(episode.persons),
+        episode_type=episode.episode_type,
+        block=episode.block,
+        transcripts=transcripts,
+        chapters_url=storage.url(media.chapters_file.key) if media.chapters_file else None,
+    )
+
+
+def _site_show(settings: Settings, storage: Storage, image: Upload | None) -> site.SiteShow:
+    show = settings.show
+    links = tuple(
+        (label, url)
+        for label, url in (
+            ("Apple Podcasts", show.apple_podcasts_url),
+            ("Spotify", show.spotify_url),
+            ("Яндекс Музыка", show.yandex_music_url),
+        )
+        if url
+    )
+    return site.SiteShow(
+        title=show.title,
+        description=show.description,
+        language=show.language,
+        author=show.author,
+        image_key=image.key if image else None,
+        feed_key=FEED_KEY,
+        feed_url=storage.url(FEED_KEY),
+        links=links,
+    )
+
+
+def _site_episode(settings: Settings, episode: Episode, media: EpisodeMedia) -> site.SiteEpisode:
+    assert episode.audio is not None
+    folder = catalog.episode_dir(settings.root, episode.slug)
+    return site.SiteEpisode(
+        slug=episode.slug,
+        title=episode.title,
+        description=episode.description,
+        published=episode.date,
+        duration_s=episode.audio.duration_s,
+        audio_key=media.audio.key,
+        audio_size=media.audio.size_bytes,
+        image_key=media.image.key if media.image else None,
+        persons=tuple(site.SitePerson(name=p.name, role=p.role) for p in episode.persons),
+        chapters=tuple(site.SiteChapter(start_s=c.start_s, title=c.title) for c in media.chapters),
+        transcript=tuple(
+            site.SiteCue(start_s=c.start_s, end_s=c.end_s, text=c.text)
+            for c in (media.transcript.cues if media.transcript else ())
+        ),
+        transcript_key=media.transcript_file.key if media.transcript_file else None,
+        peaks=waveform.load_peaks(catalog.peaks_file(folder, episode), episode.audio.sha256),
+        loudness_lufs=episode.audio.after.integrated_lufs,
+    )
+
+
+def _hosts(settings: Settings) -> tuple[Person, ...]:
+    return tuple(Person.parse(text) for text in settings.show.hosts)
+
+
+def _feed_persons(persons: Sequence[Person]) -> tuple[feed.Person, ...]:
+    return tuple(feed.Person(name=p.name, role=p.role) for p in persons)
+
+
+def _image(path: Path, stem: str) -> Upload:
+    info = inspect_image(path)
+    sha = file_sha256(path)
+    return Upload(
+        path=path,
+        key=catalog.image_key(stem, sha, info.suffix),
+        content_type=info.mime,
+        cache_control=IMMUTABLE,
+        size_bytes=path.stat().st_size,
+        sha256=sha,
+    )
+
+
+def _hashed(work: Path, stem: str, suffix: str, data: bytes, content_type: str) -> Upload:
+    """Write a small derived file into `work` under a content-addressed key."""
+    key = f"{stem}-{hashlib.sha256(data).hexdigest()[:12]}{suffix}"
+    return _written(work, key, data, content_type, IMMUTABLE)
+
+
+def _written(work: Path, key: str, data: bytes, content_type: str, cache_control: str) -> Upload:
+    path = work / key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return Upload(
+        path=path,
+        key=key,
+        content_type=content_type,
+        cache_control=cache_control,
+        size_bytes=len(data),
+        sha256=file_sha256(path),
+    )
