@@ -188,6 +188,8 @@ def _carry_out(
     state = load_state(settings.root, storage)
     # In bundle order: the live feed must never point at an object that is not there yet.
     for upload in plan.uploads:
+        if upload.key == FEED_KEY:
+            _save_state(settings.root, storage, state)  # a kill from here on resends the feed only
         storage.put(upload.path, upload.key, upload.content_type, upload.cache_control, on_bytes)
         state[upload.key] = upload.sha256
         log.info("uploaded %s", upload.key)
