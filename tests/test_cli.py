@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
 import subprocess
 import sys
@@ -383,3 +384,67 @@ def test_batch_add_refuses_one_title_for_many(
     assert "--title, --slug and --episode apply to one recording only" in capsys.readouterr().err
     assert run("-C", show.root, "add", studio) == 2
     assert "give the episode a --title" in capsys.readouterr().err
+
+
+def test_chapters_transcript_and_podcast_tags_reach_feed_mp3_and_page(
+    show: Settings, recordings: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chapters = tmp_path / "главы.txt"
+    chapters.write_text("00:00 Вступление\n00:02 О заводах в Барановичах\n", encoding="utf-8")
+    transcript = tmp_path / "текст.vtt"
+    transcript.write_text("WEBVTT\n\n00:00.000 --> 00:02.000\nДобрый день.\n", encoding="utf-8")
+    toml = show.root / "radiodesk.toml"
+    toml.write_text(
+        toml.read_text("utf-8").replace(
+            "[audio]", 'hosts = ["Ведущая Анна:host"]\nlocation_name = "Калининград"\n\n[audio]'
+        ),
+        encoding="utf-8",
+    )
+    assert add(
+        show, recordings / "studio.flac", "--chapters", str(chapters), "--transcript",
+        str(transcript), "--person", "Антон Алиханов:guest", "--type", "bonus", title="Главы",
+    ) == 0  # fmt: skip
+    slug = capsys.readouterr().out.strip()
+    assert run("-C", show.root, "publish") == 0
+    tree = etree.fromstring(feed_of(show))
+    pod = {"podcast": "https://podcastindex.org/namespace/1.0", **NS}
+    item = tree.find("channel/item")
+    assert item is not None
+    chapters_url = item.find("podcast:chapters", pod).get("url")
+    chapters_file = show.local_store / chapters_url.split("/podcast/", 1)[1]
+    data = json.loads(chapters_file.read_text("utf-8"))
+    assert [c["title"] for c in data["chapters"]] == ["Вступление", "О заводах в Барановичах"]
+    vtt = item.find("podcast:transcript", pod)
+    assert (vtt.get("type"), vtt.get("language")) == ("text/vtt", "ru")
+    assert (show.local_store / vtt.get("url").split("/podcast/", 1)[1]).read_bytes() == (
+        transcript.read_bytes()
+    )
+    assert item.findtext("itunes:episodeType", namespaces=NS) == "bonus"
+    people = [(p.text, p.get("role")) for p in item.findall("podcast:person", pod)]
+    assert ("Антон Алиханов", "guest") in people
+    assert ("Ведущая Анна", "host") in people  # the item's list restates the show's hosts
+    assert tree.find("channel/podcast:location", pod).text == "Калининград"
+    assert tree.find("channel/podcast:guid", pod) is not None
+    mp3 = next((show.local_store / "audio").iterdir())
+    assert [c.title for c in tagging.read_tags(mp3).chapters] == [
+        "Вступление",
+        "О заводах в Барановичах",
+    ]
+    page = (show.local_store / "episodes" / slug / "index.html").read_text("utf-8")
+    assert "О заводах в Барановичах" in page
+    assert "Добрый день." in page
+
+
+def test_check_passes_on_a_fresh_publish_and_finds_a_broken_object(
+    show: Settings, recordings: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert add(show, recordings / "Алиханов — фрагмент выступления.wav", title="Проверка") == 0
+    assert run("-C", show.root, "publish") == 0
+    capsys.readouterr()
+    assert run("-C", show.root, "check") == 0, capsys.readouterr().out
+    assert capsys.readouterr().out == "no problems\n"
+    mp3 = next((show.local_store / "audio").iterdir())
+    mp3.write_bytes(mp3.read_bytes()[:-1000])  # the length in the feed is now wrong
+    assert run("-C", show.root, "check") == 1
+    out = capsys.readouterr().out
+    assert re.search(r"^error .* bytes, but the feed says \d+$", out, re.MULTILINE), out
