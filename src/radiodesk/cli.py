@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import shlex
 import sys
 import tempfile
 import threading
@@ -531,6 +532,15 @@ def _print_report(report: publishing.Report, settings: Settings) -> None:
     click.echo(f"feed: {report.feed_url}")
     if settings.storage.backend == "local":
         click.echo(f"local store: {settings.local_store}")
+        if (settings.local_store / "index.html").exists():
+            click.echo(
+                f"to preview it: radiodesk -C {_shell_quote(settings.root)} serve, then open "
+                "http://127.0.0.1:8000/ (or open index.html in the store folder)"
+            )
+
+
+def _shell_quote(path: Path) -> str:
+    return shlex.quote(str(path))
 
 
 def _duration(seconds: float) -> str:
