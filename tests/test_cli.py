@@ -245,11 +245,14 @@ def test_fresh_clone_rebuilds_derived_audio(
     assert add(show, recordings / "studio.flac") == 0
     slug = capsys.readouterr().out.strip()
     derived = show.root / "episodes" / slug / "derived"
-    first = next(derived.iterdir()).read_bytes()
+    (mp3,) = derived.glob("*.mp3")
+    first = mp3.read_bytes()
     for p in derived.iterdir():
         p.unlink()
     assert run("-C", show.root, "publish") == 0
-    assert next(derived.iterdir()).read_bytes() == first  # deterministic rebuild
+    (rebuilt,) = derived.glob("*.mp3")
+    assert rebuilt.read_bytes() == first  # deterministic rebuild, under the same content name
+    assert rebuilt.name == mp3.name
 
 
 @pytest.mark.parametrize(

@@ -92,3 +92,23 @@ def test_verify_finds_a_changed_master_and_a_changed_published_object(
 
 def flip_last_byte(data: bytes) -> bytes:
     return data[:-1] + bytes([data[-1] ^ 0xFF])
+
+
+def test_derived_mp3s_are_content_addressed_and_stale_ones_pruned(
+    show: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recording = make_recording(tmp_path / "a.wav", seconds=2, lufs=-20)
+    assert main(["-C", str(show.root), "add", str(recording), "--title", "Старое"]) == 0
+    derived = show.root / "episodes" / "staroe" / "derived"
+    (old,) = derived.glob("*.mp3")
+    episode = catalog.load_episode(show.root / "episodes" / "staroe")
+    assert episode.audio is not None
+    assert old.name == f"staroe-{episode.audio.sha256[:12]}.mp3"
+    toml = show.root / "episodes" / "staroe" / "episode.toml"
+    toml.write_text(toml.read_text("utf-8").replace('"Старое"', '"Новое"'), "utf-8")
+    assert main(["-C", str(show.root), "publish"]) == 0
+    (new,) = derived.glob("*.mp3")  # the re-tagged copy replaced the old one only after the switch
+    assert new != old
+    assert catalog.load_episode(show.root / "episodes" / "staroe").audio.file == (  # type: ignore[union-attr]
+        f"derived/{new.name}"
+    )

@@ -5,6 +5,7 @@ Also rebuilds derived files (the MP3) when they are missing or stale. Never uplo
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -12,7 +13,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
@@ -235,6 +236,7 @@ def rebuild_stale(settings: Settings, *, on_progress: ProgressFn | None = None) 
         if fresh != episode:
             catalog.write_episode(folder, fresh)
             rebuilt.append(fresh)
+        prune_derived(folder, fresh)
         _refresh_peaks(folder, fresh)
     return rebuilt
 
@@ -259,26 +261,32 @@ def refresh_audio(
 ) -> Episode:
     """Return the episode with a derived MP3 that matches its master, settings and tags.
 
-    With `preview_dir`, a stale MP3 is rebuilt there instead, and the show is left untouched
-    (for `publish --dry-run`); the returned record then points at that absolute path.
+    The MP3 is named by its content (`<slug>-<sha256:12>.mp3`) and never rewritten in place, so
+    writing episode.toml is the one step that switches to it: a run killed before that leaves
+    the old record pointing at the old, intact file. With `preview_dir`, a stale MP3 is built
+    there instead and the show is left untouched (`publish --dry-run`).
     """
     recipe, record = _recipe(settings, episode), episode.audio
-    name = f"{episode.slug}.mp3"
-    target = (preview_dir or folder / catalog.DERIVED_DIR) / name
+    out_dir = preview_dir or folder / catalog.DERIVED_DIR
     current = folder / record.file if record else None
     intact = (
         current is not None
         and current.is_file()
         and current.stat().st_size == (record.size_bytes if record else -1)
     )
+    out_dir.mkdir(exist_ok=True)
     if record is not None and current is not None and intact and record.recipe == recipe:
         tags = tag_values(settings, folder, episode, record.duration_s)
         tags_print = _fingerprint(tags)
         if record.tags == tags_print:
             return episode
         log.info("%s: re-tagging (metadata changed)", episode.slug)
-        retagged = _retag(current, target, tags, record, tags_print)
-        return replace(episode, audio=_located(retagged, target, preview_dir))
+        with _scratch(out_dir) as tmp:
+            shutil.copyfile(current, tmp)
+            tagging.write_tags(tmp, tags)
+            final = _settle(tmp, out_dir, episode.slug)
+        retagged = replace(record, sha256=_sha_of(final), size_bytes=final.stat().st_size)
+        return replace(episode, audio=_located(replace(retagged, tags=tags_print), final, folder))
     log.info("%s: processing audio", episode.slug)
     master = folder / episode.master.file
     _verify_master(master, episode.master)
@@ -286,18 +294,51 @@ def refresh_audio(
     analysis = audio.analyse(
         master, settings.audio, on_progress=_stage(on_progress, label, "measure")
     )
-    target.parent.mkdir(exist_ok=True)
-    rendered = audio.render(
-        master,
-        target,
-        settings.audio,
-        analysis,
-        on_progress=_stage(on_progress, label, "encode", analysis.source.duration_s),
-    )
-    tags = tag_values(settings, folder, episode, rendered.duration_s)
-    tagging.write_tags(target, tags)
-    fresh = _record(rendered, target, recipe, _fingerprint(tags))
-    return replace(episode, audio=_located(fresh, target, preview_dir))
+    with _scratch(out_dir) as tmp:
+        rendered = audio.render(
+            master,
+            tmp,
+            settings.audio,
+            analysis,
+            on_progress=_stage(on_progress, label, "encode", analysis.source.duration_s),
+        )
+        tags = tag_values(settings, folder, episode, rendered.duration_s)
+        tagging.write_tags(tmp, tags)
+        final = _settle(tmp, out_dir, episode.slug)
+    fresh = _record(rendered, final, recipe, _fingerprint(tags))
+    return replace(episode, audio=_located(fresh, final, folder))
+
+
+@contextlib.contextmanager
+def _scratch(folder: Path) -> Iterator[Path]:
+    """Yield a temp file path in `folder`, removed unless it was settled under its final name."""
+    fd, name = tempfile.mkstemp(dir=folder, prefix=".build-", suffix=".mp3")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _settle(tmp: Path, folder: Path, slug: str) -> Path:
+    """Give a finished MP3 its content-addressed name (an existing twin has the same bytes)."""
+    final = folder / f"{slug}-{_sha_of(tmp)[:12]}.mp3"
+    tmp.chmod(0o644)
+    os.replace(tmp, final)
+    return final
+
+
+def _sha_of(path: Path) -> str:
+    return audio.file_sha256(path)
+
+
+def prune_derived(folder: Path, episode: Episode) -> None:
+    """Delete derived MP3s that the episode's record no longer points at."""
+    keep = folder / episode.audio.file if episode.audio else None
+    for path in (folder / catalog.DERIVED_DIR).glob("*.mp3"):
+        if path != keep:
+            path.unlink(missing_ok=True)
 
 
 def preview_stale(settings: Settings, work: Path) -> dict[str, Episode]:
@@ -311,9 +352,10 @@ def preview_stale(settings: Settings, work: Path) -> dict[str, Episode]:
     return changed
 
 
-def _located(record: AudioRecord, target: Path, preview_dir: Path | None) -> AudioRecord:
-    file = str(target) if preview_dir else f"{catalog.DERIVED_DIR}/{target.name}"
-    return replace(record, file=file)
+def _located(record: AudioRecord, final: Path, folder: Path) -> AudioRecord:
+    """Point the record at the MP3: relative inside the episode folder, else absolute."""
+    inside = final.is_relative_to(folder)
+    return replace(record, file=final.relative_to(folder).as_posix() if inside else str(final))
 
 
 def tag_values(
@@ -348,29 +390,9 @@ def tag_values(
     )
 
 
-def _retag(
-    current: Path, target: Path, tags: tagging.Tags, record: AudioRecord, tags_print: str
-) -> AudioRecord:
-    """Copy the MP3, write the new tags into the copy, then move it over `target`."""
-    target.parent.mkdir(exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".retag-", suffix=".mp3")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        shutil.copyfile(current, tmp)
-        tagging.write_tags(tmp, tags)
-        sha, size = audio.file_sha256(tmp), tmp.stat().st_size
-        tmp.chmod(0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return replace(record, sha256=sha, size_bytes=size, tags=tags_print)
-
-
 def _record(rendered: audio.Rendered, derived: Path, recipe: str, tags_print: str) -> AudioRecord:
     return AudioRecord(
-        file=f"{catalog.DERIVED_DIR}/{derived.name}",
+        file=derived.name,
         sha256=audio.file_sha256(derived),
         size_bytes=derived.stat().st_size,
         duration_s=round(rendered.duration_s, 3),
