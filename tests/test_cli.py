@@ -451,3 +451,40 @@ def test_check_passes_on_a_fresh_publish_and_finds_a_broken_object(
     assert run("-C", show.root, "check") == 1
     out = capsys.readouterr().out
     assert re.search(r"^error .* bytes, but the feed says \d+$", out, re.MULTILINE), out
+
+
+def test_edit_corrects_text_and_audio_and_keeps_the_guid(
+    show: Settings, recordings: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert add(show, recordings / "studio.flac", title="Губернатор: 350 млн") == 0
+    slug = capsys.readouterr().out.strip()
+    assert run("-C", show.root, "publish") == 0
+    old = etree.fromstring(feed_of(show)).find("channel/item")
+    assert old is not None
+    folder = show.root / "episodes" / slug
+    old_master = next((folder / "master").iterdir())
+
+    assert run(
+        "-C", show.root, "edit", slug, "--title", "Губернатор: 360 млн",
+        "--replace-audio", str(recordings / "Алиханов — фрагмент выступления.wav"),
+        "--note", "цифра товарооборота исправлена", "--public-note",
+    ) == 0  # fmt: skip
+    assert run("-C", show.root, "publish") == 0
+    capsys.readouterr()
+    item = etree.fromstring(feed_of(show)).find("channel/item")
+    assert item is not None
+    assert item.findtext("guid") == old.findtext("guid")
+    assert item.findtext("pubDate") == old.findtext("pubDate")
+    assert item.findtext("title") == "Губернатор: 360 млн"
+    assert item.find("enclosure").get("url") != old.find("enclosure").get("url")
+    assert "цифра товарооборота исправлена" in item.findtext("description")
+    assert old_master.read_bytes() == (recordings / "studio.flac").read_bytes()  # kept
+    assert len(list((show.local_store / "audio").iterdir())) == 1  # the old MP3 was pruned
+
+    assert run("-C", show.root, "show", slug, "--json") == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["guid"] == old.findtext("guid")
+    assert shown["previous_masters"] == ["master/studio.flac"]
+    assert shown["corrections"][0]["note"] == "цифра товарооборота исправлена"
+    assert shown["audio"]["channel_plan"] == "mono"  # the replacement is a mono recording
+    assert shown["audio"]["gain_db"] != 0

@@ -21,6 +21,7 @@ from radiodesk.errors import FeedError
 from radiodesk.storage import IMMUTABLE, SHORT, Storage
 from radiodesk.transcripts import Transcript, parse_transcript
 
+CORRECTED = {"ru": "Исправлено", "uk": "Виправлено", "be": "Выпраўлена"}  # correction notes
 FEED_KEY = "feed.xml"
 FEED_TYPE = "application/rss+xml; charset=utf-8"
 # Content-addressed: a key's bytes never change, so presence + size proves an object current.
@@ -192,7 +193,7 @@ def _item(
     return feed.Item(
         guid=episode.guid,
         title=episode.title,
-        description=episode.description,
+        description=episode.public_description(_corrected(settings)),
         published=episode.date,
         link=storage.url(site.episode_key(episode.slug)),
         enclosure_url=storage.url(media.audio.key),
@@ -239,7 +240,7 @@ def _site_episode(settings: Settings, episode: Episode, media: EpisodeMedia) -> 
     return site.SiteEpisode(
         slug=episode.slug,
         title=episode.title,
-        description=episode.description,
+        description=episode.public_description(_corrected(settings)),
         published=episode.date,
         duration_s=episode.audio.duration_s,
         audio_key=media.audio.key,
@@ -255,6 +256,10 @@ def _site_episode(settings: Settings, episode: Episode, media: EpisodeMedia) -> 
         peaks=waveform.load_peaks(catalog.peaks_file(folder, episode), episode.audio.sha256),
         loudness_lufs=episode.audio.after.integrated_lufs,
     )
+
+
+def _corrected(settings: Settings) -> str:
+    return CORRECTED.get(settings.show.language.split("-")[0].lower(), "Corrected")
 
 
 def _hosts(settings: Settings) -> tuple[Person, ...]:

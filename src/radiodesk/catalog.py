@@ -103,6 +103,15 @@ class AudioRecord:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Correction:
+    """A change made after publication, kept so the newsroom can show what was corrected."""
+
+    at: datetime
+    note: str
+    public: bool = False  # shown under the description in the feed and on the page
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Episode:
     """One episode's metadata, as stored in episode.toml."""
 
@@ -124,7 +133,15 @@ class Episode:
     episode_type: EpisodeType = "full"
     block: bool = False  # itunes:block: hide this episode from Apple Podcasts
     persons: tuple[Person, ...] = field(default_factory=tuple)
+    corrections: tuple[Correction, ...] = field(default_factory=tuple)
+    previous_masters: tuple[MasterFile, ...] = field(default_factory=tuple)  # replaced, kept
     audio: AudioRecord | None = None
+
+    def public_description(self, corrected: str = "Corrected") -> str:
+        """Return the description with the public correction notes appended."""
+        notes = [c for c in self.corrections if c.public]
+        lines = [f"{corrected} {c.at:%d.%m.%Y}: {c.note}" for c in notes]
+        return "\n\n".join([self.description, *lines]) if lines else self.description
 
     def status(self, now: datetime) -> Status:
         """Return removed, draft, scheduled (date still to come) or ready to publish."""
@@ -212,6 +229,8 @@ def episode_from_dict(data: Mapping[str, Any]) -> Episode:
             raise ValueError(f"'{key}' (a date with a time zone)")
     values["master"] = MasterFile(**values["master"])
     values["persons"] = tuple(Person(**p) for p in values.pop("person", ()))
+    values["corrections"] = tuple(Correction(**c) for c in values.pop("correction", ()))
+    values["previous_masters"] = tuple(MasterFile(**m) for m in values.pop("previous_master", ()))
     if "audio" in values:
         audio = dict(values["audio"])
         audio["before"] = Measurement(**audio["before"])
@@ -228,6 +247,7 @@ def episode_to_toml(episode: Episode) -> str:
     """Render an Episode as commented TOML."""
     data = asdict(episode)
     persons = data.pop("persons")
+    corrections, previous = data.pop("corrections"), data.pop("previous_masters")
     master, audio = data.pop("master"), data.pop("audio")
     doc = tomlkit.document()
     doc.add(tomlkit.comment("Episode metadata, written by radiodesk. The guid must never change."))
@@ -238,6 +258,10 @@ def episode_to_toml(episode: Episode) -> str:
             )
     if persons:
         doc["person"] = persons
+    if corrections:
+        doc["correction"] = corrections
+    if previous:
+        doc["previous_master"] = previous
     doc["master"] = master
     doc["master"].comment("the original recording: never modified")
     if audio is not None:

@@ -344,6 +344,95 @@ def serve_command(obj: Context, port: int, host: str) -> None:
         server.server_close()
 
 
+@cli.command()
+@click.argument("slug")
+@click.option("--title", help="New title.")
+@click.option("--description", help="New notes (plain text).")
+@click.option(
+    "--description-file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Read the new notes from a UTF-8 text file.",
+)
+@click.option("--date", "date", callback=lambda _c, _p, v: _parse_date(v), help="New date.")
+@click.option("--person", "persons", multiple=True, help="Replace the people (repeatable).")
+@click.option("--chapters", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--transcript", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--image", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--replace-audio",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A corrected recording; the old master is kept.",
+)
+@click.option("--note", help="Correction note, recorded with the date.")
+@click.option("--public-note", is_flag=True, help="Show the note under the description.")
+@click.pass_obj
+def edit(
+    obj: Context,
+    /,
+    slug: str,
+    description: str | None,
+    description_file: Path | None,
+    persons: tuple[str, ...],
+    **options: Any,
+) -> None:
+    """Correct a published episode; its guid and slug never change."""
+    settings = obj.settings()
+    notes = _description(description, description_file) if description or description_file else None
+    request = ingest.EditRequest(
+        description=notes,
+        persons=tuple(Person.parse(p) for p in persons) or None,
+        **options,
+    )
+    with _progress(obj) as bars:
+        episode = ingest.edit_episode(settings, slug, request, now=_now(), on_progress=bars.audio)
+    if not obj.quiet:
+        _describe_audio(obj, episode)
+    click.echo(f"{episode.slug}: corrected; run `radiodesk publish` to update listeners")
+
+
+@cli.command(name="show")
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def show_episode(obj: Context, slug: str, as_json: bool) -> None:
+    """Print everything about one episode: metadata, files, processing, corrections."""
+    settings = obj.settings()
+    episode = catalog.load_episode(catalog.episode_dir(settings.root, slug))
+    data = _episode_json(episode, _now())
+    data.update(
+        description=episode.description,
+        persons=[{"name": p.name, "role": p.role} for p in episode.persons],
+        master={"file": episode.master.file, "sha256": episode.master.sha256},
+        previous_masters=[m.file for m in episode.previous_masters],
+        corrections=[
+            {"at": c.at.isoformat(), "note": c.note, "public": c.public}
+            for c in episode.corrections
+        ],
+        chapters=episode.chapters,
+        transcript=episode.transcript,
+        type=episode.episode_type,
+    )
+    if episode.audio:
+        a = episode.audio
+        data["audio"].update(
+            file=a.file,
+            limiter_ceiling_dbfs=a.limiter_ceiling_dbfs,
+            target_lufs=a.target_lufs,
+            encoder=f"libmp3lame CBR {a.bitrate_kbps} kbit/s, {a.sample_rate_hz} Hz",
+            encodes=a.attempts,
+        )
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    for key, value in data.items():
+        if isinstance(value, dict):
+            click.echo(f"{key}:")
+            for inner, item in value.items():
+                click.echo(f"  {inner}: {item}")
+        else:
+            click.echo(f"{key}: {value}")
+
+
 @cli.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj

@@ -21,7 +21,15 @@ from pathlib import Path
 
 from radiodesk import audio, catalog, tagging, waveform
 from radiodesk.artwork import inspect_image, prepare_artwork
-from radiodesk.catalog import AudioRecord, Episode, EpisodeType, MasterFile, Measurement, Person
+from radiodesk.catalog import (
+    AudioRecord,
+    Correction,
+    Episode,
+    EpisodeType,
+    MasterFile,
+    Measurement,
+    Person,
+)
 from radiodesk.chapters import Chapter, chapters_json, parse_chapters
 from radiodesk.config import Settings
 from radiodesk.errors import AudioError, CatalogError, RadiodeskError
@@ -115,12 +123,20 @@ def add_episodes(
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class _Claim:
-    """A request that passed the cheap checks, with its reserved slug and parsed side files."""
+class _Sides:
+    """Artwork, chapters and transcript that passed their checks, parsed, not yet stored."""
 
-    slug: str
+    image: Path | None
     chapters: tuple[Chapter, ...] | None
     transcript: tuple[bytes, Transcript] | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Claim:
+    """A request that passed the cheap checks, with its reserved slug."""
+
+    slug: str
+    sides: _Sides
 
 
 def _claim(request: AddRequest, taken: set[str]) -> _Claim:
@@ -130,21 +146,26 @@ def _claim(request: AddRequest, taken: set[str]) -> _Claim:
         raise CatalogError("the episode needs a title", hint="pass --title")
     catalog.clean_text(request.description, "the description")
     _check_recording(request.recording)
-    if request.image:
-        inspect_image(request.image)
-    chapter_list = None
-    if request.chapters:
-        text = _read_text(request.chapters, "chapters")
-        chapter_list = parse_chapters(text, source=request.chapters.name)
-    transcript = None
-    if request.transcript:
-        data = _read_bytes(request.transcript, "transcript")
-        transcript = (data, parse_transcript(data, source=request.transcript.name))
+    sides = _check_sides(request.image, request.chapters, request.transcript)
     slug = catalog.check_slug(request.slug) if request.slug else catalog.make_slug(title, taken)
     if slug in taken:
         raise CatalogError(f"an episode with the slug {slug!r} already exists", hint="pick --slug")
     taken.add(slug)
-    return _Claim(slug=slug, chapters=chapter_list, transcript=transcript)
+    return _Claim(slug=slug, sides=sides)
+
+
+def _check_sides(image: Path | None, chapters: Path | None, transcript: Path | None) -> _Sides:
+    """Parse and check the side files before any expensive work starts."""
+    if image:
+        inspect_image(image)
+    chapter_list = None
+    if chapters:
+        chapter_list = parse_chapters(_read_text(chapters, "chapters"), source=chapters.name)
+    parsed = None
+    if transcript:
+        data = _read_bytes(transcript, "transcript")
+        parsed = (data, parse_transcript(data, source=transcript.name))
+    return _Sides(image=image, chapters=chapter_list, transcript=parsed)
 
 
 def _build(
@@ -178,8 +199,13 @@ def _build(
             episode_type=request.episode_type,
             persons=request.persons,
         )
-        image, chapter_file, transcript_file = _side_files(request, claim, staging)
-        episode = replace(episode, image=image, chapters=chapter_file, transcript=transcript_file)
+        stored = _store_sides(claim.sides, staging)
+        episode = replace(
+            episode,
+            image=stored.get("image"),
+            chapters=stored.get("chapters"),
+            transcript=stored.get("transcript"),
+        )
         episode = refresh_audio(settings, staging, episode, on_progress=on_progress)
         catalog.write_episode(staging, episode)
         os.rename(staging, catalog.episode_dir(root, slug))
@@ -193,24 +219,22 @@ def _build(
     return episode
 
 
-def _side_files(
-    request: AddRequest, claim: _Claim, staging: Path
-) -> tuple[str | None, str | None, str | None]:
-    """Store artwork, chapters and transcript beside the master; return their file names."""
-    image = chapter_file = transcript_file = None
-    if request.image:
-        path, _info, notes = prepare_artwork(request.image, staging, stem="image")
+def _store_sides(sides: _Sides, folder: Path) -> dict[str, str]:
+    """Store artwork, chapters and transcript in the episode folder; return the new names."""
+    names: dict[str, str] = {}
+    if sides.image:
+        path, _info, notes = prepare_artwork(sides.image, folder, stem="image")
         for note in notes:
-            log.warning("%s: artwork %s", claim.slug, note)
-        image = path.name
-    if claim.chapters is not None:
-        chapter_file = catalog.CHAPTERS_FILE
-        catalog.write_atomic(staging / chapter_file, chapters_json(claim.chapters))
-    if claim.transcript is not None:
-        data, parsed = claim.transcript
-        transcript_file = catalog.TRANSCRIPT_STEM + parsed.suffix
-        catalog.write_atomic(staging / transcript_file, data)
-    return image, chapter_file, transcript_file
+            log.warning("%s: artwork %s", folder.name, note)
+        names["image"] = path.name
+    if sides.chapters is not None:
+        names["chapters"] = catalog.CHAPTERS_FILE
+        catalog.write_atomic(folder / catalog.CHAPTERS_FILE, chapters_json(sides.chapters))
+    if sides.transcript is not None:
+        data, parsed = sides.transcript
+        names["transcript"] = catalog.TRANSCRIPT_STEM + parsed.suffix
+        catalog.write_atomic(folder / names["transcript"], data)
+    return names
 
 
 def _read_text(path: Path, what: str) -> str:
@@ -450,7 +474,11 @@ def _copy_master(recording: Path, staging: Path) -> MasterFile:
     """Copy the recording byte for byte, hashing it on the way; make the copy read-only."""
     name = recording.name
     target = staging / catalog.MASTER_DIR / name
-    target.parent.mkdir()
+    target.parent.mkdir(exist_ok=True)
+    n = 2
+    while target.exists():  # a replaced master keeps its place: the new one gets a new name
+        name = f"{n}-{recording.name}"
+        target, n = target.with_name(name), n + 1
     digest = hashlib.sha256()
     size = 0
     try:
@@ -496,3 +524,63 @@ def _stage(
     if on_progress is None:
         return None
     return lambda done_s: on_progress(label, stage, done_s, total_s)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EditRequest:
+    """A correction: only the fields given change; guid and slug never do."""
+
+    title: str | None = None
+    description: str | None = None
+    date: datetime | None = None
+    persons: tuple[Person, ...] | None = None
+    chapters: Path | None = None
+    transcript: Path | None = None
+    image: Path | None = None
+    replace_audio: Path | None = None
+    note: str | None = None
+    public_note: bool = False
+
+
+def edit_episode(
+    settings: Settings,
+    slug: str,
+    request: EditRequest,
+    *,
+    now: datetime,
+    on_progress: ProgressFn | None = None,
+) -> Episode:
+    """Correct an episode in place; the old master is kept and a correction note recorded."""
+    root = settings.root
+    with catalog.locked(root):
+        folder = catalog.episode_dir(root, slug)
+        episode = catalog.load_episode(folder)
+        changes: dict[str, object] = {}
+        if request.title is not None:
+            changes["title"] = catalog.clean_text(request.title, "the title")
+            if not changes["title"]:
+                raise CatalogError("the episode needs a title")
+        if request.description is not None:
+            changes["description"] = catalog.clean_text(request.description, "the description")
+        if request.date is not None:
+            changes["date"] = request.date
+        if request.persons is not None:
+            changes["persons"] = request.persons
+        if request.replace_audio is not None:
+            _check_recording(request.replace_audio)
+        sides = _check_sides(request.image, request.chapters, request.transcript)
+        changes.update(_store_sides(sides, folder))
+        if request.replace_audio is not None:
+            changes["master"] = _copy_master(request.replace_audio, folder)
+            changes["previous_masters"] = (*episode.previous_masters, episode.master)
+        note = request.note or ("audio replaced" if request.replace_audio else None)
+        if note:
+            note = catalog.clean_text(note, "the note")
+            correction = Correction(at=now, note=note, public=request.public_note)
+            changes["corrections"] = (*episode.corrections, correction)
+        edited = replace(episode, **changes)  # type: ignore[arg-type]
+        edited = refresh_audio(settings, folder, edited, on_progress=on_progress)
+        catalog.write_episode(folder, edited)
+        prune_derived(folder, edited)
+    log.info("edited %s", slug)
+    return edited
