@@ -36,6 +36,7 @@ class Rule:
     path_part: str
     delay_s: float = 0.0  # forward after this long
     status: int | None = None  # answer with this status instead of forwarding
+    body: bytes = b""  # with `status`: the answer's body, e.g. an S3 error document
     hang: bool = False  # never forward; hold the connection until the proxy closes, then drop it
     times: int | None = None  # apply to this many matching requests, then step aside
     arrived: threading.Event = field(default_factory=threading.Event)
@@ -114,8 +115,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         elif rule and rule.status:
             self.send_response(rule.status)
-            self.send_header("Content-Length", "0")
+            if rule.body:
+                self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(rule.body)))
             self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(rule.body)
         else:
             time.sleep(min(rule.delay_s if rule else 0.0, proxy.timeout_s))
             self._forward(proxy, body)

@@ -6,16 +6,17 @@ Reads and writes episode metadata atomically; never processes audio or talks to 
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import shutil
 import tempfile
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from datetime import datetime
-from pathlib import Path
-from typing import Any, Literal, get_args
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal, TypeVar, get_args
 
 import filelock
 import tomlkit
@@ -34,12 +35,15 @@ LOCK_FILE = ".radiodesk/lock"
 SLUG_MAX = 80
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 _ROLE_RE = re.compile(r"^[a-z][a-z -]{0,40}$")
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What no feed, tag or page can carry: C0 controls but tab and line breaks, DEL, C1 controls,
+# lone surrogates (bytes that were not UTF-8, as Python decodes argv) and the non-characters.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 Status = Literal["removed", "draft", "scheduled", "ready"]
 EpisodeType = Literal["full", "trailer", "bonus"]
 CHAPTERS_FILE = "chapters.json"
 TRANSCRIPT_STEM = "transcript"
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +60,8 @@ class Person:
         name, role = name.strip(), role.strip().lower()
         if not name:
             raise CatalogError(f"person {text!r} has no name", hint='write "Name" or "Name:role"')
+        if _CONTROL_RE.search(text):
+            raise CatalogError(f"person {text!r} contains control characters; remove them")
         if sep and not _ROLE_RE.match(role):
             raise CatalogError(f"person {text!r}: role {role!r} is not a role like guest or host")
         return cls(name=name, role=role or "host")
@@ -155,7 +161,10 @@ class Episode:
 def clean_text(value: str, what: str) -> str:
     """Strip surrounding whitespace; refuse control characters that no feed or tag can hold."""
     if _CONTROL_RE.search(value):
-        raise CatalogError(f"{what} contains control characters; remove them and try again")
+        raise CatalogError(
+            f"{what} contains control characters or bytes that are not UTF-8; "
+            "remove them and try again"
+        )
     return value.strip()
 
 
@@ -222,25 +231,83 @@ def load_episode(folder: Path) -> Episode:
 
 
 def episode_from_dict(data: Mapping[str, Any]) -> Episode:
-    """Build an Episode from parsed TOML (raises KeyError/TypeError/ValueError on bad data)."""
-    values = dict(data)
-    for key in ("date", "created"):
-        if not isinstance(values[key], datetime) or values[key].tzinfo is None:
-            raise ValueError(f"'{key}' (a date with a time zone)")
-    values["master"] = MasterFile(**values["master"])
-    values["persons"] = tuple(Person(**p) for p in values.pop("person", ()))
-    values["corrections"] = tuple(Correction(**c) for c in values.pop("correction", ()))
-    values["previous_masters"] = tuple(MasterFile(**m) for m in values.pop("previous_master", ()))
-    if "audio" in values:
-        audio = dict(values["audio"])
-        audio["before"] = Measurement(**audio["before"])
-        audio["after"] = Measurement(**audio["after"])
-        values["audio"] = AudioRecord(**audio)
-    episode = Episode(**values)
+    """Build an Episode from parsed TOML (raises ValueError naming the first bad setting)."""
+    episode = _build(Episode, dict(data), "")
     check_slug(episode.slug)
     if episode.episode_type not in get_args(EpisodeType):
         raise ValueError(f"'episode_type' ({episode.episode_type!r} is not full/trailer/bonus)")
     return episode
+
+
+# The sub-tables of episode.toml: TOML key -> (field, dataclass, an array of tables?).
+_TABLES: dict[type[Any], dict[str, tuple[str, type[Any], bool]]] = {
+    Episode: {
+        "master": ("master", MasterFile, False),
+        "audio": ("audio", AudioRecord, False),
+        "person": ("persons", Person, True),
+        "correction": ("corrections", Correction, True),
+        "previous_master": ("previous_masters", MasterFile, True),
+    },
+    AudioRecord: {"before": ("before", Measurement, False), "after": ("after", Measurement, False)},
+}
+# The TOML types each scalar annotation accepts (annotations are strings here), and their name.
+_KINDS: dict[str, tuple[tuple[type, ...], str]] = {
+    "str": ((str,), "text"),
+    "str | None": ((str,), "text"),
+    "EpisodeType": ((str,), "text"),
+    "int": ((int,), "a whole number"),
+    "int | None": ((int,), "a whole number"),
+    "float": ((int, float), "a number"),
+    "bool": ((bool,), "true or false"),
+    "datetime": ((datetime,), "a date with a time zone"),
+}
+_FILE_KEYS = frozenset({"file", "image", "chapters", "transcript"})  # inside the episode folder
+
+
+def _build(cls: type[_T], table: object, where: str) -> _T:
+    """Build a dataclass from a TOML table; a hand-edited file must not crash a run later."""
+    if not isinstance(table, dict):
+        raise ValueError(f"{where.rstrip('.')!r} (a table)")
+    declared = fields(cls)  # type: ignore[arg-type]
+    kinds = {f.name: str(f.type) for f in declared}
+    tables = _TABLES.get(cls, {})
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"{where}{key}"
+        if key in tables:
+            target, sub, many = tables[key]
+            if many and not isinstance(value, list):
+                raise ValueError(f"{name!r} (a list of tables)")
+            rows = value if many else [value]
+            built = tuple(_build(sub, row, f"{name}.") for row in rows)
+            values[target] = built if many else built[0]
+        elif kinds.get(key) in _KINDS:
+            values[key] = _scalar(value, kinds[key], name)
+        else:
+            raise ValueError(f"{name!r} (no such setting)")
+    required = [f.name for f in declared if f.default is MISSING and f.default_factory is MISSING]
+    if missing := next((n for n in required if n not in values), None):
+        raise ValueError(f"{where + missing!r} (missing)")
+    return cls(**values)
+
+
+def _scalar(value: object, kind: str, name: str) -> object:
+    accepted, words = _KINDS[kind]
+    wrong_type = not isinstance(value, accepted) or isinstance(value, bool) != (kind == "bool")
+    if wrong_type or (isinstance(value, float) and not math.isfinite(value)):
+        raise ValueError(f"{name!r} ({value!r} is not {words})")
+    if isinstance(value, datetime) and value.tzinfo is None:
+        raise ValueError(f"{name!r} ({words})")
+    if isinstance(value, str) and _CONTROL_RE.search(value):
+        raise ValueError(f"{name!r} (contains control characters)")
+    if isinstance(value, str) and name.rpartition(".")[2] in _FILE_KEYS and not _inside(value):
+        raise ValueError(f"{name!r} ({value!r} is not a path inside the episode folder)")
+    return float(value) if kind == "float" else value  # type: ignore[arg-type]
+
+
+def _inside(value: str) -> bool:
+    path = PurePosixPath(value)
+    return bool(path.parts) and not path.is_absolute() and ".." not in path.parts
 
 
 def episode_to_toml(episode: Episode) -> str:

@@ -246,7 +246,8 @@ def settings_from_dict(root: Path, data: Mapping[str, Any], *, source: Path) -> 
     """Build validated Settings from parsed TOML."""
     unknown = sorted(set(data) - set(_SECTIONS))
     if unknown:
-        raise ConfigError(f"{source}: unknown section [{unknown[0]}]")
+        # repr without its quotes: a name holding a line break stays on the message's one line
+        raise ConfigError(f"{source}: unknown section [{repr(unknown[0])[1:-1]}]")
     if "show" not in data:
         raise ConfigError(f"{source}: the [show] section is missing")
     sections = {
@@ -265,7 +266,7 @@ def _build_section(cls: type[Any], name: str, table: Any, source: Path) -> Any:
     kwargs: dict[str, Any] = {}
     for key, value in table.items():
         if key not in known:
-            raise ConfigError(f"{source}: [{name}] has an unknown setting '{key}'")
+            raise ConfigError(f"{source}: [{name}] has an unknown setting {key!r}")
         kwargs[key] = _check_type(value, known[key].type, f"[{name}] {key}", source)
     missing = [
         f.name

@@ -12,6 +12,7 @@ import logging
 import os
 import shutil
 import tempfile
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -461,6 +462,13 @@ def _fingerprint(value: object) -> str:
 
 
 def _check_recording(path: Path) -> Path:
+    # The master keeps its name, which episode.toml (UTF-8) and every one-line message must
+    # carry: no control characters (line breaks included), no bytes that are not UTF-8.
+    if any(unicodedata.category(char) in {"Cc", "Cs"} for char in path.name):
+        raise AudioError(
+            f"the file name {path.name!r} contains control characters or bytes that are not UTF-8",
+            hint="rename the recording, then add it again",
+        )
     if not path.exists():
         raise AudioError(f"recording {path} does not exist")
     if not path.is_file():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import tempfile
@@ -37,6 +38,9 @@ class LocalStorage:
         target = self._path(key)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
+            # A run killed between write and rename left its temp file: the rerun sweeps it.
+            for stale in target.parent.glob(f".{glob.escape(target.name)}.{'?' * 8}.tmp"):
+                stale.unlink(missing_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
             try:
                 with os.fdopen(fd, "wb") as out, path.open("rb") as src:
