@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -324,17 +325,125 @@ def test_missing_output_folder_is_an_audio_error(tmp_path: Path) -> None:
         audio.render(master, tmp_path / "nowhere" / "take.mp3", SETTINGS, analysis)
 
 
+# ---------------------------------------------------------------- measuring in stretches
+
+
+def test_block_gating_matches_ffmpegs_own_summary(tmp_path: Path) -> None:
+    """integrated_lufs and loudness_range_lu on ebur128's frame log give its summary's figures."""
+    master = make_recording(tmp_path / "talk.wav", seconds=30, lufs=-21.0, channels=2)
+    stderr = ffmpeg_run("-i", str(master), "-af", "ebur128=framelog=info", "-f", "null", "-")
+    blocks = audio.BlockLog()
+    for line in stderr.splitlines():
+        blocks.feed(line)
+    summary = ffmpeg.parse_ebur128(stderr)
+    assert summary is not None
+    assert sum(blocks.momentary.values()) == pytest.approx(300, abs=2)  # one per 100 ms
+    assert audio.integrated_lufs(blocks.momentary) == pytest.approx(
+        summary.integrated_lufs, abs=0.05
+    )
+    assert audio.loudness_range_lu(blocks.short_term) == pytest.approx(summary.lra_lu, abs=0.15)
+
+
+def test_block_gating_pure() -> None:
+    # Half the blocks at -20, half at -40 (more than 10 LU below the mean): only -20 counts.
+    assert audio.integrated_lufs({-20.0: 50, -40.0: 50}) == pytest.approx(-20.0)
+    assert audio.integrated_lufs({-20.0: 50, -23.0: 50}) == pytest.approx(-21.24, abs=0.01)
+    assert audio.integrated_lufs({-120.7: 10}) == audio.SILENT_LUFS  # nothing above the gate
+    assert audio.integrated_lufs({}) == audio.SILENT_LUFS
+    # 3 s blocks spread evenly over -30..-20: LRA is the 10th to the 95th percentile.
+    spread = {round(-30.0 + step / 10, 1): 1 for step in range(101)}
+    assert audio.loudness_range_lu(spread) == pytest.approx(8.5, abs=0.11)
+    assert audio.loudness_range_lu({-18.0: 40}) == 0.0
+    assert audio.loudness_range_lu({-90.0: 40}) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("header_s", "cores", "spans"),
+    [
+        (None, 2, [(0.0, None)]),
+        (30.0, 2, [(0.0, None)]),  # too short to be worth a second process
+        (3600.0, 2, [(0.0, 1800.0), (1800.0, None)]),
+        (3600.0, 1, [(0.0, None)]),
+        (10.0 * 3600, 16, [(0.0, 9000.0), (9000.0, 9000.0), (18000.0, 9000.0), (27000.0, None)]),
+        (100.0, 3, [(0.0, None)]),
+        (125.0, 3, [(0.0, 62.5), (62.5, None)]),
+    ],
+)
+def test_measure_spans(
+    header_s: float | None, cores: int, spans: list[tuple[float, float | None]]
+) -> None:
+    assert audio.measure_spans(header_s, cores) == spans
+
+
+def test_merge_levels_weights_power_by_samples() -> None:
+    def stats(mean: float, peak: float, samples: int) -> ffmpeg.VolumeStats:
+        return ffmpeg.VolumeStats(mean_volume_db=mean, max_volume_db=peak, samples=samples)
+
+    merged = audio.merge_levels(
+        [{"all": stats(-20.0, -3.0, 300)}, {"all": stats(-30.0, -9.0, 100)}]
+    )
+    power = (300 * 10**-2 + 100 * 10**-3) / 400
+    assert merged == {"all": stats(round(10 * math.log10(power), 1), -3.0, 400)}
+
+
+@pytest.mark.parametrize("channels", [1, 2])
+def test_measuring_in_stretches_reads_like_one_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, channels: int
+) -> None:
+    master = make_recording(tmp_path / "talk.wav", seconds=9, lufs=-22.0, channels=channels)
+    whole = audio.analyse(master, SETTINGS)
+    monkeypatch.setattr(audio, "MIN_PART_S", 2.0)
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    assert len(audio.measure_spans(9.0, 4)) == 4
+    split = audio.analyse(master, SETTINGS)
+    assert split.source == whole.source  # every sample counted once: the same decoded length
+    assert (split.channel_plan, split.mono) == (whole.channel_plan, whole.mono)
+    assert split.sample_peak_dbfs == whole.sample_peak_dbfs
+    assert split.loudness.true_peak_dbtp == whole.loudness.true_peak_dbtp
+    # Each stretch loses the 3 blocks that would straddle its start: 9 of ~90 here.
+    assert split.loudness.integrated_lufs == pytest.approx(whole.loudness.integrated_lufs, abs=0.1)
+    assert split.loudness.integrated_lufs == pytest.approx(measure(master)[0], abs=0.1)
+
+
+def test_header_that_overstates_the_length_leaves_empty_stretches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = make_recording(tmp_path / "whole.wav", seconds=8, lufs=-20.0, channels=2)
+    cut = tmp_path / "cut.wav"
+    data = whole.read_bytes()
+    cut.write_bytes(data[: len(data) // 3])  # the header still claims 8 s
+    monkeypatch.setattr(audio, "MIN_PART_S", 2.0)
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    analysis = audio.analyse(cut, SETTINGS)  # stretches 3 and 4 decode nothing
+    assert analysis.source.duration_s == pytest.approx(8 / 3, abs=0.01)
+    assert analysis.loudness.integrated_lufs == pytest.approx(measure(cut)[0], abs=0.2)
+
+
+def test_forced_channels_still_count_the_decoded_length(tmp_path: Path) -> None:
+    master = make_recording(tmp_path / "stereo.wav", seconds=4, lufs=-20.0, channels=2)
+    for mode in ("mono", "stereo"):
+        analysis = audio.analyse(master, dataclasses.replace(SETTINGS, channels=mode))
+        assert analysis.source.duration_s == pytest.approx(4.0, abs=0.001)
+    surround = make_recording(tmp_path / "5.1.flac", seconds=3, lufs=-20.0, channels=6)
+    analysis = audio.analyse(surround, dataclasses.replace(SETTINGS, channels="stereo"))
+    assert analysis.source.duration_s == pytest.approx(3.0, abs=0.001)
+
+
 # ---------------------------------------------------------------- gain planning (pure)
 
 
 def test_first_gain_plans_for_codec_and_limiter_losses() -> None:
-    quiet = audio.Loudness(integrated_lufs=-30.0, true_peak_dbtp=-20.0, lra_lu=5.0)
-    plan = audio.first_gain(quiet, -16.0, -1.0, 128)
+    stereo = {"target_lufs": -16.0, "ceiling_dbtp": -1.0, "bitrate_kbps": 128}
+    plan = audio.first_gain(-30.0, -20.0, **stereo)
     assert plan.ceiling_dbfs == -3.0
     assert plan.gain_db == pytest.approx(14.0 + audio.CODEC_LOSS_LU)  # peaks stay under
-    peaky = audio.Loudness(integrated_lufs=-30.0, true_peak_dbtp=-8.0, lra_lu=5.0)
-    assert audio.first_gain(peaky, -16.0, -1.0, 128).gain_db > plan.gain_db
-    assert audio.first_gain(quiet, -19.0, -1.0, 64).ceiling_dbfs == -4.0
+    # A -15 dBFS sample peak, 14.2 dB up, lands 2.2 dB over the ceiling: the limiter costs 0.11 LU.
+    peaky = audio.first_gain(-30.0, -15.0, **stereo)
+    assert peaky.gain_db == pytest.approx(plan.gain_db + 2.2 * audio.LIMITER_LOSS_PER_DB)
+    clicky = audio.first_gain(-30.0, 0.0, **stereo)  # one click far above: capped
+    assert clicky.gain_db <= plan.gain_db + audio.LIMITER_LOSS_MAX_LU
+    mono = audio.first_gain(-30.0, -20.0, target_lufs=-19.0, ceiling_dbtp=-1.0, bitrate_kbps=64)
+    assert mono.ceiling_dbfs == -4.0
 
 
 def test_correct_gain_uses_the_measured_error_and_overshoot() -> None:
@@ -358,7 +467,11 @@ def test_encode_args_are_deterministic_and_limit_after_resampling(tmp_path: Path
     )
     loud = audio.Loudness(integrated_lufs=-20.0, true_peak_dbtp=-3.0, lra_lu=4.0)
     analysis = audio.Analysis(
-        source=source, loudness=loud, channel_plan="downmix-stereo", mono=False
+        source=source,
+        loudness=loud,
+        sample_peak_dbfs=-3.4,
+        channel_plan="downmix-stereo",
+        mono=False,
     )
     args = audio.encode_args(
         tmp_path / "m.flac", tmp_path / "o.mp3", SETTINGS, analysis, audio.GainPlan(4.2, -3.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import stat
 from pathlib import Path
@@ -108,13 +109,21 @@ EBUR128_SILENCE = """\
 def test_parse_audio_streams_reads_the_input_block_only() -> None:
     [stream] = ffmpeg.parse_audio_streams(WAV_STEREO)
     assert stream == ffmpeg.AudioStream(
-        codec="pcm_s16le", sample_rate_hz=48000, channels=2, layout="stereo"
+        codec="pcm_s16le", sample_rate_hz=48000, channels=2, layout="stereo", header_duration_s=5.0
     )
 
 
 def test_parse_audio_streams_skips_video_and_finds_the_audio_track() -> None:
     [stream] = ffmpeg.parse_audio_streams(MP4_WITH_VIDEO)
     assert (stream.codec, stream.sample_rate_hz, stream.channels) == ("aac", 48000, 2)
+    assert stream.header_duration_s == 6.0
+
+
+def test_parse_audio_streams_header_duration_may_be_unknown() -> None:
+    text = WAV_STEREO.replace("Duration: 00:00:05.00", "Duration: N/A")
+    assert ffmpeg.parse_audio_streams(text)[0].header_duration_s is None
+    long = WAV_STEREO.replace("Duration: 00:00:05.00", "Duration: 03:00:01.50")
+    assert ffmpeg.parse_audio_streams(long)[0].header_duration_s == 10801.5
 
 
 @pytest.mark.parametrize(
@@ -183,6 +192,77 @@ def test_parse_ebur128_silence_and_absence() -> None:
     assert ffmpeg.parse_ebur128(no_peak) == ffmpeg.Ebur128Summary(
         integrated_lufs=-70.0, lra_lu=0.0, true_peak_dbtp=None
     )
+
+
+# A meter with two named instances (and both peak kinds on the second) prints two summaries.
+EBUR128_TWO_METERS = """\
+size=N/A time=00:00:30.00 bitrate=N/A speed=62.5x elapsed=0:00:00.48
+[ebur128@encoded @ 0x7f9d98001b80] Summary:
+
+  Integrated loudness:
+    I:         -16.1 LUFS
+    Threshold: -26.4 LUFS
+
+  Loudness range:
+    LRA:         2.0 LU
+    Threshold: -36.3 LUFS
+    LRA low:   -18.3 LUFS
+    LRA high:  -16.4 LUFS
+
+  True peak:
+    Peak:       -1.3 dBFS
+[ebur128@master @ 0x7f9d98002a40] Summary:
+
+  Integrated loudness:
+    I:         -23.9 LUFS
+    Threshold: -34.2 LUFS
+
+  Loudness range:
+    LRA:         2.1 LU
+    Threshold: -45.1 LUFS
+    LRA low:   -26.2 LUFS
+    LRA high:  -24.2 LUFS
+
+  Sample peak:
+    Peak:       -7.9 dBFS
+
+  True peak:
+    Peak:       -7.6 dBFS
+[out#0/null @ 0x561ec45a29c0] video:0KiB audio:20683KiB subtitle:0KiB other streams:0KiB
+"""
+
+
+def test_parse_ebur128_reads_each_named_meter_and_both_peaks() -> None:
+    encoded = ffmpeg.Ebur128Summary(integrated_lufs=-16.1, lra_lu=2.0, true_peak_dbtp=-1.3)
+    master = ffmpeg.Ebur128Summary(
+        integrated_lufs=-23.9, lra_lu=2.1, true_peak_dbtp=-7.6, sample_peak_dbfs=-7.9
+    )
+    assert ffmpeg.parse_ebur128(EBUR128_TWO_METERS, "encoded") == encoded
+    assert ffmpeg.parse_ebur128(EBUR128_TWO_METERS, "master") == master
+    assert ffmpeg.parse_ebur128(EBUR128_TWO_METERS) == master  # unnamed: the last one
+    assert ffmpeg.parse_ebur128(EBUR128_TWO_METERS, "other") is None
+    sample_only = EBUR128_TWO_METERS.split("  True peak:\n    Peak:       -7.6")[0]
+    assert ffmpeg.parse_ebur128(sample_only, "master") == dataclasses.replace(
+        master, true_peak_dbtp=None
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "blocks"),
+    [
+        ("[Parsed_ebur128_0 @ 0x7fe8] t: 10.099979  TARGET:-23 LUFS    M: -24.7 S: -25.4     "
+         "I: -24.2 LUFS       LRA:   2.0 LU  SPK: -10.0  -8.4 dBFS  TPK: -10.0  -8.2 dBFS",
+         (-24.7, -25.4)),
+        ("[Parsed_ebur128_0 @ 0x7fe8] t: 0.0999792  TARGET:-23 LUFS    M:-120.7 S:-120.7     "
+         "I: -70.0 LUFS       LRA:   0.0 LU", (-120.7, -120.7)),
+        ("[ebur128@x @ 0x7fe8] t: 3.1  TARGET:-23 LUFS    M:  -3.0 S:   1.5     I:  -5.0 LUFS",
+         (-3.0, 1.5)),
+        ("[Parsed_ebur128_0 @ 0x7fe8] Summary:", None),
+        ("    I:         -23.9 LUFS", None),
+    ],
+)  # fmt: skip
+def test_parse_ebur128_frame(line: str, blocks: tuple[float, float] | None) -> None:
+    assert ffmpeg.parse_ebur128_frame(line) == blocks
 
 
 def test_parse_volumedetect_keeps_each_filters_final_report() -> None:
@@ -343,6 +423,33 @@ def test_pipeline_meters_what_the_encoder_writes() -> None:
     assert summary.true_peak_dbtp == pytest.approx(-18.1, abs=0.3)  # sine's default amplitude
     assert seen[-1] == pytest.approx(20.0, abs=0.1)
     assert first.out_time_s == seen[-1]
+
+
+def test_run_parallel_adds_up_progress_and_hands_over_lines() -> None:
+    seen: list[float] = []
+    lines: list[str] = []
+
+    def keep(line: str) -> bool:
+        lines.append(line)
+        return "TARGET:" in line  # frame lines are taken, not kept in the log
+
+    meter = ["-af", "ebur128=framelog=info", "-f", "null", "-"]
+    runs = [["-f", "lavfi", "-i", f"sine=d={seconds}", *meter] for seconds in (3, 5)]
+    first, second = ffmpeg.run_parallel(
+        runs, timeout_s=60, on_progress=seen.append, on_line=[keep, None]
+    )
+    assert seen[-1] == pytest.approx(8.0, abs=0.1)  # 3 s + 5 s of media
+    assert sum("TARGET:" in line for line in lines) == pytest.approx(30, abs=1)
+    assert "TARGET:" not in first.stderr
+    assert "TARGET:" in second.stderr
+    assert ffmpeg.parse_ebur128(first.stderr) is not None
+
+
+def test_run_parallel_raises_the_failing_runs_error() -> None:
+    good = ["-f", "lavfi", "-i", "sine=d=1", "-f", "null", "-"]
+    bad = ["-f", "lavfi", "-i", "sine=d=1", "-af", "no_such_filter", "-f", "null", "-"]
+    with pytest.raises(ToolError, match="Filter not found"):
+        ffmpeg.run_parallel([good, bad], timeout_s=60)
 
 
 def test_pipeline_blames_the_consumer_when_it_fails() -> None:

@@ -1,6 +1,7 @@
 """Measure a master, decide its channels, normalize with one gain and a limiter, encode, verify.
 
 ffmpeg streams file to file: a recording is never loaded into Python (pydub stays off this path).
+Two passes: a measuring pass split across the cores, then the encode, metered as it is written.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ import logging
 import math
 import os
 import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -26,9 +28,11 @@ ChannelPlan = Literal[
 ]
 
 # Bump when processing changes the output for the same input: derived MP3s are then rebuilt.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2
 MIN_DURATION_S = 1.0
 SILENT_LUFS = -70.0  # BS.1770 absolute gate: nothing above it means nothing to normalize
+RELATIVE_GATE_LU = -10.0  # BS.1770-4: integrated loudness ignores blocks 10 LU below the mean
+LRA_GATE_LU, LRA_PERCENTILES = -20.0, (0.10, 0.95)  # EBU Tech 3342
 DEAD_CHANNEL_DB = 30.0  # a channel this far below the other carries no programme
 IDENTICAL_DB = 40.0  # L-R this far below the louder channel: the same signal twice
 MAX_ATTEMPTS = 4
@@ -36,7 +40,7 @@ LIMITER_FLOOR_DBFS = -24.0  # alimiter's smallest `limit` is 0.0625
 PEAK_SAFETY_DB = 0.3  # extra ceiling cut when a retry corrects a true-peak overshoot
 # First-encode prediction, measured on speech-like test signals: the MP3 encode reads
 # 0.1-0.4 LU quieter than its input, and the limiter costs ~0.05 LU per dB it takes off the
-# top peak while it only touches plosives (more once it reaches the body of the speech).
+# top sample peak while it only touches plosives (more once it reaches the body of the speech).
 CODEC_LOSS_LU = 0.2
 LIMITER_LOSS_PER_DB = 0.05
 LIMITER_LOSS_MAX_LU = 1.0  # one lone click far above the speech costs nothing: don't overreach
@@ -47,21 +51,35 @@ LIMITER_MARGINS_DB = ((128, 2.0), (96, 2.5), (0, 3.0))  # (bit rate at least, ma
 LIMITER_ATTACK_MS, LIMITER_RELEASE_MS = 5.0, 80.0  # quick on plosives, no pumping between words
 PROBE_TIMEOUT_S = 60.0
 MEASURE_TIMEOUT_S = 2 * 3600.0  # decoding runs far faster than real time; this only stops hangs
-# Per-frame lines go to the verbose level, hidden at -loglevel info (`quiet` is newer ffmpeg).
-METER = "ebur128=peak=true:framelog=verbose"
+# The measuring pass runs as one ffmpeg per core, each on a stretch of the master, and adds up
+# their frame logs (each 400 ms block's loudness, every 100 ms) as one meter would.
+MAX_MEASURE_PARTS = 4
+MIN_PART_S = 60.0  # shorter stretches are not worth a process
+# framelog=info prints every block for the split measurement; the meter of the encoded MP3 only
+# needs its summary, so its per-frame lines go to the verbose level, hidden at -loglevel info.
+MEASURE_METER = "ebur128=peak=true+sample:framelog=info"
+ENCODED_METER = "ebur128@encoded=peak=true:framelog=verbose"
+# ebur128 passes doubles on; a PCM double codec spares the null muxer a conversion to s16.
+NULL_OUTPUT = ("-c:a", "pcm_f64le", "-f", "null", "-")
+# ebur128 derives its K filter for the stream's rate; below 32 kHz (phone audio) the shelf
+# crowds Nyquist and reads ~0.4 LU loud, so such masters are metered at the output rate.
+MIN_METER_RATE_HZ = 32000
 DOWNMIX = "aformat=sample_fmts=dbl:channel_layouts=stereo,"  # swresample's standard matrix
 MONO_AVERAGE = "pan=mono|c0=0.5*c0+0.5*c1"
 SPLIT = "pan=3.0|c0=c0|c1=c1|c2=c0-c1,channelsplit=channel_layout=3.0"  # L, R, L-R
-# How each plan forms the published channels from the (downmixed) source.
+LEVEL_NAMES = ("left", "right", "diff")
+# How each plan forms the published channels from the (downmixed) source. Keeping the channels
+# as they are is only a format constraint (no copy), not a `pan` that rebuilds every frame.
 PLAN_FILTERS: dict[ChannelPlan, str] = {
-    "mono": "pan=mono|c0=c0",
-    "stereo": "pan=stereo|c0=c0|c1=c1",
-    "downmix-stereo": "pan=stereo|c0=c0|c1=c1",
+    "mono": "aformat=channel_layouts=mono",
+    "stereo": "aformat=channel_layouts=stereo",
+    "downmix-stereo": "aformat=channel_layouts=stereo",
     "mono-identical": MONO_AVERAGE,
     "mono-left": "pan=mono|c0=c0",
     "mono-right": "pan=mono|c0=c1",
     "downmix-mono": MONO_AVERAGE,
 }
+MONO_PLANS = frozenset({"mono", "mono-identical", "mono-left", "mono-right", "downmix-mono"})
 # BS.1770 sums channel powers: two identical channels read 3.01 dB above either one alone.
 PLAN_OFFSET_DB: dict[ChannelPlan, float] = {"mono-identical": -10 * math.log10(2)}
 
@@ -88,10 +106,11 @@ class SourceInfo:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Analysis:
-    """The measuring pass: the source, and the loudness of what will be published."""
+    """The measuring pass: the source, and the loudness and sample peak of what is published."""
 
     source: SourceInfo
     loudness: Loudness
+    sample_peak_dbfs: float  # what the limiter sees; the gain plan works from it
     channel_plan: ChannelPlan
     mono: bool
 
@@ -124,49 +143,109 @@ class GainPlan:
     ceiling_dbfs: float
 
 
+@dataclass(slots=True)
+class BlockLog:
+    """Counts of the block loudness values (0.1 LU steps) that one meter printed.
+
+    A count per printed value, not a list: memory stays flat however long the recording.
+    """
+
+    momentary: Counter[float] = field(default_factory=Counter)  # 400 ms blocks
+    short_term: Counter[float] = field(default_factory=Counter)  # 3 s blocks
+
+    def feed(self, line: str) -> bool:
+        """Count the blocks of one frame-log line; return whether it was one."""
+        frame = ffmpeg.parse_ebur128_frame(line)
+        if frame is None:
+            return False
+        self.momentary[frame[0]] += 1
+        self.short_term[frame[1]] += 1
+        return True
+
+
 # ---------------------------------------------------------------- measuring
 
 
 def analyse(
     master: Path, settings: AudioSettings, *, on_progress: ffmpeg.ProgressFn | None = None
 ) -> Analysis:
-    """Measure the master in one decoding pass and decide which channels to publish."""
+    """Measure the master (one ffmpeg per core, each on a stretch) and decide its channels."""
     stream = probe(master)
+    spans = measure_spans(stream.header_duration_s, os.cpu_count() or 1)
+    blocks = [BlockLog() for _ in spans]
     try:
-        done = ffmpeg.run(
-            measure_args(master, stream, settings),
+        done = ffmpeg.run_parallel(
+            [measure_args(master, stream, settings, span) for span in spans],
             timeout_s=MEASURE_TIMEOUT_S,
             on_progress=on_progress,
+            on_line=[block.feed for block in blocks],
         )
     except ToolError as exc:
         error = _input_error(master, exc.stderr_tail)
         if error is None:
             raise
         raise error from exc
-    summary = ffmpeg.parse_ebur128(done.stderr)
-    levels = ffmpeg.parse_volumedetect(done.stderr)
-    if summary is None or not levels:
+    analysis = _combine(master, stream, settings, done, blocks)
+    log.info(
+        "%s: %.1f LUFS, %s, %.1f s",
+        master.name,
+        analysis.loudness.integrated_lufs,
+        analysis.channel_plan,
+        analysis.source.duration_s,
+    )
+    return analysis
+
+
+def _combine(
+    master: Path,
+    stream: ffmpeg.AudioStream,
+    settings: AudioSettings,
+    done: Sequence[ffmpeg.Completed],
+    blocks: Sequence[BlockLog],
+) -> Analysis:
+    """Add up the stretches' readings (a stretch past the real end of the file has none)."""
+    sample_peaks: list[float] = []
+    true_peaks: list[float] = []
+    heard: list[dict[str, ffmpeg.VolumeStats]] = []
+    for run in done:
+        summary, levels = ffmpeg.parse_ebur128(run.stderr), ffmpeg.parse_volumedetect(run.stderr)
+        # A stretch that decoded nothing has no levels (and ebur128 says 0.0 dBFS): skip it.
+        if not levels or summary is None:
+            continue
+        if summary.sample_peak_dbfs is None or summary.true_peak_dbtp is None:
+            continue  # not printed: never with MEASURE_METER's peak modes
+        sample_peaks.append(summary.sample_peak_dbfs)
+        true_peaks.append(summary.true_peak_dbtp)
+        heard.append(levels)
+    if not heard:
         raise AudioError(
             f"no audio could be decoded from {master.name}; the file may be damaged or cut short"
         )
+    levels = merge_levels(heard)
+    # volumedetect counts the samples of every channel it hears: one, or the (downmixed) pair.
+    per_frame = 1 if "all" not in levels else min(stream.channels, 2)
     source = SourceInfo(
         codec=stream.codec,
         sample_rate_hz=stream.sample_rate_hz,
         channels=stream.channels,
         layout=stream.layout,
-        duration_s=next(iter(levels.values())).samples / stream.sample_rate_hz,
+        duration_s=next(iter(levels.values())).samples / per_frame / stream.sample_rate_hz,
     )
-    _check_usable(master, source, summary)
+    integrated = integrated_lufs(sum((b.momentary for b in blocks), Counter()))
+    _check_usable(master, source, integrated)
     plan = decide_channels(stream.channels, settings.channels, levels)
     loudness = Loudness(
-        integrated_lufs=summary.integrated_lufs + PLAN_OFFSET_DB.get(plan, 0.0),
-        true_peak_dbtp=summary.true_peak_dbtp if summary.true_peak_dbtp is not None else 0.0,
-        lra_lu=summary.lra_lu,
+        integrated_lufs=round(integrated + PLAN_OFFSET_DB.get(plan, 0.0), 2),
+        true_peak_dbtp=max(true_peaks),
+        lra_lu=round(loudness_range_lu(sum((b.short_term for b in blocks), Counter())), 1),
     )
-    log.info(
-        "%s: %.1f LUFS, %s, %.1f s", master.name, loudness.integrated_lufs, plan, source.duration_s
+    return Analysis(
+        source=source,
+        loudness=loudness,
+        sample_peak_dbfs=max(sample_peaks),
+        channel_plan=plan,
+        mono=plan in MONO_PLANS,
     )
-    return Analysis(source=source, loudness=loudness, channel_plan=plan, mono=_is_mono(plan))
 
 
 def probe(master: Path) -> ffmpeg.AudioStream:
@@ -183,31 +262,108 @@ def probe(master: Path) -> ffmpeg.AudioStream:
     return streams[0]
 
 
-def measure_args(master: Path, stream: ffmpeg.AudioStream, settings: AudioSettings) -> list[str]:
-    """Build the measuring pass: a loudness meter and per-channel levels in one filter graph.
+def measure_spans(header_s: float | None, cores: int) -> list[tuple[float, float | None]]:
+    """Cut a recording into stretches, one per core: (start, length; None: to the end).
 
-    The meter hears what will be published: downmixed, and at the output sample rate (the K
-    filter reads an 8 kHz phone file ~0.4 LU louder at 8 kHz than at 44.1 kHz). One graph, not
-    two: ffmpeg runs each graph in its own thread, and the ebur128 summary (several log calls)
-    would then interleave with volumedetect's lines.
+    The last stretch always runs to the end, so a header that understates the length loses
+    nothing; one that overstates it leaves the last stretches empty.
+    """
+    count = (
+        1 if not header_s else max(1, min(cores, MAX_MEASURE_PARTS, int(header_s // MIN_PART_S)))
+    )
+    starts = [round(index * (header_s or 0.0) / count, 3) for index in range(count)]
+    ends: list[float | None] = [*starts[1:], None]
+    return [
+        (start, None if end is None else end - start)
+        for start, end in zip(starts, ends, strict=True)
+    ]
+
+
+def measure_args(
+    master: Path,
+    stream: ffmpeg.AudioStream,
+    settings: AudioSettings,
+    span: tuple[float, float | None] = (0.0, None),
+) -> list[str]:
+    """Build one measuring ffmpeg: a loudness meter and the channel levels in one filter graph.
+
+    The meter hears what will be published (downmixed; mono if forced). One graph, not two:
+    ffmpeg runs each graph in its own thread, and the ebur128 summary (several log calls)
+    would then interleave with volumedetect's lines. Level branches end in `anullsink`, not
+    in outputs that the null muxer would have to encode.
     """
     downmix = DOWNMIX if stream.channels > 2 else ""
     to_mono = MONO_AVERAGE + "," if settings.channels == "mono" and stream.channels > 1 else ""
-    rate = settings.sample_rate_hz
-    resample = f"aresample={rate}," if stream.sample_rate_hz != rate else ""
-    if stream.channels == 1:
-        names: tuple[str, ...] = ("all",)
-        levels = "[s]volumedetect@all[all]"
-    else:
-        names = ("left", "right", "diff")
-        levels = f"[s]{SPLIT}[l][r][d];" + ";".join(
-            f"[{name[0]}]volumedetect@{name}[{name}]" for name in names
+    resample = _meter_resample(stream.sample_rate_hz, settings)
+    meter = f"{to_mono}{resample}{MEASURE_METER}[meter]"
+    if stream.channels > 1 and settings.channels == "auto":
+        levels = ";".join(f"[{name[0]}]volumedetect@{name},anullsink" for name in LEVEL_NAMES)
+        graph = f"[0:a:0]{downmix}asplit[m][s];[m]{meter};[s]{SPLIT}[l][r][d];{levels}"
+    else:  # only the decoded length is needed: count it in line, no second branch
+        graph = f"[0:a:0]{downmix}volumedetect@all,{meter}"
+    start_s, length_s = span
+    seek = ["-ss", f"{start_s:.3f}"] if start_s > 0 else []
+    limit = ["-t", f"{length_s:.3f}"] if length_s is not None else []
+    return [
+        *seek, *limit, "-i", ffmpeg.file_url(master),
+        "-filter_complex", graph, "-map", "[meter]", *NULL_OUTPUT,
+    ]  # fmt: skip
+
+
+def _meter_resample(rate_hz: int, settings: AudioSettings) -> str:
+    return f"aresample={settings.sample_rate_hz}," if rate_hz < MIN_METER_RATE_HZ else ""
+
+
+def integrated_lufs(momentary: Mapping[float, int]) -> float:
+    """Gate 400 ms block loudness values as BS.1770-4 does; -70.0 if none passes the gate."""
+    counted = {value: count for value, count in momentary.items() if value >= SILENT_LUFS}
+    if not counted:
+        return SILENT_LUFS
+    threshold = _mean_loudness(counted) + RELATIVE_GATE_LU
+    return _mean_loudness({v: c for v, c in counted.items() if v >= threshold})
+
+
+def loudness_range_lu(short_term: Mapping[float, int]) -> float:
+    """Return the loudness range of 3 s block values as EBU Tech 3342 (and ffmpeg) count it."""
+    counted = {value: count for value, count in short_term.items() if value >= SILENT_LUFS}
+    if not counted:
+        return 0.0
+    threshold = _mean_loudness(counted) + LRA_GATE_LU
+    kept = sorted((v, c) for v, c in counted.items() if v >= threshold)
+    total = sum(count for _, count in kept)
+    low_rank, high_rank = (int(share * total + 0.5) for share in LRA_PERCENTILES)
+    seen, low, high = 0, None, kept[0][0]
+    for value, count in kept:  # ffmpeg's walk over its histogram, in 0.1 LU steps
+        if low is None and seen + count >= low_rank:
+            low = value
+        if seen < high_rank:
+            high = value
+        seen += count
+    return high - (low if low is not None else kept[0][0])
+
+
+def _mean_loudness(values: Mapping[float, int]) -> float:
+    """Average block powers (not decibels): -0.691 + 10 log10(mean of 10^((L+0.691)/10))."""
+    total = sum(values.values())
+    power = sum(count * 10 ** ((value + 0.691) / 10) for value, count in values.items())
+    return -0.691 + 10 * math.log10(power / total) if total else SILENT_LUFS
+
+
+def merge_levels(
+    parts: Sequence[Mapping[str, ffmpeg.VolumeStats]],
+) -> dict[str, ffmpeg.VolumeStats]:
+    """Combine the channel levels of consecutive stretches (powers weighted by samples)."""
+    merged = {}
+    for name in parts[0]:
+        stats = [part[name] for part in parts if name in part]
+        samples = sum(s.samples for s in stats)
+        power = sum(s.samples * 10 ** (s.mean_volume_db / 10) for s in stats) / max(samples, 1)
+        merged[name] = ffmpeg.VolumeStats(
+            mean_volume_db=round(10 * math.log10(power), 1) if power > 0 else -91.0,
+            max_volume_db=max(s.max_volume_db for s in stats),
+            samples=samples,
         )
-    graph = f"[0:a:0]{downmix}asplit[m][s];[m]{to_mono}{resample}{METER}[meter];{levels}"
-    args = ["-i", ffmpeg.file_url(master), "-filter_complex", graph]
-    for name in ("meter", *names):
-        args += ["-map", f"[{name}]", "-f", "null", "-"]
-    return args
+    return merged
 
 
 def decide_channels(
@@ -230,17 +386,13 @@ def decide_channels(
     return both
 
 
-def _is_mono(plan: ChannelPlan) -> bool:
-    return PLAN_FILTERS[plan].startswith("pan=mono")
-
-
-def _check_usable(master: Path, source: SourceInfo, summary: ffmpeg.Ebur128Summary) -> None:
+def _check_usable(master: Path, source: SourceInfo, integrated_lufs: float) -> None:
     if source.duration_s < MIN_DURATION_S:
         raise AudioError(
             f"the recording {master.name} is too short: {source.duration_s:.2f} s decoded, "
             f"at least {MIN_DURATION_S:.0f} s needed"
         )
-    if not summary.integrated_lufs > SILENT_LUFS:
+    if not integrated_lufs > SILENT_LUFS:
         raise AudioError(f"the recording {master.name} is silent (nothing above -70 LUFS)")
 
 
@@ -306,8 +458,13 @@ def _encode_verified(
 ) -> tuple[GainPlan, Loudness, int]:
     """Encode, meter the MP3, correct and encode again until it meets the target."""
     target = settings.target_for(analysis.mono)
-    bitrate = settings.bitrate_for(analysis.mono)
-    level = first_gain(analysis.loudness, target, settings.true_peak_dbtp, bitrate)
+    level = first_gain(
+        analysis.loudness.integrated_lufs,
+        analysis.sample_peak_dbfs,
+        target_lufs=target,
+        ceiling_dbtp=settings.true_peak_dbtp,
+        bitrate_kbps=settings.bitrate_for(analysis.mono),
+    )
     tried: list[tuple[GainPlan, Loudness]] = []
     for attempt in range(1, MAX_ATTEMPTS + 1):
         after = _encode(master, tmp, settings, analysis, level, on_progress)
@@ -324,12 +481,20 @@ def _encode_verified(
     )
 
 
-def first_gain(before: Loudness, target: float, ceiling_dbtp: float, bitrate_kbps: int) -> GainPlan:
+def first_gain(
+    integrated_lufs: float,
+    sample_peak_dbfs: float,
+    *,
+    target_lufs: float,
+    ceiling_dbtp: float,
+    bitrate_kbps: int,
+) -> GainPlan:
     """Predict the gain and limiter ceiling that reach the target in one encode."""
     margin = next(m for floor, m in LIMITER_MARGINS_DB if bitrate_kbps >= floor)
     ceiling = max(ceiling_dbtp - margin, LIMITER_FLOOR_DBFS)
-    gain = target - before.integrated_lufs + CODEC_LOSS_LU
-    excess = before.true_peak_dbtp + gain - ceiling  # dB the limiter takes off the top peak
+    gain = target_lufs - integrated_lufs + CODEC_LOSS_LU
+    # The limiter works on sample peaks: the sample peak says how much it takes off the top.
+    excess = sample_peak_dbfs + gain - ceiling
     limiter_loss = min(LIMITER_LOSS_PER_DB * max(excess, 0.0), LIMITER_LOSS_MAX_LU)
     return GainPlan(gain + limiter_loss, ceiling)
 
@@ -361,10 +526,9 @@ def encode_args(
     master: Path, tmp: Path, settings: AudioSettings, analysis: Analysis, level: GainPlan
 ) -> list[str]:
     """Build the encoder: gain, resample, limit, MP3, written to `tmp` and to stdout at once."""
-    downmix = DOWNMIX if analysis.source.channels > 2 else ""
     limit = 10 ** (level.ceiling_dbfs / 20)
     chain = (
-        f"{downmix}{PLAN_FILTERS[analysis.channel_plan]},volume={level.gain_db:.2f}dB,"
+        f"{_published_channels(analysis)},volume={level.gain_db:.2f}dB,"
         f"aresample={settings.sample_rate_hz},alimiter=limit={limit:.5f}:level=false:"
         f"latency=true:attack={LIMITER_ATTACK_MS}:release={LIMITER_RELEASE_MS}"
     )
@@ -381,7 +545,12 @@ def encode_args(
 
 def meter_args() -> list[str]:
     """Build the independent meter that reads the encoded MP3 from stdin."""
-    return ["-f", "mp3", "-i", "pipe:0", "-map", "0:a:0", "-af", METER, "-f", "null", "-"]
+    return ["-f", "mp3", "-i", "pipe:0", "-map", "0:a:0", "-af", ENCODED_METER, *NULL_OUTPUT]
+
+
+def _published_channels(analysis: Analysis) -> str:
+    downmix = DOWNMIX if analysis.source.channels > 2 else ""
+    return downmix + PLAN_FILTERS[analysis.channel_plan]
 
 
 def _encode(
@@ -395,7 +564,7 @@ def _encode(
     timeout_s = 120.0 + 2.0 * analysis.source.duration_s
     args = encode_args(master, tmp, settings, analysis, level)
     _, meter = ffmpeg.run_pipeline(args, meter_args(), timeout_s=timeout_s, on_progress=on_progress)
-    summary = ffmpeg.parse_ebur128(meter.stderr)
+    summary = ffmpeg.parse_ebur128(meter.stderr, "encoded")
     if summary is None or summary.true_peak_dbtp is None:
         raise ToolError(
             "ffmpeg's meter printed no loudness summary for the encoded MP3",

@@ -28,14 +28,15 @@ log = logging.getLogger(__name__)
 
 SIGPIPE = getattr(signal, "SIGPIPE", 13)  # Windows has no SIGPIPE; the value is never seen there
 ProgressFn = Callable[[float], None]  # seconds of media done; called in the caller's thread
+LineFn = Callable[[str], bool]  # sees each log line in a reader thread; True: consumed, not kept
+_Events = queue.Queue[tuple[int, float] | None]  # (run number, media seconds); None: stderr closed
 
 INSTALL_HINT = (
     "install ffmpeg with libmp3lame (e.g. `apt install ffmpeg`) or `pip install imageio-ffmpeg`"
 )
 REQUIRED_ENCODERS = frozenset({"libmp3lame"})
-REQUIRED_FILTERS = frozenset(
-    {"ebur128", "alimiter", "volumedetect", "channelsplit", "pan", "aformat", "aresample", "volume"}
-)
+_MEASURING = {"ebur128", "volumedetect", "channelsplit", "pan", "asplit", "anullsink"}
+REQUIRED_FILTERS = frozenset({*_MEASURING, "alimiter", "aformat", "aresample", "volume"})
 # Progress comes from the stats line (`size=… time=…`), which av_log prints whole. `-progress
 # pipe:2` would write through a second handle and can land in the middle of a log line.
 COMMON_ARGS = ("-hide_banner", "-nostdin", "-loglevel", "info", "-stats", "-stats_period", "0.5")
@@ -80,6 +81,7 @@ class AudioStream:
     sample_rate_hz: int
     channels: int
     layout: str
+    header_duration_s: float | None = None  # what the container claims; the file may be shorter
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +215,7 @@ def run(
 ) -> Completed:
     """Run ffmpeg with `args`; raise ToolError on a non-zero exit (if `check`) or a timeout."""
     argv = build_argv(find_ffmpeg().path, args)
-    events: queue.Queue[float | None] = queue.Queue()
+    events: _Events = queue.Queue()
     proc = _Process(argv, stdin=subprocess.DEVNULL, events=events, report=True)
     _supervise([proc], events, timeout_s=timeout_s, on_progress=on_progress)
     return proc.result(check=check)
@@ -228,7 +230,7 @@ def run_pipeline(
 ) -> tuple[Completed, Completed]:
     """Run two ffmpegs at once, the first one's stdout feeding the second one's stdin."""
     binary = find_ffmpeg().path
-    events: queue.Queue[float | None] = queue.Queue()
+    events: _Events = queue.Queue()
     first = _Process(
         build_argv(binary, producer),
         stdin=subprocess.DEVNULL,
@@ -253,6 +255,41 @@ def run_pipeline(
     return first.result(check=True), second.result(check=True)
 
 
+def run_parallel(
+    runs: Sequence[Sequence[str]],
+    *,
+    timeout_s: float,
+    on_progress: ProgressFn | None = None,
+    on_line: Sequence[LineFn | None] = (),
+) -> list[Completed]:
+    """Run several ffmpegs at once (one per core); progress is the sum of their positions.
+
+    `on_line[i]`, if given, sees run i's log lines as they come (frame logs too long to keep).
+    """
+    binary = find_ffmpeg().path
+    events: _Events = queue.Queue()
+    procs: list[_Process] = []
+    try:
+        for index, args in enumerate(runs):
+            line_fn = on_line[index] if index < len(on_line) else None
+            procs.append(
+                _Process(
+                    build_argv(binary, args),
+                    stdin=subprocess.DEVNULL,
+                    events=events,
+                    report=True,
+                    tag=index,
+                    on_line=line_fn,
+                )
+            )
+    except BaseException:
+        for proc in procs:
+            proc.stop()
+        raise
+    _supervise(procs, events, timeout_s=timeout_s, on_progress=on_progress)
+    return [proc.result(check=True) for proc in procs]
+
+
 def stream(args: Sequence[str], *, timeout_s: float, chunk_bytes: int = 1 << 16) -> Iterator[bytes]:
     """Run ffmpeg with `args` (output to `pipe:1`) and yield its stdout in chunks as it comes.
 
@@ -260,7 +297,7 @@ def stream(args: Sequence[str], *, timeout_s: float, chunk_bytes: int = 1 << 16)
     stops ffmpeg; the process never outlives the iterator.
     """
     argv = build_argv(find_ffmpeg().path, args)
-    events: queue.Queue[float | None] = queue.Queue()  # unused: stderr is drained, not relayed
+    events: _Events = queue.Queue()  # unused: stderr is drained, not relayed
     proc = _Process(
         argv, stdin=subprocess.DEVNULL, events=events, report=False, stdout=subprocess.PIPE
     )
@@ -295,9 +332,11 @@ class _Process:
         argv: tuple[str, ...],
         *,
         stdin: int | IO[bytes] | None,
-        events: queue.Queue[float | None],
+        events: _Events,
         report: bool,
         stdout: int = subprocess.DEVNULL,
+        tag: int = 0,
+        on_line: LineFn | None = None,
     ) -> None:
         self.argv = argv
         self.log = _Log()
@@ -311,7 +350,9 @@ class _Process:
             raise ToolError(f"cannot start ffmpeg: {exc}", argv=argv, hint=INSTALL_HINT) from exc
         self.stdout = self.popen.stdout
         self.reader = threading.Thread(
-            target=_drain, args=(self.popen.stderr, self.log, events, report), daemon=True
+            target=_drain,
+            args=(self.popen.stderr, self.log, events, tag if report else None, on_line),
+            daemon=True,
         )
         self.reader.start()
 
@@ -340,7 +381,7 @@ class _Process:
 
 def _supervise(
     procs: Sequence[_Process],
-    events: queue.Queue[float | None],
+    events: _Events,
     *,
     timeout_s: float,
     on_progress: ProgressFn | None,
@@ -348,6 +389,7 @@ def _supervise(
     """Relay progress until every stderr closes; kill everything on a timeout or an exception."""
     deadline = time.monotonic() + timeout_s
     open_streams = len(procs)
+    positions: dict[int, float] = {}
     try:
         while open_streams:
             remaining = deadline - time.monotonic()
@@ -360,7 +402,8 @@ def _supervise(
             if event is None:
                 open_streams -= 1
             elif on_progress is not None:
-                on_progress(event)
+                positions[event[0]] = event[1]
+                on_progress(sum(positions.values()))
         for proc in procs:
             proc.popen.wait(timeout=max(deadline - time.monotonic(), 1.0))
     except subprocess.TimeoutExpired as exc:
@@ -400,17 +443,24 @@ class _Log:
         return "\n".join([*self.head, *gap, *self.tail])
 
 
-def _drain(stream: IO[bytes], sink: _Log, events: queue.Queue[float | None], report: bool) -> None:
+def _drain(
+    stream: IO[bytes],
+    sink: _Log,
+    events: _Events,
+    tag: int | None,  # the run's number in progress events; None: report no progress
+    on_line: LineFn | None,
+) -> None:
     # Universal newlines: the stats line ends in a carriage return while it updates.
     text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline=None)
     try:
         for line in text:
             if not line.startswith(("size=", "frame=")):
-                sink.add(line.rstrip("\n"))
+                if on_line is None or not on_line(line):
+                    sink.add(line.rstrip("\n"))
             elif (seconds := parse_stats_line(line)) is not None:
                 sink.out_time_s = seconds
-                if report:
-                    events.put(seconds)
+                if tag is not None:
+                    events.put((tag, seconds))
     finally:
         text.close()
         events.put(None)
@@ -465,6 +515,7 @@ def last_message(stderr: str) -> str:
     return "no message"
 
 
+_DURATION_RE = re.compile(r"^\s+Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?),")
 _STREAM_RE = re.compile(
     r"^\s+Stream #0:\d+\S*: Audio: (?P<codec>[^\s,]+).*?, (?P<rate>\d+) Hz, (?P<layout>[^,]+)"
 )
@@ -474,11 +525,15 @@ def parse_audio_streams(stderr: str) -> list[AudioStream]:
     """Return the audio streams of the first input (`Input #0`) in ffmpeg's listing order."""
     streams: list[AudioStream] = []
     inside = False
+    duration_s: float | None = None
     for line in stderr.splitlines():
         if line.startswith("Input #0,"):
             inside = True
         elif inside and line and not line[0].isspace():
             break  # "Stream mapping:" or "Output #0" ends the input block
+        elif inside and (match := _DURATION_RE.match(line)):
+            hours, minutes, seconds = match.groups()
+            duration_s = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
         elif inside and (match := _STREAM_RE.match(line)):
             layout = match.group("layout").strip()
             streams.append(
@@ -487,6 +542,7 @@ def parse_audio_streams(stderr: str) -> list[AudioStream]:
                     sample_rate_hz=int(match.group("rate")),
                     channels=layout_channels(layout),
                     layout=layout,
+                    header_duration_s=duration_s,
                 )
             )
     return streams
@@ -543,6 +599,17 @@ def parse_ebur128(stderr: str, name: str | None = None) -> Ebur128Summary | None
         true_peak_dbtp=_section_peak(own, "True peak"),
         sample_peak_dbfs=_section_peak(own, "Sample peak"),
     )
+
+
+_FRAME_RE = re.compile(r"\] t: \S+\s+TARGET:\S+ LUFS\s+M:\s*(\S+) S:\s*(\S+)")
+
+
+def parse_ebur128_frame(line: str) -> tuple[float, float] | None:
+    """Return (momentary, short-term) loudness of an ebur128 frame-log line (`framelog=info`)."""
+    match = _FRAME_RE.search(line)
+    if match is None:
+        return None
+    return float(match.group(1)), float(match.group(2))
 
 
 def _section_peak(summary: str, section: str) -> float | None:

@@ -1,0 +1,666 @@
+"""Benchmark radiodesk against ffmpeg alone (issue 6): speed, memory, parallelism, feed, publish.
+
+Makes its own inputs under benchmarks/.work/ (speech-like 48 kHz stereo WAVs, a show of 2,000
+episodes), runs radiodesk and the reference commands side by side, checks every published MP3
+with an independent ebur128 meter, prints one table and exits 1 if a target fails.
+
+    .venv/bin/python benchmarks/run.py            # 10/60/180-minute recordings (< 15 min)
+    .venv/bin/python benchmarks/run.py --quick    # 2/10-minute recordings, fewer repeats (< 3 min)
+
+Ratios measured side by side in one run are what count: other load on the machine moves the
+absolute times, so every comparison interleaves its runs and takes medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import cast
+
+import boto3
+import psutil
+from PIL import Image
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))  # the tests' signal maker, meter and S3 server
+
+import radiodesk  # noqa: E402
+from faultproxy import FaultProxy  # noqa: E402
+from media import make_recording, measure  # noqa: E402
+from radiodesk import catalog, ffmpeg, ingest  # noqa: E402
+from radiodesk import publish as publishing  # noqa: E402
+from radiodesk.audio import PIPELINE_VERSION  # noqa: E402
+from radiodesk.bundle import FEED_KEY, build_bundle  # noqa: E402
+from radiodesk.config import load_settings  # noqa: E402
+from radiodesk.storage import Storage, open_storage  # noqa: E402
+from radiodesk.storage.local import LocalStorage  # noqa: E402
+from s3server import REGION, configure_s3, moto_server  # noqa: E402
+
+RADIODESK = Path(sys.executable).with_name("radiodesk")
+SAMPLE_S = 0.05  # process-tree memory sampling period
+SHOW_SIZE = 2000
+TOLERANCE_LU, CEILING_DBTP = 0.5, -1.0
+ACCESS = {"AWS_ACCESS_KEY_ID": "AKIABENCHMARK0000000", "AWS_SECRET_ACCESS_KEY": "bench"}
+
+
+@dataclass(frozen=True, slots=True)
+class Mode:
+    """How long the recordings are and how often each comparison repeats."""
+
+    speed_min: int  # the recording of the wall-time comparison
+    memory_min: tuple[int, ...]  # lengths whose peak memory must be flat
+    repeats: int
+    batch: tuple[int, int]  # recordings in the batch, minutes each
+
+
+FULL = Mode(speed_min=60, memory_min=(10, 60, 180), repeats=3, batch=(4, 10))
+QUICK = Mode(speed_min=10, memory_min=(2, 10), repeats=2, batch=(2, 2))
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One command: wall and CPU time (it and its children), peak RSS of its process tree."""
+
+    wall_s: float
+    cpu_s: float
+    rss_mb: float
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of the table."""
+
+    name: str
+    run: Run | None = None
+    media_s: float = 0.0  # for x-realtime
+    ratio: str = ""
+    target: str = ""
+    ok: bool | None = None  # None: for reference only
+
+
+# ---------------------------------------------------------------- running and sampling
+
+
+def timed(argv: Sequence[str | Path], *, env: dict[str, str] | None = None) -> Run:
+    """Run a command to the end, sampling the summed RSS of it and all its descendants."""
+    with tempfile.TemporaryFile() as errors:
+        start = time.monotonic()
+        proc = subprocess.Popen(
+            [str(a) for a in argv],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+            env=env,
+        )
+        peak = [0]
+        done = threading.Event()
+        sampler = threading.Thread(target=_sample_tree, args=(proc.pid, done, peak), daemon=True)
+        sampler.start()
+        _, status, usage = os.wait4(proc.pid, 0)  # rusage covers the children it waited for
+        wall = time.monotonic() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        done.set()
+        sampler.join()
+        if proc.returncode != 0:
+            errors.seek(0)
+            raise SystemExit(
+                f"failed: {' '.join(map(str, argv))}\n{errors.read().decode()[-3000:]}"
+            )
+    return Run(wall, usage.ru_utime + usage.ru_stime, peak[0] / 2**20)
+
+
+def _sample_tree(pid: int, done: threading.Event, peak: list[int]) -> None:
+    try:
+        root = psutil.Process(pid)
+    except psutil.NoSuchProcess:
+        return
+    while not done.is_set():
+        total = 0
+        try:
+            tree = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            tree = []
+        for proc in tree:
+            with suppress(psutil.NoSuchProcess, psutil.ZombieProcess):
+                total += proc.memory_info().rss
+        peak[0] = max(peak[0], total)
+        done.wait(SAMPLE_S)
+
+
+def median_run(runs: Sequence[Run]) -> Run:
+    """Median of each figure (peak memory: the largest)."""
+    return Run(
+        statistics.median(r.wall_s for r in runs),
+        statistics.median(r.cpu_s for r in runs),
+        max(r.rss_mb for r in runs),
+    )
+
+
+def interleaved(commands: dict[str, Callable[[], Run]], repeats: int) -> dict[str, list[Run]]:
+    """Run each command `repeats` times, taking turns, so that load drifts hit them alike."""
+    runs: dict[str, list[Run]] = {name: [] for name in commands}
+    for _ in range(repeats):
+        for name, command in commands.items():
+            runs[name].append(command())
+            print(f"  {name}: {runs[name][-1].wall_s:.1f} s", flush=True)
+    return runs
+
+
+# ---------------------------------------------------------------- inputs
+
+
+def speech(work: Path, minutes: int) -> Path:
+    """A speech-like 48 kHz stereo WAV: one generated minute (-24 LUFS), looped."""
+    path = work / f"speech-{minutes}min.wav"
+    if path.exists():
+        return path
+    minute = work / "speech-1min.wav"
+    if not minute.exists():
+        make_recording(minute, seconds=60, lufs=-24.0, channels=2, sample_rate=48000)
+    tmp = path.with_suffix(".part.wav")
+    subprocess.run(
+        [ffmpeg.find_ffmpeg().path, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+         "-stream_loop", str(minutes - 1), "-i", minute, "-c", "copy", tmp],
+        check=True,
+    )  # fmt: skip
+    tmp.rename(path)
+    return path
+
+
+def new_show(work: Path, name: str) -> Path:
+    """A fresh show made by `radiodesk init`, with artwork, so that publish checks pass."""
+    root = work / "shows" / name
+    shutil.rmtree(root, ignore_errors=True)
+    root.parent.mkdir(parents=True, exist_ok=True)
+    cover = work / "cover.jpg"
+    if not cover.exists():
+        Image.new("RGB", (1400, 1400), "navy").save(cover, "JPEG")
+    subprocess.run(
+        [RADIODESK, "-q", "init", root, "--title", "Benchmark show", "--base-url",
+         "https://radio.example.org/bench", "--author", "Bench", "--email", "bench@example.org",
+         "--description", "Generated by benchmarks/run.py", "--image", cover],
+        check=True, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    return root
+
+
+def add(show: Path, recordings: Sequence[Path], jobs: int | None = None) -> Run:
+    """Time `radiodesk add` as a user runs it (the installed console script)."""
+    title = ["--title", "Benchmark episode"] if len(recordings) == 1 else []
+    threads = ["-j", str(jobs)] if jobs else []
+    return timed([RADIODESK, "-q", "-C", show, "add", *recordings, *title, *threads])
+
+
+class Checker:
+    """The independent meter over every MP3 radiodesk published in this run."""
+
+    def __init__(self) -> None:
+        self.checked = 0
+        self.failures: list[str] = []
+
+    def check(self, show: Path, slugs: Sequence[str] | None = None) -> None:
+        """Measure the episodes' MP3s (ebur128 with true peak) against their own target."""
+        for slug in slugs if slugs is not None else catalog.list_slugs(show):
+            folder = catalog.episode_dir(show, slug)
+            record = catalog.load_episode(folder).audio
+            assert record is not None, slug
+            lufs, peak = measure(folder / record.file)
+            self.checked += 1
+            if abs(lufs - record.target_lufs) > TOLERANCE_LU or peak > CEILING_DBTP:
+                self.failures.append(f"{slug}: {lufs:.1f} LUFS, {peak:.1f} dBTP")
+
+
+# ---------------------------------------------------------------- the audio benchmarks
+
+
+def floor_cmd(wav: Path, out: Path) -> list[str | Path]:
+    """ffmpeg alone: decode the recording, encode the same MP3 settings (issue 6's floor)."""
+    binary = ffmpeg.find_ffmpeg().path
+    return [binary, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", wav,
+            "-c:a", "libmp3lame", "-b:a", "128k", out]  # fmt: skip
+
+
+def bench_speed(work: Path, mode: Mode, checker: Checker) -> tuple[list[Row], Run]:
+    """radiodesk add against the floor, interleaved; reference meters once each."""
+    wav = speech(work, mode.speed_min)
+    seconds = mode.speed_min * 60.0
+    shows: list[Path] = []
+
+    def one_add() -> Run:
+        show = new_show(work, f"speed-{len(shows)}")
+        shows.append(show)
+        return add(show, [wav])
+
+    binary = ffmpeg.find_ffmpeg().path
+    meter: list[str | Path] = [binary, "-hide_banner", "-nostdin", "-loglevel", "error", "-i", wav]
+    runs = interleaved(
+        {
+            "floor": lambda: timed(floor_cmd(wav, work / "floor.mp3")),
+            "radiodesk add": one_add,
+        },
+        mode.repeats,
+    )
+    references = {
+        "ebur128=peak=true pass": timed([*meter, "-af", "ebur128=peak=true", "-f", "null", "-"]),
+        "ebur128 pass (no peak)": timed([*meter, "-af", "ebur128", "-f", "null", "-"]),
+    }
+    for show in shows:
+        checker.check(show)
+    floor, radiodesk = median_run(runs["floor"]), median_run(runs["radiodesk add"])
+    ratio = radiodesk.wall_s / floor.wall_s
+    rows = [
+        Row(
+            f"floor: ffmpeg -i wav -c:a libmp3lame -b:a 128k, {mode.speed_min} min", floor, seconds
+        ),
+        Row(
+            f"radiodesk add, {mode.speed_min} min (wall vs floor)",
+            radiodesk,
+            seconds,
+            f"{ratio:.2f}x",
+            "<= 1.25x",
+            ratio <= 1.25,
+        ),
+        Row(
+            "  radiodesk CPU vs floor CPU",
+            None,
+            ratio=f"{radiodesk.cpu_s / floor.cpu_s:.2f}x",
+        ),
+    ]
+    for name, run in references.items():
+        rows.append(Row(f"  reference: {name}", run, seconds, f"{run.wall_s / floor.wall_s:.2f}x"))
+    return rows, radiodesk
+
+
+def bench_memory(work: Path, mode: Mode, known: Run, checker: Checker) -> list[Row]:
+    """Peak RSS of radiodesk and its children for each length: bounded and flat."""
+    peaks: dict[int, Run] = {}
+    for minutes in mode.memory_min:
+        if minutes == mode.speed_min:
+            peaks[minutes] = known
+            continue
+        show = new_show(work, f"memory-{minutes}")
+        peaks[minutes] = add(show, [speech(work, minutes)])
+        print(f"  add {minutes} min: {peaks[minutes].wall_s:.1f} s", flush=True)
+        checker.check(show)
+        shutil.rmtree(show)  # a 3-hour master is 2 GB
+    rows = [
+        Row(f"memory: radiodesk add, {m} min", run, m * 60.0) for m, run in sorted(peaks.items())
+    ]
+    longest = max(peaks)
+    rss = [run.rss_mb for run in peaks.values()]
+    spread = (max(rss) - min(rss)) / min(rss)
+    rows.append(
+        Row(
+            f"  peak RSS at {longest} min",
+            ratio=f"{peaks[longest].rss_mb:.0f} MB",
+            target="<= 200 MB" + ("" if longest >= 180 else " (3 h: full run)"),
+            ok=peaks[longest].rss_mb <= 200,
+        )
+    )
+    rows.append(
+        Row(
+            f"  flat over {', '.join(map(str, sorted(peaks)))} min",
+            ratio=f"{spread * 100:.0f} % spread",
+            target="<= 10 %",
+            ok=spread <= 0.10,
+        )
+    )
+    return rows
+
+
+def bench_batch(work: Path, mode: Mode, checker: Checker) -> list[Row]:
+    """Several recordings in one `add`: one at a time (-j 1) against the default (every core)."""
+    count, minutes = mode.batch
+    folder = work / f"batch-{count}x{minutes}"
+    folder.mkdir(exist_ok=True)
+    recordings = []
+    for index in range(count):
+        path = folder / f"take-{index + 1}.wav"
+        if not path.exists():
+            os.link(speech(work, minutes), path)
+        recordings.append(path)
+    shows: list[Path] = []
+
+    def batch(jobs: int | None) -> Run:
+        show = new_show(work, f"batch-{len(shows)}")
+        shows.append(show)
+        return add(show, recordings, jobs)
+
+    runs = interleaved(
+        {"-j 1": lambda: batch(1), "default": lambda: batch(None)}, max(1, mode.repeats - 1)
+    )
+    for show in shows:
+        checker.check(show)
+    one, every = median_run(runs["-j 1"]), median_run(runs["default"])
+    gain = one.wall_s / every.wall_s
+    media = count * minutes * 60.0
+    return [
+        Row(f"batch: add {count} x {minutes} min, -j 1", one, media),
+        Row(
+            f"batch: add {count} x {minutes} min, default ({os.cpu_count()} cores)",
+            every,
+            media,
+            f"{gain:.2f}x throughput",
+            ">= 1.7x",
+            gain >= 1.7,
+        ),
+    ]
+
+
+# ---------------------------------------------------------------- the show of 2,000 episodes
+
+
+def grow_show(work: Path, size: int) -> tuple[Path, Path]:
+    """A show of `size` episodes, hard-linked from a pristine copy made once per pipeline."""
+    clip = work / "clip.wav"
+    if not clip.exists():
+        make_recording(clip, seconds=2, lufs=-20.0, channels=1, sample_rate=44100)
+    stamp = f"{size} episodes, radiodesk {radiodesk.__version__}, pipeline {PIPELINE_VERSION}\n"
+    pristine = work / f"pristine-{size}"
+    if not (pristine / "stamp").is_file() or (pristine / "stamp").read_text() != stamp:
+        shutil.rmtree(pristine, ignore_errors=True)
+        _write_show(new_show(work, f"pristine-{size}"), clip, size)
+        (work / "shows" / f"pristine-{size}").rename(pristine)
+        (pristine / "stamp").write_text(stamp)
+    show = work / "shows" / f"show-{size}"
+    shutil.rmtree(show, ignore_errors=True)
+    # Hard links are safe: radiodesk replaces files (rename), never rewrites them in place.
+    shutil.copytree(pristine, show, copy_function=os.link)
+    return show, clip
+
+
+def _write_show(show: Path, clip: Path, size: int) -> None:
+    """One real `add` of a short clip, cloned by the catalog writer, tags brought up to date."""
+    subprocess.run(
+        [RADIODESK, "-q", "-C", show, "add", clip, "--title", "Seed", "--slug", "seed",
+         "--date", "2020-01-01T00:00:00+00:00"],
+        check=True, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    seed_dir = catalog.episode_dir(show, "seed")
+    seed = catalog.load_episode(seed_dir)
+    assert seed.audio is not None
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    for number in range(1, size):
+        slug = f"episode-{number:04d}"
+        folder = catalog.episode_dir(show, slug)
+        for sub in (catalog.MASTER_DIR, catalog.DERIVED_DIR):
+            (folder / sub).mkdir(parents=True)
+        os.link(seed_dir / seed.master.file, folder / seed.master.file)
+        derived = f"{catalog.DERIVED_DIR}/{slug}.mp3"
+        shutil.copyfile(seed_dir / seed.audio.file, folder / derived)
+        episode = dataclasses.replace(
+            seed,
+            slug=slug,
+            guid=str(uuid.uuid4()),
+            title=f"Episode {number}: an interview",
+            description=f"Notes of episode {number}.",
+            date=start + timedelta(hours=number),
+            number=number,
+            audio=dataclasses.replace(seed.audio, file=derived),
+        )
+        catalog.write_episode(folder, episode)
+    ingest.rebuild_stale(load_settings(show))  # re-tags the clones, as a publish would
+
+
+class _ParallelPuts:
+    """A store whose uploads run 16 at a time: seeds the bucket for the timed publishes."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self.pool = ThreadPoolExecutor(max_workers=16)
+        self.pending: list[Future[str]] = []
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.storage, name)
+
+    def put(self, path: Path, key: str, content_type: str, cache_control: str, *_: object) -> str:
+        if key != FEED_KEY:  # the feed comes last: everything it points at must be there
+            job = self.pool.submit(self.storage.put, path, key, content_type, cache_control)
+            self.pending.append(job)
+            return self.storage.url(key)
+        self.wait()  # before publish returns and removes its work folder
+        return self.storage.put(path, key, content_type, cache_control)
+
+    def wait(self) -> None:
+        for future in self.pending:
+            future.result()
+        self.pending.clear()
+
+
+def seed_bucket(show: Path) -> None:
+    """Publish the whole show once, in-process, with parallel uploads (setup, not timed)."""
+    settings = load_settings(show)
+    store = _ParallelPuts(open_storage(settings))
+    with catalog.locked(settings.root):
+        publishing.publish(settings, cast(Storage, store), now=datetime.now(UTC))
+    store.wait()
+    store.pool.shutdown()
+
+
+@contextmanager
+def s3_server(work: Path) -> Iterator[tuple[str, FaultProxy]]:
+    """moto's S3 server as its own process on 127.0.0.1, behind a request-recording proxy."""
+    with moto_server(work / "moto.log") as url:
+        proxy = FaultProxy(url)
+        try:
+            yield url, proxy
+        finally:
+            proxy.close()
+
+
+def bench_show(work: Path, mode: Mode, checker: Checker) -> list[Row]:
+    """Feed build time in-process, then S3 publishes: nothing changed, and one new episode."""
+    started = time.monotonic()
+    show, clip = grow_show(work, SHOW_SIZE)
+    print(f"  {SHOW_SIZE} episodes written in {time.monotonic() - started:.1f} s", flush=True)
+    env = {
+        **os.environ,
+        **ACCESS,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    rows: list[Row] = []
+    with s3_server(work) as (url, proxy):
+        bucket = f"bench-{uuid.uuid4().hex[:8]}"
+        boto3.client("s3", endpoint_url=url, region_name=REGION, **_keys()).create_bucket(
+            Bucket=bucket
+        )
+        configure_s3(
+            load_settings(show),
+            backend="s3",
+            bucket=bucket,
+            region=REGION,
+            endpoint_url=proxy.url,
+            public_base_url=f"{url}/{bucket}",
+            addressing_style="path",
+        )
+        started = time.monotonic()
+        with _environment(env):
+            seed_bucket(show)
+        print(f"  bucket seeded in {time.monotonic() - started:.1f} s", flush=True)
+        rows.append(_feed_row(show, mode.repeats - 1 or 1))
+        proxy.reset()
+        noop = median_run(
+            [
+                timed([RADIODESK, "-q", "-C", show, "publish"], env=env)
+                for _ in range(mode.repeats - 1 or 1)
+            ]
+        )
+        puts = [s for s in proxy.seen() if s.method == "PUT"]
+        rows.append(
+            Row(
+                f"publish, {SHOW_SIZE} episodes, nothing changed (S3)",
+                noop,
+                ratio=f"{len(puts)} PUT",
+                target="< 3 s, 0 PUT",
+                ok=noop.wall_s < 3.0 and not puts,
+            )
+        )
+        subprocess.run(
+            [RADIODESK, "-q", "-C", show, "add", clip, "--title", "New", "--slug", "new-one"],
+            check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        proxy.reset()
+        one = timed([RADIODESK, "-q", "-C", show, "publish"], env=env)
+        keys = sorted(
+            {s.path.split(f"/{bucket}/", 1)[-1] for s in proxy.seen() if s.method == "PUT"}
+        )
+        strays = [k for k in keys if not _belongs_to_new_episode(k)]
+        rows.append(
+            Row(
+                "publish, one new episode (S3)",
+                one,
+                ratio=f"{len(keys)} objects",
+                target="its objects + feed + pages",
+                ok=any(k.startswith("audio/") for k in keys) and not strays,
+            )
+        )
+        print(f"  uploaded: {', '.join(keys)}", flush=True)
+        if strays:
+            print(f"  not the new episode's: {', '.join(strays)}", flush=True)
+    checker.check(show, ["new-one"])
+    return rows
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _keys() -> dict[str, str]:
+    return {"aws_access_key_id": ACCESS["AWS_ACCESS_KEY_ID"],
+            "aws_secret_access_key": ACCESS["AWS_SECRET_ACCESS_KEY"]}  # fmt: skip
+
+
+def _belongs_to_new_episode(key: str) -> bool:
+    """Keys a new episode may touch: its own objects, the feed (and its pages), the web pages."""
+    if "new-one" in key:
+        return True
+    return key.startswith("feed") or key.endswith((".html", ".xml")) or "/" not in key
+
+
+def _feed_row(show: Path, repeats: int) -> Row:
+    """Build the feed (and web pages) of every episode in-process, as publish's plan does."""
+    settings = load_settings(show)
+    storage = LocalStorage(settings.local_store, settings.show.base_url)
+    loads, builds = [], []
+    for _ in range(repeats):
+        started = time.monotonic()
+        episodes = [
+            e for e in catalog.load_episodes(show) if e.status(datetime.now(UTC)) == "ready"
+        ]
+        loads.append(time.monotonic() - started)
+        with tempfile.TemporaryDirectory() as scratch:
+            started = time.monotonic()
+            build_bundle(settings, storage, episodes, Path(scratch))
+            builds.append(time.monotonic() - started)
+    build, load = statistics.median(builds), statistics.median(loads)
+    return Row(
+        f"feed + pages for {len(episodes)} episodes (catalog read {load:.2f} s)",
+        Run(build, build, 0.0),
+        ratio=f"{build:.2f} s",
+        target="< 1 s",
+        ok=build < 1.0,
+    )
+
+
+# ---------------------------------------------------------------- the table
+
+
+def print_table(rows: Sequence[Row]) -> None:
+    """Print the results as a Markdown table (it goes into benchmarks/README.md as it is)."""
+    head = ("measurement", "wall s", "CPU s", "peak RSS MB", "x realtime", "ratio", "target", "")
+    lines = [head]
+    for row in rows:
+        run = row.run
+        verdict = "" if row.ok is None else ("PASS" if row.ok else "FAIL")
+        lines.append(
+            (
+                row.name,
+                f"{run.wall_s:.2f}" if run else "",
+                f"{run.cpu_s:.2f}" if run and run.cpu_s else "",
+                f"{run.rss_mb:.0f}" if run and run.rss_mb else "",
+                f"{row.media_s / run.wall_s:.0f}x" if run and row.media_s else "",
+                row.ratio,
+                row.target,
+                verdict,
+            )
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
+    for index, line in enumerate(lines):
+        print("| " + " | ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)) + " |")
+        if index == 0:
+            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run every benchmark; return 1 if any target fails."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2/10-minute inputs, fewer repeats")
+    parser.add_argument("--work", type=Path, default=HERE / ".work", help="scratch folder")
+    parser.add_argument(
+        "--only", choices=("audio", "show"), help="run the audio benchmarks or the show's only"
+    )
+    options = parser.parse_args(argv)
+    mode = QUICK if options.quick else FULL
+    work: Path = options.work
+    work.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(work / "shows", ignore_errors=True)
+    started = time.monotonic()
+    binary = ffmpeg.find_ffmpeg()
+    load = os.getloadavg()[0]
+    print(f"ffmpeg {binary.version} ({binary.path}); {os.cpu_count()} cores; load {load:.2f}")
+    checker = Checker()
+    rows: list[Row] = []
+    if options.only != "show":
+        print("speed:", flush=True)
+        rows, speed_run = bench_speed(work, mode, checker)
+        print("memory:", flush=True)
+        rows += bench_memory(work, mode, speed_run, checker)
+        print("batch:", flush=True)
+        rows += bench_batch(work, mode, checker)
+    if options.only != "audio":
+        print("show:", flush=True)
+        rows += bench_show(work, mode, checker)
+    rows.append(
+        Row(
+            f"loudness of every output ({checker.checked} MP3s, independent ebur128)",
+            ratio=f"{len(checker.failures)} off target",
+            target="±0.5 LU, <= -1 dBTP",
+            ok=not checker.failures,
+        )
+    )
+    shutil.rmtree(work / "shows", ignore_errors=True)
+    print()
+    print_table(rows)
+    for failure in checker.failures:
+        print(f"off target: {failure}")
+    elapsed = time.monotonic() - started
+    print(f"\n{'quick' if options.quick else 'full'} run: {elapsed / 60:.1f} min; "
+          f"load average {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end")  # fmt: skip
+    return 0 if all(row.ok is not False for row in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
