@@ -488,3 +488,18 @@ def test_edit_corrects_text_and_audio_and_keeps_the_guid(
     assert shown["corrections"][0]["note"] == "цифра товарооборота исправлена"
     assert shown["audio"]["channel_plan"] == "mono"  # the replacement is a mono recording
     assert shown["audio"]["gain_db"] != 0
+
+
+def test_publish_after_add_does_not_retag_an_episode_with_chapters(
+    show: Settings, recordings: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chapters = tmp_path / "главы.txt"
+    chapters.write_text("00:00 Начало\n00:02 Конец\n", encoding="utf-8")
+    assert add(show, recordings / "studio.flac", "--chapters", str(chapters), title="Главы") == 0
+    slug = capsys.readouterr().out.strip()
+    toml = show.root / "episodes" / slug / "episode.toml"
+    before = toml.read_bytes()
+    (mp3,) = (show.root / "episodes" / slug / "derived").glob("*.mp3")
+    assert run("-C", show.root, "publish") == 0
+    assert toml.read_bytes() == before  # the last chapter ends where the record says the audio does
+    assert list((show.root / "episodes" / slug / "derived").glob("*.mp3")) == [mp3]

@@ -327,7 +327,8 @@ def refresh_audio(
             analysis,
             on_progress=_stage(on_progress, label, "encode", analysis.source.duration_s),
         )
-        tags = tag_values(settings, folder, episode, rendered.duration_s)
+        # The same rounded duration the record keeps, so the fingerprint matches it later.
+        tags = tag_values(settings, folder, episode, round(rendered.duration_s, 3))
         tagging.write_tags(tmp, tags)
         final = _settle(tmp, out_dir, episode.slug)
     fresh = _record(rendered, final, recipe, _fingerprint(tags))
