@@ -494,8 +494,9 @@ def test_publish_after_add_does_not_retag_an_episode_with_chapters(
     show: Settings, recordings: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     chapters = tmp_path / "главы.txt"
-    chapters.write_text("00:00 Начало\n00:02 Конец\n", encoding="utf-8")
-    assert add(show, recordings / "studio.flac", "--chapters", str(chapters), title="Главы") == 0
+    chapters.write_text("00:00 Начало\n00:01 Конец\n", encoding="utf-8")
+    # A decoded duration with more than 3 decimals (a cut MP3), rounded in the record.
+    assert add(show, recordings / "cut-mid.mp3", "--chapters", str(chapters), title="Главы") == 0
     slug = capsys.readouterr().out.strip()
     toml = show.root / "episodes" / slug / "episode.toml"
     before = toml.read_bytes()
