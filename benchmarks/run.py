@@ -30,7 +30,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import boto3
 import psutil
@@ -46,7 +46,7 @@ from radiodesk import catalog, ffmpeg, ingest  # noqa: E402
 from radiodesk import publish as publishing  # noqa: E402
 from radiodesk.audio import PIPELINE_VERSION  # noqa: E402
 from radiodesk.bundle import FEED_KEY, build_bundle  # noqa: E402
-from radiodesk.config import load_settings  # noqa: E402
+from radiodesk.config import CONFIG_FILE, load_settings  # noqa: E402
 from radiodesk.storage import Storage, open_storage  # noqa: E402
 from radiodesk.storage.local import LocalStorage  # noqa: E402
 from s3server import REGION, configure_s3, moto_server  # noqa: E402
@@ -68,7 +68,7 @@ class Mode:
     batch: tuple[int, int]  # recordings in the batch, minutes each
 
 
-FULL = Mode(speed_min=60, memory_min=(10, 60, 180), repeats=3, batch=(4, 10))
+FULL = Mode(speed_min=60, memory_min=(10, 60, 180), repeats=3, batch=(4, 5))
 QUICK = Mode(speed_min=10, memory_min=(2, 10), repeats=2, batch=(2, 2))
 
 
@@ -379,8 +379,11 @@ def grow_show(work: Path, size: int) -> tuple[Path, Path]:
         (pristine / "stamp").write_text(stamp)
     show = work / "shows" / f"show-{size}"
     shutil.rmtree(show, ignore_errors=True)
-    # Hard links are safe: radiodesk replaces files (rename), never rewrites them in place.
+    # Hard links are safe for what radiodesk writes (a temp file, then a rename); the settings
+    # file is rewritten in place below, so it gets a copy of its own.
     shutil.copytree(pristine, show, copy_function=os.link)
+    (show / CONFIG_FILE).unlink()
+    shutil.copyfile(pristine / CONFIG_FILE, show / CONFIG_FILE)
     return show, clip
 
 
@@ -418,23 +421,29 @@ def _write_show(show: Path, clip: Path, size: int) -> None:
 
 
 class _ParallelPuts:
-    """A store whose uploads run 16 at a time: seeds the bucket for the timed publishes."""
+    """A store whose uploads run 16 at a time as plain PUTs: seeds the bucket for the timed
+    publishes (radiodesk's own uploads go one by one through s3transfer)."""
 
-    def __init__(self, storage: Storage) -> None:
+    def __init__(self, storage: Storage, client: Any, bucket: str) -> None:
         self.storage = storage
+        self.client = client
+        self.bucket = bucket
         self.pool = ThreadPoolExecutor(max_workers=16)
-        self.pending: list[Future[str]] = []
+        self.pending: list[Future[object]] = []
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.storage, name)
 
     def put(self, path: Path, key: str, content_type: str, cache_control: str, *_: object) -> str:
-        if key != FEED_KEY:  # the feed comes last: everything it points at must be there
-            job = self.pool.submit(self.storage.put, path, key, content_type, cache_control)
-            self.pending.append(job)
-            return self.storage.url(key)
-        self.wait()  # before publish returns and removes its work folder
-        return self.storage.put(path, key, content_type, cache_control)
+        if key == FEED_KEY:  # the feed comes last: everything it points at must be there
+            self.wait()  # (and before publish returns and removes its work folder)
+        meta = {"ContentType": content_type, "CacheControl": cache_control}
+        self.pending.append(
+            self.pool.submit(
+                self.client.put_object, Bucket=self.bucket, Key=key, Body=path.read_bytes(), **meta
+            )
+        )
+        return self.storage.url(key)
 
     def wait(self) -> None:
         for future in self.pending:
@@ -442,10 +451,10 @@ class _ParallelPuts:
         self.pending.clear()
 
 
-def seed_bucket(show: Path) -> None:
+def seed_bucket(show: Path, client: Any, bucket: str) -> None:
     """Publish the whole show once, in-process, with parallel uploads (setup, not timed)."""
     settings = load_settings(show)
-    store = _ParallelPuts(open_storage(settings))
+    store = _ParallelPuts(open_storage(settings), client, bucket)
     with catalog.locked(settings.root):
         publishing.publish(settings, cast(Storage, store), now=datetime.now(UTC))
     store.wait()
@@ -477,9 +486,8 @@ def bench_show(work: Path, mode: Mode, checker: Checker) -> list[Row]:
     rows: list[Row] = []
     with s3_server(work) as (url, proxy):
         bucket = f"bench-{uuid.uuid4().hex[:8]}"
-        boto3.client("s3", endpoint_url=url, region_name=REGION, **_keys()).create_bucket(
-            Bucket=bucket
-        )
+        client = boto3.client("s3", endpoint_url=url, region_name=REGION, **_keys())
+        client.create_bucket(Bucket=bucket)
         configure_s3(
             load_settings(show),
             backend="s3",
@@ -491,7 +499,7 @@ def bench_show(work: Path, mode: Mode, checker: Checker) -> list[Row]:
         )
         started = time.monotonic()
         with _environment(env):
-            seed_bucket(show)
+            seed_bucket(show, client, bucket)
         print(f"  bucket seeded in {time.monotonic() - started:.1f} s", flush=True)
         rows.append(_feed_row(show, mode.repeats - 1 or 1))
         proxy.reset()
