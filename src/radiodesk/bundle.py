@@ -301,3 +301,8 @@ def _written(work: Path, key: str, data: bytes, content_type: str, cache_control
         size_bytes=len(data),
         sha256=file_sha256(path),
     )
+
+
+def show_artwork(settings: Settings) -> Upload | None:
+    """Return the show's artwork as publish uploads it (the station page links to it)."""
+    return _image(settings.root / settings.show.image, "cover") if settings.show.image else None

@@ -29,13 +29,17 @@ from rich.table import Table
 
 from radiodesk import __version__, audit, catalog, check, ingest, integrity, scaffold, serve
 from radiodesk import publish as publishing
+from radiodesk import station as stations
 from radiodesk.catalog import Episode, Person
 from radiodesk.config import (
+    STATION_FILE,
     Settings,
+    StationSettings,
     load_settings,
+    load_station,
 )
 from radiodesk.errors import ConfigError, RadiodeskError
-from radiodesk.storage import open_storage
+from radiodesk.storage import open_storage, open_store
 
 log = logging.getLogger("radiodesk")
 
@@ -43,13 +47,40 @@ log = logging.getLogger("radiodesk")
 class Context:
     """Options shared by every command."""
 
-    def __init__(self, directory: Path, quiet: bool) -> None:
+    def __init__(self, directory: Path, quiet: bool, shows: tuple[str, ...] = ()) -> None:
         self.directory = directory
         self.quiet = quiet
+        self.shows = shows
         self.err = Console(stderr=True, quiet=quiet)
 
     def settings(self) -> Settings:
-        return load_settings(self.directory)
+        """The one show a command works on: -C's folder, or the --show of -C's station."""
+        if not self.shows:
+            return load_settings(self.directory)
+        if len(self.shows) > 1:
+            raise click.UsageError("this command works on one programme: give one --show")
+        (programme,) = self.programmes()
+        if programme.error is not None:
+            raise programme.error
+        assert programme.settings is not None  # a Programme holds settings or an error
+        return programme.settings
+
+    def station(self) -> StationSettings | None:
+        """The station -C points at, if it is a station folder."""
+        if (self.directory / STATION_FILE).is_file():
+            return load_station(self.directory)
+        if self.shows:
+            raise ConfigError(
+                f"--show needs a station folder: no {STATION_FILE} in {self.directory}"
+            )
+        return None
+
+    def programmes(self) -> list[stations.Programme]:
+        """The station's programmes, or those --show names."""
+        station = self.station()
+        if station is None:
+            raise ConfigError(f"no {STATION_FILE} in {self.directory}")
+        return stations.load_programmes(station, self.shows)
 
     @property
     def interactive(self) -> bool:
@@ -64,12 +95,21 @@ class Context:
     type=click.Path(file_okay=False, path_type=Path),
     default=".",
     show_default=True,
-    help="Run as if started in this show folder.",
+    help="Run as if started in this show (or station) folder.",
+)
+@click.option(
+    "--show",
+    "shows",
+    multiple=True,
+    metavar="NAME",
+    help="In a station: the programme (folder or prefix) to work on; repeatable.",
 )
 @click.option("-v", "--verbose", count=True, help="Say more (-vv: every ffmpeg command).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only results and errors.")
 @click.pass_context
-def cli(ctx: click.Context, directory: Path, verbose: int, quiet: bool) -> None:
+def cli(
+    ctx: click.Context, directory: Path, shows: tuple[str, ...], verbose: int, quiet: bool
+) -> None:
     """Publish radio interviews and speeches as a podcast.
 
     \b
@@ -77,19 +117,24 @@ def cli(ctx: click.Context, directory: Path, verbose: int, quiet: bool) -> None:
     radiodesk -C my-show add interview.wav --title "..."
     radiodesk -C my-show publish
     radiodesk -C my-show list
+    radiodesk -C my-station publish      (every programme, then the station page)
     """
     level = logging.WARNING if quiet or not verbose else (logging.INFO, logging.DEBUG)[verbose > 1]
     logging.basicConfig(level=level, format="radiodesk: %(message)s", stream=sys.stderr, force=True)
     # Their debug output carries request headers (the access key id among them): never show it.
     for noisy in ("boto3", "botocore", "s3transfer", "urllib3", "filelock"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    ctx.obj = Context(directory, quiet)
+    ctx.obj = Context(directory, quiet, shows)
 
 
 @cli.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--title", required=True, help="Show title, as apps display it.")
-@click.option("--base-url", required=True, help="Public URL the store is served from.")
+@click.option(
+    "--title", required=True, help="Show title, as apps display it (a station: its name)."
+)
+@click.option(
+    "--base-url", default="", help="Public URL the store is served from (a programme: none)."
+)
 @click.option("--description", default="", help="What the show is about (at most 4000 bytes).")
 @click.option("--language", default="ru", show_default=True, help="ISO 639 code: ru, en-us ...")
 @click.option("--author", default="", help="Author shown in apps (itunes:author).")
@@ -103,11 +148,27 @@ def cli(ctx: click.Context, directory: Path, verbose: int, quiet: bool) -> None:
     help="Show artwork: square JPEG or PNG, 1400-3000 px.",
 )
 @click.option("--explicit", is_flag=True, help="Mark the whole show explicit.")
+@click.option(
+    "--station", "as_station", is_flag=True, help="Create a station (station.toml) instead."
+)
 @click.pass_obj
-def init(obj: Context, /, directory: Path | None, **options: Any) -> None:
-    """Create a show: radiodesk.toml and an episodes/ folder."""
+def init(obj: Context, /, directory: Path | None, as_station: bool, **options: Any) -> None:
+    """Create a show (radiodesk.toml, episodes/) or, with --station, a station.
+
+    In a station folder, each sub-folder made by `init` is a programme: it publishes to the
+    station's store under its own prefix, so it needs no --base-url.
+    """
     root = directory if directory is not None else obj.directory
-    path = scaffold.create_show(root, **options)
+    if as_station:
+        if not options["base_url"]:
+            raise click.UsageError("a station needs --base-url")
+        path = scaffold.create_station(
+            root,
+            name=options["title"],
+            **{k: options[k] for k in ("base_url", "description", "language", "image")},
+        )
+    else:
+        path = scaffold.create_show(root, **options)
     click.echo(f"created {path}")
 
 
@@ -216,8 +277,18 @@ def add(
 )
 @click.pass_obj
 def publish(obj: Context, dry_run: bool) -> None:
-    """Publish ready episodes to the store, then the feed."""
+    """Publish ready episodes to the store, then the feed (a station: every programme)."""
+    station = obj.station()
+    if station is not None:
+        _publish_station(obj, station, dry_run)
+        return
     settings = obj.settings()
+    _print_report(_publish_show(obj, settings, dry_run), settings)
+    if settings.station is not None:  # a programme: its station page names its latest episode
+        _publish_station_page(settings.station, dry_run)
+
+
+def _publish_show(obj: Context, settings: Settings, dry_run: bool) -> publishing.Report:
     storage = open_storage(settings)
     now = _now()
     with (
@@ -242,7 +313,59 @@ def publish(obj: Context, dry_run: bool) -> None:
             prepare=prepare,
             on_upload=bars.upload,
         )
-    _print_report(report, settings)
+    return report
+
+
+def _publish_station(obj: Context, station: StationSettings, dry_run: bool) -> None:
+    """Publish each programme in full (one failing stops none of the others), then the page."""
+    failed: list[str] = []
+    for programme in obj.programmes():
+        try:
+            if programme.error is not None:
+                raise programme.error
+            assert programme.settings is not None
+            report = _publish_show(obj, programme.settings, dry_run)
+        except RadiodeskError as exc:
+            _programme_error(programme, exc)
+            failed.append(programme.name)
+            continue
+        for warning in report.warnings:
+            click.echo(f"radiodesk: warning: {programme.name}: {warning}", err=True)
+        click.echo(f"{programme.name}: {_summary(report)}; feed: {report.feed_url}")
+    if failed:
+        click.echo(f"station page left as it was: fix {', '.join(failed)}, then publish again")
+        raise click.exceptions.Exit(1)
+    _publish_station_page(station, dry_run)
+
+
+def _publish_station_page(station: StationSettings, dry_run: bool) -> None:
+    """Refresh the station page from every programme (even those --show left out)."""
+    everyone = stations.load_programmes(station)
+    broken = [p.name for p in everyone if p.settings is None]
+    if broken:  # the programmes asked for are published; a page without the others would lie
+        click.echo(
+            f"radiodesk: warning: station page left as it was: fix {', '.join(broken)}",
+            err=True,
+        )
+        return
+    storage = open_store(station.storage, station.station.base_url, station.local_store)
+    with catalog.locked(station.root):
+        page = stations.publish_page(
+            station,
+            storage,
+            [p.settings for p in everyone if p.settings is not None],
+            now=_now(),
+            dry_run=dry_run,
+        )
+    for key in page.uploaded:
+        click.echo(f"{'would upload' if dry_run else 'uploaded'} {key}")
+    click.echo(f"station page: {page.url}")
+
+
+def _programme_error(programme: stations.Programme, exc: RadiodeskError) -> None:
+    click.echo(f"radiodesk: error: {programme.name}: {exc.message}", err=True)
+    if exc.hint:
+        click.echo(f"radiodesk: hint: {exc.hint}", err=True)
 
 
 @cli.command()
@@ -292,8 +415,35 @@ def verify(obj: Context, local_only: bool) -> None:
 @click.option("--skip-audio", is_flag=True, help="Do not meter the published MP3s.")
 @click.pass_obj
 def check_command(obj: Context, skip_audio: bool) -> None:
-    """Check the published show as apps see it: feed, every URL, loudness."""
-    settings = obj.settings()
+    """Check the published show as apps see it: feed, every URL, loudness (a station: each)."""
+    if obj.station() is None:
+        problems = _check_show(obj.settings(), skip_audio)
+        if problems:
+            click.echo(check.format_report(problems))
+        click.echo(check.summary(problems))
+        if check.has_errors(problems):
+            raise click.exceptions.Exit(1)
+        return
+    failed = False
+    for programme in obj.programmes():
+        try:
+            if programme.error is not None:
+                raise programme.error
+            assert programme.settings is not None
+            problems = _check_show(programme.settings, skip_audio)
+        except RadiodeskError as exc:
+            _programme_error(programme, exc)
+            failed = True
+            continue
+        for line in check.format_report(problems).splitlines():
+            click.echo(f"{programme.name}: {line}")
+        click.echo(f"{programme.name}: {check.summary(problems)}")
+        failed = failed or check.has_errors(problems)
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+def _check_show(settings: Settings, skip_audio: bool) -> list[check.Problem]:
     storage = open_storage(settings)
     fetch: check.Fetcher = check.http_fetcher()
     with contextlib.ExitStack() as stack:
@@ -307,11 +457,7 @@ def check_command(obj: Context, skip_audio: bool) -> None:
         problems = audit.audit(settings, storage, fetch=fetch, now=_now())
     if skip_audio:
         problems = [p for p in problems if not p.where.startswith("audio ")]
-    if problems:
-        click.echo(check.format_report(problems))
-    click.echo(check.summary(problems))
-    if check.has_errors(problems):
-        raise click.exceptions.Exit(1)
+    return problems
 
 
 @cli.command(name="serve")
@@ -325,9 +471,14 @@ def check_command(obj: Context, skip_audio: bool) -> None:
 @click.pass_obj
 def serve_command(obj: Context, port: int, host: str) -> None:
     """Preview the local store over HTTP: the feed, the web page and the audio."""
-    settings = obj.settings()
-    public = open_storage(settings).url("")
-    server = serve.make_server(settings.local_store, host=host, port=port, public_base_url=public)
+    station = None if obj.shows else obj.station()
+    if station is not None:  # the whole station: its page, and every programme under it
+        store = station.local_store
+        public = open_store(station.storage, station.station.base_url, store).url("")
+    else:
+        settings = obj.settings()
+        store, public = settings.local_store, open_storage(settings).url("")
+    server = serve.make_server(store, host=host, port=port, public_base_url=public)
     if serve.exposed(host):
         click.echo(
             f"radiodesk: warning: listening on {host}: the store is visible to this network",
@@ -335,7 +486,8 @@ def serve_command(obj: Context, port: int, host: str) -> None:
         )
     base = serve.preview_url(server)
     click.echo(f"web page: {base}")
-    click.echo(f"feed (paste into a podcast app): {base}feed.xml")
+    if station is None:
+        click.echo(f"feed (paste into a podcast app): {base}feed.xml")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -437,19 +589,41 @@ def show_episode(obj: Context, slug: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def list_episodes(obj: Context, as_json: bool) -> None:
-    """Show episodes with status, date, duration and loudness."""
-    settings = obj.settings()
-    episodes = catalog.load_episodes(settings.root)
+    """Show episodes with status, date, duration and loudness (a station: of every programme)."""
+    in_station = obj.station() is not None
+    shows, failed = _shows_to_list(obj) if in_station else ([("", obj.settings())], False)
+    rows = [(name, e) for name, s in shows for e in catalog.load_episodes(s.root)]
     now = _now()
     if as_json:
-        click.echo(
-            json.dumps([_episode_json(e, now) for e in episodes], ensure_ascii=False, indent=2)
-        )
-        return
-    table = Table("slug", "status", "date", "duration", "LUFS before → after", "TP after", "title")
-    for e in episodes:
+        data = [{"programme": n, **_episode_json(e, now)} if in_station else _episode_json(e, now)
+                for n, e in rows]  # fmt: skip
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        _episode_table(rows, now, in_station)
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+def _shows_to_list(obj: Context) -> tuple[list[tuple[str, Settings]], bool]:
+    """The station's readable programmes; each unreadable one is reported on its own line."""
+    shows: list[tuple[str, Settings]] = []
+    failed = False
+    for programme in obj.programmes():
+        if programme.error is not None:
+            _programme_error(programme, programme.error)
+            failed = True
+        elif programme.settings is not None:
+            shows.append((programme.name, programme.settings))
+    return shows, failed
+
+
+def _episode_table(rows: list[tuple[str, Episode]], now: datetime, in_station: bool) -> None:
+    columns = ["slug", "status", "date", "duration", "LUFS before → after", "TP after", "title"]
+    table = Table(*(["programme", *columns] if in_station else columns))
+    for name, e in rows:
         a = e.audio
         table.add_row(
+            *([name] if in_station else []),
             e.slug,
             e.status(now),
             e.date.strftime("%Y-%m-%d %H:%M %z"),
@@ -606,6 +780,21 @@ def _print_report(report: publishing.Report, settings: Settings) -> None:
         click.echo(f"{verb} {key}")
     for key in report.deleted:
         click.echo(f"{'would delete' if report.dry_run else 'deleted'} {key}")
+    for warning in report.warnings:
+        click.echo(f"radiodesk: warning: {warning}", err=True)
+    click.echo(_summary(report))
+    click.echo(f"feed: {report.feed_url}")
+    if settings.storage.backend == "local":
+        click.echo(f"local store: {settings.local_store}")
+        if (settings.local_store / "index.html").exists():
+            click.echo(
+                f"to preview it: radiodesk -C {_shell_quote(settings.root)} serve, then open "
+                "http://127.0.0.1:8000/ (or open index.html in the store folder)"
+            )
+
+
+def _summary(report: publishing.Report) -> str:
+    """Return "3 episode(s) in the feed; 2 uploaded, 0 deleted" (or nothing to do)."""
     state = (
         "nothing to do: the store is up to date"
         if not report.changed
@@ -615,17 +804,7 @@ def _print_report(report: publishing.Report, settings: Settings) -> None:
             else f"{len(report.uploaded)} uploaded, {len(report.deleted)} deleted"
         )
     )
-    for warning in report.warnings:
-        click.echo(f"radiodesk: warning: {warning}", err=True)
-    click.echo(f"{len(report.published)} episode(s) in the feed; {state}")
-    click.echo(f"feed: {report.feed_url}")
-    if settings.storage.backend == "local":
-        click.echo(f"local store: {settings.local_store}")
-        if (settings.local_store / "index.html").exists():
-            click.echo(
-                f"to preview it: radiodesk -C {_shell_quote(settings.root)} serve, then open "
-                "http://127.0.0.1:8000/ (or open index.html in the store folder)"
-            )
+    return f"{len(report.published)} episode(s) in the feed; {state}"
 
 
 def _shell_quote(path: Path) -> str:

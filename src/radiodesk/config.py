@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
+
+from slugify import slugify
 
 from radiodesk.errors import ConfigError
 
@@ -48,6 +50,7 @@ RetryMode = Literal["standard", "adaptive", "legacy"]
 ShowType = Literal["episodic", "serial"]
 
 CONFIG_FILE = "radiodesk.toml"
+STATION_FILE = "station.toml"  # beside the programme folders of a station
 
 # Apple Podcasts categories (https://podcasters.apple.com/support/1691-apple-podcasts-categories):
 # exact spelling and case matter (rule A08); a subcategory is only valid under its parent.
@@ -146,6 +149,7 @@ APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
 
 _LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[a-z]{2,4})?$", re.IGNORECASE)
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PREFIX_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")  # a slug: URL paths are ASCII
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -181,6 +185,9 @@ class ShowSettings:
     apple_podcasts_url: str = ""  # subscribe links on the web page
     spotify_url: str = ""
     yandex_music_url: str = ""
+    # Inside a station: the programme's key prefix in the station's store (read back resolved:
+    # the folder name, transliterated, unless radiodesk.toml sets it). Empty for a lone show.
+    prefix: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -209,10 +216,36 @@ class Settings:
     show: ShowSettings
     audio: AudioSettings = AudioSettings()
     storage: StorageSettings = StorageSettings()
+    station: StationSettings | None = None  # the station this show is a programme of
 
     @property
     def local_store(self) -> Path:
         """Return the folder of the local store."""
+        return (self.root / self.storage.path).resolve()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StationInfo:
+    """What the station page says about the station ([station] of station.toml)."""
+
+    name: str
+    base_url: str  # public URL of the station's store; programmes live under base_url/prefix
+    description: str = ""
+    language: str = "ru"
+    image: str = ""  # station artwork, relative to the station folder
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StationSettings:
+    """Everything station.toml says: the station and the one store its programmes share."""
+
+    root: Path
+    station: StationInfo
+    storage: StorageSettings = StorageSettings()
+
+    @property
+    def local_store(self) -> Path:
+        """Return the folder of the station's local store."""
         return (self.root / self.storage.path).resolve()
 
 
@@ -224,26 +257,117 @@ _SECTIONS: dict[str, type[Any]] = {
 
 
 def load_settings(root: Path) -> Settings:
-    """Read and validate ``root/radiodesk.toml``."""
+    """Read and validate ``root/radiodesk.toml`` (a programme also reads its station.toml)."""
     path = root / CONFIG_FILE
+    if not path.is_file() and (root / STATION_FILE).is_file():
+        raise ConfigError(
+            f"{root} is a station folder, not a show",
+            hint="point -C at one of its programmes, or add --show NAME",
+        )
+    data = _read_toml(path, missing_hint="run `radiodesk init` there, or point -C at a show folder")
+    station = find_station(root)
+    return settings_from_dict(root, data, source=path, station=station)
+
+
+def find_station(root: Path) -> StationSettings | None:
+    """Return the station whose folder holds the show folder `root`, if there is one."""
+    parent = root.resolve().parent
+    return load_station(parent) if (parent / STATION_FILE).is_file() else None
+
+
+def load_station(root: Path) -> StationSettings:
+    """Read and validate ``root/station.toml``."""
+    path = root / STATION_FILE
+    data = _read_toml(path, missing_hint="run `radiodesk init --station` there")
+    return station_from_dict(root, data, source=path)
+
+
+def station_from_dict(root: Path, data: Mapping[str, Any], *, source: Path) -> StationSettings:
+    """Build validated StationSettings from parsed TOML."""
+    path = source
+    unknown = sorted(set(data) - {"station", "storage"})
+    if unknown:
+        raise ConfigError(f"{path}: unknown section [{repr(unknown[0])[1:-1]}]")
+    if "station" not in data:
+        raise ConfigError(f"{path}: the [station] section is missing")
+    info = _build_section(StationInfo, "station", data["station"], path)
+    storage = _build_section(StorageSettings, "storage", data.get("storage", {}), path)
+    problems = [
+        (not info.name.strip(), "[station] name must not be empty"),
+        (not _is_http_url(info.base_url), "[station] base_url must be an absolute http(s) URL"),
+        (not _LANGUAGE_RE.match(info.language), "[station] language must be a code like ru"),
+        *_storage_problems(storage),
+    ]
+    for failed, message in problems:
+        if failed:
+            raise ConfigError(f"{path}: {message}")
+    return StationSettings(root=root, station=info, storage=storage)
+
+
+def _read_toml(path: Path, *, missing_hint: str) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(
-            f"no {CONFIG_FILE} in {root}",
-            hint="run `radiodesk init` there, or point -C at a show folder",
-        ) from None
+        raise ConfigError(f"no {path.name} in {path.parent}", hint=missing_hint) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from exc
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: malformed TOML: {exc}") from exc
-    return settings_from_dict(root, data, source=path)
 
 
-def settings_from_dict(root: Path, data: Mapping[str, Any], *, source: Path) -> Settings:
-    """Build validated Settings from parsed TOML."""
+def default_prefix(folder_name: str) -> str:
+    """Return a programme's store prefix: its folder name, transliterated (URLs are ASCII)."""
+    return slugify(folder_name, max_length=80, word_boundary=True, save_order=True).strip("-")
+
+
+def _as_programme(
+    root: Path, data: Mapping[str, Any], station: StationSettings, source: Path
+) -> dict[str, Any]:
+    """Fill in what a programme inherits from its station: base_url and storage, by prefix."""
+    show = data.get("show")
+    if "storage" in data or (isinstance(show, dict) and "base_url" in show):
+        raise ConfigError(
+            f"{source}: a programme publishes to its station's store under its own prefix",
+            hint=f"remove [storage] and base_url here; set them in {station.root / STATION_FILE}",
+        )
+    if not isinstance(show, dict):
+        return dict(data)  # settings_from_dict says what is wrong with it
+    prefix = show.get("prefix") or default_prefix(root.resolve().name)
+    if not isinstance(prefix, str) or not _PREFIX_RE.match(prefix):
+        raise ConfigError(
+            f"{source}: [show] prefix {prefix!r} is not a usable store prefix",
+            hint='use lowercase latin letters, digits and hyphens, e.g. prefix = "morning"',
+        )
+    store = station.storage
+    storage = {
+        f.name: getattr(store, f.name) for f in fields(StorageSettings) if f.default is not MISSING
+    }
+    storage.update(
+        path=str(station.local_store / prefix),
+        prefix="/".join(p for p in (store.prefix.strip("/"), prefix) if p),
+        public_base_url=join_url(store.public_base_url, prefix) if store.public_base_url else "",
+    )
+    base_url = join_url(station.station.base_url, prefix)
+    return {**data, "show": {**show, "prefix": prefix, "base_url": base_url}, "storage": storage}
+
+
+def join_url(base_url: str, key: str) -> str:
+    """Return the URL of `key` under `base_url` (the key percent-encoded)."""
+    return f"{base_url.rstrip('/')}/{quote(key)}"
+
+
+def settings_from_dict(
+    root: Path,
+    data: Mapping[str, Any],
+    *,
+    source: Path,
+    station: StationSettings | None = None,
+) -> Settings:
+    """Build validated Settings from parsed TOML; a programme inherits from its `station`."""
+    if station is not None:
+        data = _as_programme(root, data, station, source)
     unknown = sorted(set(data) - set(_SECTIONS))
     if unknown:
         # repr without its quotes: a name holding a line break stays on the message's one line
@@ -254,7 +378,7 @@ def settings_from_dict(root: Path, data: Mapping[str, Any], *, source: Path) -> 
         name: _build_section(cls, name, data.get(name, {}), source)
         for name, cls in _SECTIONS.items()
     }
-    settings = Settings(root=root, **sections)
+    settings = Settings(root=root, station=station, **sections)
     _validate(settings, source)
     return settings
 
@@ -361,25 +485,34 @@ def _validate(settings: Settings, source: Path) -> None:
             bool(show.location_geo) and not show.location_geo.startswith("geo:"),
             '[show] location_geo must look like "geo:54.71,20.51"',
         ),
-        (not settings.storage.path.strip(), "[storage] path must not be empty"),
         (
-            settings.storage.backend == "s3" and not settings.storage.bucket.strip(),
-            '[storage] backend = "s3" needs a bucket',
+            bool(show.prefix) and settings.station is None,
+            f"[show] prefix applies only to a programme in a station folder (with {STATION_FILE})",
         ),
-        (
-            bool(settings.storage.endpoint_url) and not _is_http_url(settings.storage.endpoint_url),
-            "[storage] endpoint_url must be an http(s) URL",
-        ),
-        (
-            bool(settings.storage.public_base_url)
-            and not _is_http_url(settings.storage.public_base_url),
-            "[storage] public_base_url must be an http(s) URL",
-        ),
-        (not 1 <= settings.storage.max_attempts <= 20, "[storage] max_attempts must be 1 to 20"),
+        *_storage_problems(settings.storage),
     ]
     for failed, message in problems:
         if failed:
             raise ConfigError(f"{source}: {message}")
+
+
+def _storage_problems(storage: StorageSettings) -> list[tuple[bool, str]]:
+    return [
+        (not storage.path.strip(), "[storage] path must not be empty"),
+        (
+            storage.backend == "s3" and not storage.bucket.strip(),
+            '[storage] backend = "s3" needs a bucket',
+        ),
+        (
+            bool(storage.endpoint_url) and not _is_http_url(storage.endpoint_url),
+            "[storage] endpoint_url must be an http(s) URL",
+        ),
+        (
+            bool(storage.public_base_url) and not _is_http_url(storage.public_base_url),
+            "[storage] public_base_url must be an http(s) URL",
+        ),
+        (not 1 <= storage.max_attempts <= 20, "[storage] max_attempts must be 1 to 20"),
+    ]
 
 
 _MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)

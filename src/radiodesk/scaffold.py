@@ -1,4 +1,4 @@
-"""Creates a new show folder: a commented radiodesk.toml, the artwork and episodes/."""
+"""Creates a new show folder (a commented radiodesk.toml, the artwork, episodes/) or station."""
 
 from __future__ import annotations
 
@@ -10,7 +10,14 @@ import tomlkit
 
 from radiodesk import catalog
 from radiodesk.artwork import inspect_image
-from radiodesk.config import CONFIG_FILE, settings_from_dict, split_category
+from radiodesk.config import (
+    CONFIG_FILE,
+    STATION_FILE,
+    find_station,
+    settings_from_dict,
+    split_category,
+    station_from_dict,
+)
 from radiodesk.errors import ConfigError
 
 
@@ -32,6 +39,10 @@ def create_show(
     if path.exists():
         raise ConfigError(f"{path} already exists", hint="edit it, or init another folder")
     parent, child = split_category(category)
+    # Inside a station, base_url and [storage] come from station.toml.
+    station = find_station(root)
+    if station is None and not base_url:
+        raise ConfigError("give the show a --base-url (the public URL of its store)")
     image_name = ""
     if image is not None:
         info = inspect_image(image)
@@ -47,9 +58,10 @@ def create_show(
         subcategory=child,
         image=image_name,
         explicit=explicit,
+        in_station=station is not None,
     )
     # Validate exactly what will be written before touching the disk.
-    settings_from_dict(root, tomlkit.parse(text).unwrap(), source=path)
+    settings_from_dict(root, tomlkit.parse(text).unwrap(), source=path, station=station)
     root.mkdir(parents=True, exist_ok=True)
     (root / catalog.EPISODES_DIR).mkdir(exist_ok=True)
     if image is not None and image.resolve() != (root / image_name).resolve():
@@ -58,12 +70,56 @@ def create_show(
     return path
 
 
-def render_show_config(**show: Any) -> str:
-    """Return radiodesk.toml with a comment above every setting."""
+def render_show_config(*, in_station: bool = False, **show: Any) -> str:
+    """Return radiodesk.toml with a comment above every setting (a programme: no store)."""
     values: dict[str, dict[str, Any]] = {"show": show, "audio": {}, "storage": {}}
+    layout = _LAYOUT
+    if in_station:
+        layout = {
+            section: [row for row in rows if row[0] not in _STATION_OWNS]
+            for section, rows in _LAYOUT.items()
+            if section != "storage"
+        }
+    heading = "radiodesk show settings. Paths are relative to this folder."
+    if in_station:
+        heading += f" The store and base_url are the station's ({STATION_FILE} above)."
+    return _render(heading, layout, values)
+
+
+def create_station(
+    root: Path, *, name: str, base_url: str, description: str, language: str, image: Path | None
+) -> Path:
+    """Validate the options, then write station.toml (and copy the artwork) into `root`."""
+    path = root / STATION_FILE
+    if path.exists():
+        raise ConfigError(f"{path} already exists", hint="edit it, or init another folder")
+    image_name = f"station{inspect_image(image).suffix}" if image is not None else ""
+    values = {
+        "station": {
+            "name": name,
+            "description": description,
+            "language": language,
+            "base_url": base_url,
+            "image": image_name,
+        },
+        "storage": {},
+    }
+    heading = "radiodesk station settings. Each sub-folder with a radiodesk.toml is a programme."
+    text = _render(heading, _STATION_LAYOUT, values)
+    station_from_dict(root, tomlkit.parse(text).unwrap(), source=path)  # before touching disk
+    root.mkdir(parents=True, exist_ok=True)
+    if image is not None and image.resolve() != (root / image_name).resolve():
+        shutil.copyfile(image, root / image_name)
+    catalog.write_atomic(path, text.encode("utf-8"))
+    return path
+
+
+def _render(
+    heading: str, layout: dict[str, list[tuple[str, Any, str]]], values: dict[str, dict[str, Any]]
+) -> str:
     doc = tomlkit.document()
-    doc.add(tomlkit.comment("radiodesk show settings. Paths are relative to this folder."))
-    for section, rows in _LAYOUT.items():
+    doc.add(tomlkit.comment(heading))
+    for section, rows in layout.items():
         table = tomlkit.table()
         for key, default, comment in rows:
             table.add(tomlkit.comment(comment))
@@ -71,6 +127,27 @@ def render_show_config(**show: Any) -> str:
         doc.add(tomlkit.nl())
         doc.add(section, table)
     return tomlkit.dumps(doc)
+
+
+_STATION_OWNS = frozenset({"base_url"})  # with [storage]: what a programme inherits
+_STATION_LAYOUT: dict[str, list[tuple[str, Any, str]]] = {
+    "station": [
+        ("name", "", "Station name, the title of the station page."),
+        ("description", "", "What the station is; shown on the station page."),
+        ("language", "ru", "ISO 639 language code of the station page: ru, en."),
+        ("image", "", "Station artwork (optional): square JPEG or PNG."),
+        (
+            "base_url",
+            "",
+            "Public URL the store is served from; a programme's feed is "
+            "base_url/<programme>/feed.xml.",
+        ),
+    ],
+    "storage": [
+        ("backend", "local", '"local": a folder on this machine, served at base_url; or "s3".'),
+        ("path", "public", "The local store's folder, shared by every programme."),
+    ],
+}
 
 
 # section -> (setting, default, the comment written above it)

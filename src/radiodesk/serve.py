@@ -41,9 +41,12 @@ MIME_TYPES: dict[str, str] = {
     ".png": "image/png",
     ".webp": "image/webp",
     ".svg": "image/svg+xml",
+    ".opml": "text/x-opml; charset=utf-8",  # a station's list of programme feeds
 }
 FALLBACK_TYPE = "application/octet-stream"
-REWRITTEN_SUFFIXES = frozenset({".xml", ".html"})  # where public URLs become the preview's own
+REWRITTEN_SUFFIXES = frozenset(
+    {".xml", ".html", ".opml"}
+)  # where public URLs become the preview's own
 INDEX_NAME = "index.html"
 CHUNK_BYTES = 1 << 16
 SERVED_KEEP = 1000  # answered requests remembered for tests and diagnostics

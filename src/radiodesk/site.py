@@ -55,6 +55,19 @@ WORDS: dict[str, dict[str, str]] = {
         "megabytes": "МБ",
     },
 }  # fmt: skip
+# The station page's own words (kept apart from WORDS, which the show pages use).
+STATION_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "programmes": "Programmes", "episode_count": "Episodes", "latest": "Latest",
+        "rss": "RSS feed", "feed_address": "Feed address of", "all_feeds": "All feeds (OPML)",
+        "cover": "Cover art", "no_episodes": "No episodes yet.",
+    },
+    "ru": {
+        "programmes": "Программы", "episode_count": "Выпусков", "latest": "Последний",
+        "rss": "RSS-лента", "feed_address": "Адрес ленты программы",
+        "all_feeds": "Все ленты (OPML)", "cover": "Обложка", "no_episodes": "Выпусков пока нет.",
+    },
+}  # fmt: skip
 MONTHS: dict[str, tuple[str, ...]] = {
     "en": ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December"),
@@ -127,6 +140,60 @@ class SiteShow:
     feed_key: str
     feed_url: str
     links: tuple[tuple[str, str], ...] = ()  # extra subscribe links: (label, absolute url)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SiteLatest:
+    """A programme's newest episode, as the station page names it."""
+
+    title: str
+    published: datetime
+    page_key: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SiteProgramme:
+    """One programme on the station page; keys are station store keys (`<prefix>/…`)."""
+
+    title: str
+    description: str
+    page_key: str
+    feed_url: str
+    image_key: str | None
+    episode_count: int
+    latest: SiteLatest | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SiteStation:
+    """What the station page says about the station itself."""
+
+    name: str
+    description: str
+    language: str
+    image_key: str | None
+    opml_key: str
+
+
+def render_station(station: SiteStation, programmes: Sequence[SiteProgramme]) -> dict[str, bytes]:
+    """Return store key -> bytes of the station page (and its style sheet), at the store's root."""
+    lang = station.language.split("-")[0].lower()
+    views = [
+        {
+            "programme": p,
+            "summary": " ".join(paragraphs(p.description)[0]) if p.description.strip() else "",
+            "date": format_date(p.latest.published, lang) if p.latest else "",
+        }
+        for p in programmes
+    ]
+    common = {
+        "station": station,
+        "words": STATION_WORDS.get(lang, STATION_WORDS["en"]),
+        "station_paragraphs": paragraphs(station.description),
+    }
+    page = _render(_environment(), "station.html", INDEX_KEY, common, programmes=views)
+    folder = resources.files("radiodesk") / "templates"
+    return {INDEX_KEY: page, CSS_KEY: (folder / CSS_KEY).read_bytes()}
 
 
 def render_site(show: SiteShow, episodes: Sequence[SiteEpisode]) -> dict[str, bytes]:

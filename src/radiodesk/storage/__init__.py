@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
-from radiodesk.config import Settings
+from pathlib import Path
+
+from radiodesk.config import Settings, StorageSettings
 from radiodesk.storage.base import IMMUTABLE, SHORT, ObjectInfo, Storage
 from radiodesk.storage.local import LocalStorage
 
-__all__ = ["IMMUTABLE", "SHORT", "LocalStorage", "ObjectInfo", "Storage", "open_storage"]
+__all__ = [
+    "IMMUTABLE",
+    "SHORT",
+    "LocalStorage",
+    "ObjectInfo",
+    "Storage",
+    "open_storage",
+    "open_store",
+]
 
 
 def open_storage(settings: Settings) -> Storage:
     """Return the store radiodesk.toml configures."""
-    storage = settings.storage
-    base_url = storage.public_base_url or settings.show.base_url
+    return open_store(settings.storage, settings.show.base_url, settings.local_store)
+
+
+def open_store(storage: StorageSettings, base_url: str, local_store: Path) -> Storage:
+    """Return the store these settings describe (a station's, or one show's)."""
+    public = storage.public_base_url or base_url
     if storage.backend == "s3":
         from radiodesk.storage.s3 import open_s3  # boto3 is slow to import: only when used
 
-        return open_s3(storage, base_url)
-    return LocalStorage(settings.local_store, base_url)
+        return open_s3(storage, public)
+    return LocalStorage(local_store, public)
