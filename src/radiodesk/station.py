@@ -138,10 +138,15 @@ def publish_page(
     now: datetime,
     dry_run: bool = False,
 ) -> PageReport:
-    """Upload the station page's objects that differ from the store's; call after the feeds."""
+    """Upload the station page's objects that differ from the store's; call after the feeds.
+
+    The page lists only programmes whose feed is live (a dry run: every one), so it never
+    links to a feed that is not there.
+    """
+    live = [s for s in programmes if dry_run or _feed_is_live(storage, s)]
     with tempfile.TemporaryDirectory(prefix="radiodesk-station-") as tmp:
         work = Path(tmp)
-        uploads = build_page(station, storage, programmes, now=now, work=work)
+        uploads = build_page(station, storage, live, now=now, work=work)
         todo = [u for u in uploads if not _is_current(storage, u, work)]
         if not dry_run:
             for upload in todo:
@@ -201,6 +206,11 @@ def _station_artwork(station: StationSettings) -> Upload | None:
         size_bytes=path.stat().st_size,
         sha256=sha,
     )
+
+
+def _feed_is_live(storage: Storage, settings: Settings) -> bool:
+    key = f"{settings.show.prefix}/{FEED_KEY}"
+    return key in storage.list(key)
 
 
 def _is_current(storage: Storage, upload: Upload, work: Path) -> bool:
