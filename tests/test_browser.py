@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 from playwright.sync_api import Browser, Dialog, Page, sync_playwright
 
 from conftest import make_cover
@@ -268,3 +269,72 @@ def test_player_is_keyboard_usable(site: Site, page: Page) -> None:
     page.wait_for_function("!document.getElementById('player').paused")
     page.keyboard.press("Space")
     page.wait_for_function("document.getElementById('player').paused")
+
+
+@pytest.fixture(scope="module")
+def station_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A station of two programmes (one with a hostile title), published and served whole."""
+    folder = tmp_path_factory.mktemp("browser-station")
+    root = folder / "Станция"
+    argv = ["init", str(root), "--station", "--title", "Радио «Балтика»"]
+    assert main([*argv, "--base-url", "https://radio.example.org/st"]) == 0
+    for name, title, colour in (("Утро", HOSTILE, "navy"), ("news", CALM, "maroon")):
+        cover = folder / f"{name}.jpg"
+        Image.new("RGB", (1400, 1400), colour).save(cover, "JPEG")
+        options = ["--title", title, "--email", "desk@example.org", "--image", str(cover)]
+        assert main(["init", str(root / name), *options]) == 0
+        add(root / name, make_recording(folder / f"{name}.wav", seconds=2, lufs=-20), title,
+            "2026-03-01T10:00:00+03:00")  # fmt: skip
+    assert main(["-q", "-C", str(root), "publish"]) == 0
+    port = free_port()
+    server = subprocess.Popen(
+        [Path(sys.executable).parent / "radiodesk", "-C", root, "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}/"
+        wait_until_serving(base)
+        yield base
+    finally:
+        server.terminate()
+        server.communicate(timeout=10)
+
+
+def test_station_page_lists_programmes_with_artwork_and_feeds(
+    station_base: str, page: Page
+) -> None:
+    dialogs = on_dialogs(page)
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    page.goto(station_base)
+    titles = page.locator(".programmes h3 a")
+    assert titles.all_inner_texts() == [CALM, HOSTILE]  # by folder: news, then Утро
+    assert page.locator("img[src='x']").count() == 0
+    covers = page.locator(".programmes img.cover")
+    assert covers.count() == 2
+    assert page.evaluate(
+        "[...document.querySelectorAll('.programmes img')].every(i => i.naturalWidth > 0)"
+    )
+    feeds = page.locator(".programmes a[type='application/rss+xml']")
+    assert [feeds.nth(i).get_attribute("href") for i in range(2)] == [
+        f"{station_base}news/feed.xml",
+        f"{station_base}utro/feed.xml",
+    ]  # the preview's own addresses
+    for i in range(2):
+        feed = page.request.get(str(feeds.nth(i).get_attribute("href")))
+        assert feed.status == 200
+        assert feed.headers["content-type"] == "application/rss+xml; charset=utf-8"
+    opml = page.request.get(station_base + "programmes.opml")
+    assert opml.headers["content-type"] == "text/x-opml; charset=utf-8"
+    shoot(page, "station.png")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shoot(page, "station-phone.png")
+    titles.nth(1).click()
+    page.wait_for_url(f"{station_base}utro/index.html")
+    assert page.locator("h1").inner_text() == HOSTILE
+    assert page.locator(".episodes h3 a").all_inner_texts() == [HOSTILE]
+    assert dialogs == []
+    assert console == []  # no CSP violation, no missing file
