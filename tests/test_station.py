@@ -49,7 +49,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A station folder with two programmes and one processed episode each (made once)."""
     work = tmp_path_factory.mktemp("station-build")
     root = work / "Станция"
-    assert run("init", root, "--station", "--title", "Радио «Балтика»", "--base-url", BASE) == 0
+    art = make_cover(work / "станция.png", fmt="PNG")
+    argv = ["init", root, "--station", "--title", "Радио «Балтика»", "--image", art]
+    assert run(*argv, "--base-url", BASE) == 0
     for folder, title, language in (
         (MORNING, MORNING_TITLE, "ru"),
         ("news", "Evening news", "en"),
@@ -117,7 +119,11 @@ def test_publish_puts_each_programme_under_its_prefix_then_the_station_page(
     feeds = page.xpath("//a[@type='application/rss+xml']/@href")
     assert feeds == [f"{BASE}/news/feed.xml", f"{BASE}/utrennii-efir/feed.xml"]
     assert not page.xpath("//b")  # the hostile title stayed text
-    for src in page.xpath("//img/@src"):  # each programme's artwork, as published
+    sources = page.xpath("//img/@src")  # the station's and each programme's artwork
+    assert len(sources) == 3
+    assert sources[0].startswith("station-")
+    assert sources[0].endswith(".png")
+    for src in sources:
         assert (store / src).is_file(), src
     assert "Первый выпуск" in page.xpath("string(//ul)")
     assert (store / "site.css").is_file()

@@ -149,6 +149,7 @@ APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
 
 _LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[a-z]{2,4})?$", re.IGNORECASE)
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # no XML or HTML can hold them
 _PREFIX_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")  # a slug: URL paths are ASCII
 
 
@@ -294,6 +295,10 @@ def station_from_dict(root: Path, data: Mapping[str, Any], *, source: Path) -> S
     storage = _build_section(StorageSettings, "storage", data.get("storage", {}), path)
     problems = [
         (not info.name.strip(), "[station] name must not be empty"),
+        (
+            any(_CONTROL_RE.search(text) for text in (info.name, info.description)),
+            "[station] name and description must not hold control characters",
+        ),
         (not _is_http_url(info.base_url), "[station] base_url must be an absolute http(s) URL"),
         (not _LANGUAGE_RE.match(info.language), "[station] language must be a code like ru"),
         *_storage_problems(storage),
