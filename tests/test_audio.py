@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ def publish(master: Path, out_dir: Path, settings: AudioSettings = SETTINGS) -> 
     before = rendered.before
     print(
         f"\n{master.name}: plan={rendered.channel_plan} before={before.integrated_lufs:.1f}"
-        f" LUFS/{before.true_peak_dbtp:.1f} dBTP target={rendered.target_lufs:.1f}"
+        f" LUFS/{before.sample_peak_dbfs:.1f} dBFS peak target={rendered.target_lufs:.1f}"
         f" measured={lufs:.1f} LUFS/{peak:.1f} dBTP gain={rendered.gain_db:+.2f} dB"
         f" ceiling={rendered.limiter_ceiling_dbfs:.1f} dBFS attempts={rendered.attempts}"
     )
@@ -139,11 +140,13 @@ def test_mono_loudness_derivation_matches_a_real_measurement(tmp_path: Path) -> 
         analysis = audio.analyse(master, SETTINGS)
         published = tmp_path / f"{plan}.wav"
         ffmpeg_run("-i", str(master), "-af", mix, "-c:a", "pcm_f32le", str(published))
-        lufs, peak = measure(published)
+        lufs, _ = measure(published)
+        log = ffmpeg_run("-i", str(published), "-af", "ebur128=peak=sample", "-f", "null", "-")
+        peak = float(re.findall(r"Peak:\s+(\S+) dBFS", log)[-1])
         print(f"\n{plan}: derived {analysis.loudness.integrated_lufs:.2f} LUFS, real {lufs:.2f}")
         assert analysis.channel_plan == plan
         assert analysis.loudness.integrated_lufs == pytest.approx(lufs, abs=0.1)
-        assert analysis.loudness.true_peak_dbtp == pytest.approx(peak, abs=0.2)
+        assert analysis.loudness.sample_peak_dbfs == pytest.approx(peak, abs=0.1)
 
 
 def test_stereo_source_with_two_different_channels_stays_stereo(tmp_path: Path) -> None:
@@ -398,8 +401,7 @@ def test_measuring_in_stretches_reads_like_one_pass(
     split = audio.analyse(master, SETTINGS)
     assert split.source == whole.source  # every sample counted once: the same decoded length
     assert (split.channel_plan, split.mono) == (whole.channel_plan, whole.mono)
-    assert split.sample_peak_dbfs == whole.sample_peak_dbfs
-    assert split.loudness.true_peak_dbtp == whole.loudness.true_peak_dbtp
+    assert split.loudness.sample_peak_dbfs == whole.loudness.sample_peak_dbfs
     # Each stretch loses the 3 blocks that would straddle its start: 9 of ~90 here.
     assert split.loudness.integrated_lufs == pytest.approx(whole.loudness.integrated_lufs, abs=0.1)
     assert split.loudness.integrated_lufs == pytest.approx(measure(master)[0], abs=0.1)
@@ -465,11 +467,10 @@ def test_encode_args_are_deterministic_and_limit_after_resampling(tmp_path: Path
     source = audio.SourceInfo(
         codec="flac", sample_rate_hz=96000, channels=6, layout="5.1", duration_s=60.0
     )
-    loud = audio.Loudness(integrated_lufs=-20.0, true_peak_dbtp=-3.0, lra_lu=4.0)
+    loud = audio.SourceLoudness(integrated_lufs=-20.0, lra_lu=4.0, sample_peak_dbfs=-3.4)
     analysis = audio.Analysis(
         source=source,
         loudness=loud,
-        sample_peak_dbfs=-3.4,
         channel_plan="downmix-stereo",
         mono=False,
     )

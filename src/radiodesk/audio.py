@@ -57,7 +57,10 @@ MAX_MEASURE_PARTS = 4
 MIN_PART_S = 60.0  # shorter stretches are not worth a process
 # framelog=info prints every block for the split measurement; the meter of the encoded MP3 only
 # needs its summary, so its per-frame lines go to the verbose level, hidden at -loglevel info.
-MEASURE_METER = "ebur128=peak=true+sample:framelog=info"
+# The master gets the sample peak only: the gain plan works from it, the limiter stands between
+# it and the output, and the true peak that counts is metered on the encoded MP3. A true-peak
+# meter (4x oversampling) would cost more than the rest of the measuring pass together.
+MEASURE_METER = "ebur128=peak=sample:framelog=info"
 ENCODED_METER = "ebur128@encoded=peak=true:framelog=verbose"
 # ebur128 passes doubles on; a PCM double codec spares the null muxer a conversion to s16.
 NULL_OUTPUT = ("-c:a", "pcm_f64le", "-f", "null", "-")
@@ -86,11 +89,20 @@ PLAN_OFFSET_DB: dict[ChannelPlan, float] = {"mono-identical": -10 * math.log10(2
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Loudness:
-    """One BS.1770-4 measurement."""
+    """One BS.1770-4 measurement of an encoded file."""
 
     integrated_lufs: float
     true_peak_dbtp: float
     lra_lu: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceLoudness:
+    """The master's loudness as it will be published (channels planned), with its sample peak."""
+
+    integrated_lufs: float
+    lra_lu: float
+    sample_peak_dbfs: float
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -109,8 +121,7 @@ class Analysis:
     """The measuring pass: the source, and the loudness and sample peak of what is published."""
 
     source: SourceInfo
-    loudness: Loudness
-    sample_peak_dbfs: float  # what the limiter sees; the gain plan works from it
+    loudness: SourceLoudness  # its sample peak is what the limiter sees: the gain plan uses it
     channel_plan: ChannelPlan
     mono: bool
 
@@ -123,7 +134,7 @@ class Rendered:
     duration_s: float
     size_bytes: int
     sha256: str
-    before: Loudness
+    before: SourceLoudness
     after: Loudness
     gain_db: float
     limiter_ceiling_dbfs: float
@@ -205,17 +216,15 @@ def _combine(
 ) -> Analysis:
     """Add up the stretches' readings (a stretch past the real end of the file has none)."""
     sample_peaks: list[float] = []
-    true_peaks: list[float] = []
     heard: list[dict[str, ffmpeg.VolumeStats]] = []
     for run in done:
         summary, levels = ffmpeg.parse_ebur128(run.stderr), ffmpeg.parse_volumedetect(run.stderr)
         # A stretch that decoded nothing has no levels (and ebur128 says 0.0 dBFS): skip it.
         if not levels or summary is None:
             continue
-        if summary.sample_peak_dbfs is None or summary.true_peak_dbtp is None:
-            continue  # not printed: never with MEASURE_METER's peak modes
+        if summary.sample_peak_dbfs is None:
+            continue  # not printed: never with MEASURE_METER's peak mode
         sample_peaks.append(summary.sample_peak_dbfs)
-        true_peaks.append(summary.true_peak_dbtp)
         heard.append(levels)
     if not heard:
         raise AudioError(
@@ -234,15 +243,14 @@ def _combine(
     integrated = integrated_lufs(sum((b.momentary for b in blocks), Counter()))
     _check_usable(master, source, integrated)
     plan = decide_channels(stream.channels, settings.channels, levels)
-    loudness = Loudness(
+    loudness = SourceLoudness(
         integrated_lufs=round(integrated + PLAN_OFFSET_DB.get(plan, 0.0), 2),
-        true_peak_dbtp=max(true_peaks),
         lra_lu=round(loudness_range_lu(sum((b.short_term for b in blocks), Counter())), 1),
+        sample_peak_dbfs=max(sample_peaks),
     )
     return Analysis(
         source=source,
         loudness=loudness,
-        sample_peak_dbfs=max(sample_peaks),
         channel_plan=plan,
         mono=plan in MONO_PLANS,
     )
@@ -460,7 +468,7 @@ def _encode_verified(
     target = settings.target_for(analysis.mono)
     level = first_gain(
         analysis.loudness.integrated_lufs,
-        analysis.sample_peak_dbfs,
+        analysis.loudness.sample_peak_dbfs,
         target_lufs=target,
         ceiling_dbtp=settings.true_peak_dbtp,
         bitrate_kbps=settings.bitrate_for(analysis.mono),

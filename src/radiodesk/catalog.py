@@ -69,11 +69,12 @@ class Person:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Measurement:
-    """One BS.1770 loudness measurement."""
+    """One BS.1770 loudness measurement; a peak not metered is None (masters: sample peak)."""
 
     integrated_lufs: float
-    true_peak_dbtp: float
     lra_lu: float
+    true_peak_dbtp: float | None = None
+    sample_peak_dbfs: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -258,6 +259,7 @@ _KINDS: dict[str, tuple[tuple[type, ...], str]] = {
     "int": ((int,), "a whole number"),
     "int | None": ((int,), "a whole number"),
     "float": ((int, float), "a number"),
+    "float | None": ((int, float), "a number"),
     "bool": ((bool,), "true or false"),
     "datetime": ((datetime,), "a date with a time zone"),
 }
@@ -302,7 +304,7 @@ def _scalar(value: object, kind: str, name: str) -> object:
         raise ValueError(f"{name!r} (contains control characters)")
     if isinstance(value, str) and name.rpartition(".")[2] in _FILE_KEYS and not _inside(value):
         raise ValueError(f"{name!r} ({value!r} is not a path inside the episode folder)")
-    return float(value) if kind == "float" else value  # type: ignore[arg-type]
+    return float(value) if kind.startswith("float") else value  # type: ignore[arg-type]
 
 
 def _inside(value: str) -> bool:
@@ -332,6 +334,8 @@ def episode_to_toml(episode: Episode) -> str:
     doc["master"] = master
     doc["master"].comment("the original recording: never modified")
     if audio is not None:
+        for measured in ("before", "after"):  # a peak that was not metered is left out
+            audio[measured] = {k: v for k, v in audio[measured].items() if v is not None}
         doc["audio"] = audio
         doc["audio"].comment("derived from the master; rebuilt when the recipe or tags change")
     return tomlkit.dumps(doc)

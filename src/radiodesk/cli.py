@@ -11,7 +11,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from rich.table import Table
 from radiodesk import __version__, audit, catalog, check, ingest, integrity, scaffold, serve
 from radiodesk import publish as publishing
 from radiodesk import station as stations
-from radiodesk.catalog import Episode, Person
+from radiodesk.catalog import Episode, Measurement, Person
 from radiodesk.config import (
     STATION_FILE,
     Settings,
@@ -762,6 +762,11 @@ def _progress(obj: Context) -> Iterator[_Bars]:
         yield _Bars(audio=audio, upload=upload)
 
 
+def _measured(measurement: Measurement) -> dict[str, float]:
+    """A measurement as JSON, without the peaks that were not metered."""
+    return {k: v for k, v in asdict(measurement).items() if v is not None}
+
+
 def _describe_audio(obj: Context, episode: Episode) -> None:
     a = episode.audio
     if a is None:
@@ -835,15 +840,7 @@ def _episode_json(e: Episode, now: datetime) -> dict[str, Any]:
             "sha256": a.sha256,
             "channel_plan": a.channel_plan,
             "gain_db": a.gain_db,
-            "before": {
-                "integrated_lufs": a.before.integrated_lufs,
-                "true_peak_dbtp": a.before.true_peak_dbtp,
-                "lra_lu": a.before.lra_lu,
-            },
-            "after": {
-                "integrated_lufs": a.after.integrated_lufs,
-                "true_peak_dbtp": a.after.true_peak_dbtp,
-                "lra_lu": a.after.lra_lu,
-            },
+            "before": _measured(a.before),
+            "after": _measured(a.after),
         }
     return data

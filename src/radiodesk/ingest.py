@@ -207,7 +207,9 @@ def _build(
             chapters=stored.get("chapters"),
             transcript=stored.get("transcript"),
         )
-        episode = refresh_audio(settings, staging, episode, on_progress=on_progress)
+        episode = refresh_audio(
+            settings, staging, episode, on_progress=on_progress, master_just_copied=True
+        )
         catalog.write_episode(staging, episode)
         os.rename(staging, catalog.episode_dir(root, slug))
     except OSError as exc:
@@ -283,6 +285,7 @@ def refresh_audio(
     *,
     preview_dir: Path | None = None,
     on_progress: ProgressFn | None = None,
+    master_just_copied: bool = False,
 ) -> Episode:
     """Return the episode with a derived MP3 that matches its master, settings and tags.
 
@@ -314,7 +317,8 @@ def refresh_audio(
         return replace(episode, audio=_located(replace(retagged, tags=tags_print), final, folder))
     log.info("%s: processing audio", episode.slug)
     master = folder / episode.master.file
-    _verify_master(master, episode.master)
+    if not master_just_copied:  # `add` hashed it while copying: reading it again proves nothing
+        _verify_master(master, episode.master)
     label = episode.master.original_name
     analysis = audio.analyse(
         master, settings.audio, on_progress=_stage(on_progress, label, "measure")
