@@ -68,6 +68,20 @@ class Person:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Soundbite:
+    """A short span of the episode worth sharing (podcast:soundbite), with an optional title."""
+
+    start_s: float
+    duration_s: float
+    title: str = ""
+
+    @property
+    def end_s(self) -> float:
+        """Return where the soundbite ends, in seconds from the start of the episode."""
+        return self.start_s + self.duration_s
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Measurement:
     """One BS.1770 loudness measurement; a peak not metered is None (masters: sample peak)."""
 
@@ -140,6 +154,7 @@ class Episode:
     episode_type: EpisodeType = "full"
     block: bool = False  # itunes:block: hide this episode from Apple Podcasts
     persons: tuple[Person, ...] = field(default_factory=tuple)
+    soundbites: tuple[Soundbite, ...] = field(default_factory=tuple)  # in time order
     corrections: tuple[Correction, ...] = field(default_factory=tuple)
     previous_masters: tuple[MasterFile, ...] = field(default_factory=tuple)  # replaced, kept
     audio: AudioRecord | None = None
@@ -237,6 +252,8 @@ def episode_from_dict(data: Mapping[str, Any]) -> Episode:
     check_slug(episode.slug)
     if episode.episode_type not in get_args(EpisodeType):
         raise ValueError(f"'episode_type' ({episode.episode_type!r} is not full/trailer/bonus)")
+    if any(s.start_s < 0 or s.duration_s <= 0 for s in episode.soundbites):
+        raise ValueError("'soundbite' (a start of 0 s or later and a duration above 0 s)")
     return episode
 
 
@@ -246,6 +263,7 @@ _TABLES: dict[type[Any], dict[str, tuple[str, type[Any], bool]]] = {
         "master": ("master", MasterFile, False),
         "audio": ("audio", AudioRecord, False),
         "person": ("persons", Person, True),
+        "soundbite": ("soundbites", Soundbite, True),
         "correction": ("corrections", Correction, True),
         "previous_master": ("previous_masters", MasterFile, True),
     },
@@ -315,7 +333,7 @@ def _inside(value: str) -> bool:
 def episode_to_toml(episode: Episode) -> str:
     """Render an Episode as commented TOML."""
     data = asdict(episode)
-    persons = data.pop("persons")
+    persons, soundbites = data.pop("persons"), data.pop("soundbites")
     corrections, previous = data.pop("corrections"), data.pop("previous_masters")
     master, audio = data.pop("master"), data.pop("audio")
     doc = tomlkit.document()
@@ -327,6 +345,8 @@ def episode_to_toml(episode: Episode) -> str:
             )
     if persons:
         doc["person"] = persons
+    if soundbites:
+        doc["soundbite"] = soundbites
     if corrections:
         doc["correction"] = corrections
     if previous:

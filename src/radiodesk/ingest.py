@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from radiodesk import audio, catalog, tagging, waveform
+from radiodesk import audio, catalog, soundbites, tagging, waveform
 from radiodesk.artwork import inspect_image, prepare_artwork
 from radiodesk.catalog import (
     AudioRecord,
@@ -30,6 +30,7 @@ from radiodesk.catalog import (
     MasterFile,
     Measurement,
     Person,
+    Soundbite,
 )
 from radiodesk.chapters import Chapter, chapters_json, parse_chapters
 from radiodesk.config import Settings
@@ -57,6 +58,7 @@ class AddRequest:
     chapters: Path | None = None  # "00:00 Title" lines or Podcasting 2.0 JSON
     transcript: Path | None = None  # WebVTT or SRT
     persons: tuple[Person, ...] = field(default_factory=tuple)
+    soundbites: tuple[Soundbite, ...] = field(default_factory=tuple)
     episode_type: EpisodeType = "full"
     explicit: bool = False
     draft: bool = False
@@ -199,6 +201,7 @@ def _build(
             draft=request.draft,
             episode_type=request.episode_type,
             persons=request.persons,
+            soundbites=soundbites.ordered(request.soundbites),
         )
         stored = _store_sides(claim.sides, staging)
         episode = replace(
@@ -210,6 +213,7 @@ def _build(
         episode = refresh_audio(
             settings, staging, episode, on_progress=on_progress, master_just_copied=True
         )
+        _refresh_clips(settings, staging, episode)
         catalog.write_episode(staging, episode)
         os.rename(staging, catalog.episode_dir(root, slug))
     except OSError as exc:
@@ -263,9 +267,17 @@ def rebuild_stale(settings: Settings, *, on_progress: ProgressFn | None = None) 
         if fresh != episode:
             catalog.write_episode(folder, fresh)
             rebuilt.append(fresh)
+        _refresh_clips(settings, folder, fresh)
         prune_derived(folder, fresh)
         _refresh_peaks(folder, fresh)
     return rebuilt
+
+
+def _refresh_clips(settings: Settings, folder: Path, episode: Episode) -> None:
+    """Check the soundbites against the recording, then cut any clip that is missing."""
+    if episode.audio is not None:
+        soundbites.check_within(episode.soundbites, episode.audio.duration_s)
+    soundbites.refresh_clips(settings.audio, folder, episode, language=settings.show.language)
 
 
 def _refresh_peaks(folder: Path, episode: Episode) -> None:
@@ -364,10 +376,11 @@ def _sha_of(path: Path) -> str:
 
 
 def prune_derived(folder: Path, episode: Episode) -> None:
-    """Delete derived MP3s that the episode's record no longer points at."""
-    keep = folder / episode.audio.file if episode.audio else None
+    """Delete derived MP3s (episode and clips) that the episode no longer points at."""
+    keep = soundbites.clip_files(folder, episode)
+    keep |= {folder / episode.audio.file} if episode.audio else set()
     for path in (folder / catalog.DERIVED_DIR).glob("*.mp3"):
-        if path != keep:
+        if path not in keep:
             path.unlink(missing_ok=True)
 
 
@@ -377,9 +390,23 @@ def preview_stale(settings: Settings, work: Path) -> dict[str, Episode]:
     for episode in catalog.load_episodes(settings.root):
         folder = catalog.episode_dir(settings.root, episode.slug)
         fresh = refresh_audio(settings, folder, episode, preview_dir=work)
+        if not soundbites.clips_ready(settings.audio, folder, fresh):
+            fresh = _preview_clips(settings, folder, fresh, work)
         if fresh != episode:
             changed[episode.slug] = fresh
     return changed
+
+
+def _preview_clips(settings: Settings, folder: Path, episode: Episode, work: Path) -> Episode:
+    """Cut missing clips under `work` (beside a copy of the MP3), leaving the show untouched."""
+    assert episode.audio is not None
+    source = folder / episode.audio.file
+    if not source.is_relative_to(work):
+        copy = work / source.name
+        shutil.copyfile(source, copy)
+        episode = replace(episode, audio=replace(episode.audio, file=str(copy)))
+    _refresh_clips(settings, folder, episode)
+    return episode
 
 
 def _located(record: AudioRecord, final: Path, folder: Path) -> AudioRecord:
@@ -547,6 +574,7 @@ class EditRequest:
     description: str | None = None
     date: datetime | None = None
     persons: tuple[Person, ...] | None = None
+    soundbites: tuple[Soundbite, ...] | None = None  # replace them all; () removes them
     chapters: Path | None = None
     transcript: Path | None = None
     image: Path | None = None
@@ -579,6 +607,11 @@ def edit_episode(
             changes["date"] = request.date
         if request.persons is not None:
             changes["persons"] = request.persons
+        if request.soundbites is not None:
+            bites = soundbites.ordered(request.soundbites)
+            if episode.audio is not None and request.replace_audio is None:
+                soundbites.check_within(bites, episode.audio.duration_s)  # before any work
+            changes["soundbites"] = bites
         if request.replace_audio is not None:
             _check_recording(request.replace_audio)
         sides = _check_sides(request.image, request.chapters, request.transcript)
@@ -593,6 +626,7 @@ def edit_episode(
             changes["corrections"] = (*episode.corrections, correction)
         edited = replace(episode, **changes)  # type: ignore[arg-type]
         edited = refresh_audio(settings, folder, edited, on_progress=on_progress)
+        _refresh_clips(settings, folder, edited)
         catalog.write_episode(folder, edited)
         prune_derived(folder, edited)
     log.info("edited %s", slug)

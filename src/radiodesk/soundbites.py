@@ -1,0 +1,274 @@
+"""Soundbites: `START-END[:title]` spans of an episode, and their shareable MP3 clips.
+
+Parses and checks the spans, and keeps one clip per soundbite beside the derived MP3 it is cut
+from (named by what it is made of, listed in a small JSON sidecar). Never uploads anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+from radiodesk import catalog, clips, tagging
+from radiodesk.audio import file_sha256
+from radiodesk.catalog import Episode, Soundbite
+from radiodesk.config import AudioSettings
+from radiodesk.errors import CatalogError
+
+log = logging.getLogger(__name__)
+
+# Podcasting 2.0 recommends 15-120 s (namespace 1.0, soundbite): outside that we warn. Below
+# 1 s there is nothing to hear once faded; past 5 minutes it is a chapter, not a soundbite,
+# and pydub would hold it all in memory: those are refused.
+MIN_DURATION_S, MAX_DURATION_S = 1.0, 300.0
+RECOMMENDED_S = (15.0, 120.0)
+MAX_TITLE_CHARS = 128  # "may be truncated by aggregators"
+FADE_IN_MS, FADE_OUT_MS = 150, 300
+CLIP_VERSION = 1  # bump when clips come out differently for the same input: they are rebuilt
+EXCERPT = {"ru": "фрагмент", "uk": "фрагмент", "be": "фрагмент"}  # clip title: "Title (…)"
+_TIME_RE = re.compile(r"^(?:(?:(\d+):)?(\d+):)?(\d+(?:\.\d+)?)$")
+# END is a time, then ":title" or nothing; a title may itself start with digits.
+_SPEC_RE = re.compile(r"^\s*([\d:.]+)\s*-\s*(\d+(?::\d{1,2}){0,2}(?:\.\d+)?)(?::(.*))?$", re.S)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Clip:
+    """The MP3 clip of one soundbite, as the sidecar records it."""
+
+    file: str  # beside the derived MP3
+    sha256: str
+    size_bytes: int
+    duration_s: float
+    integrated_lufs: float
+    true_peak_dbtp: float
+
+
+def parse_time(text: str) -> float:
+    """Parse `90`, `1:30`, `1:30.5` or `0:01:30` as seconds."""
+    match = _TIME_RE.match(text.strip())
+    if match is None:
+        raise CatalogError(f"{text!r} is not a time", hint="write 90, 1:30, 1:30.5 or 0:01:30")
+    hours, minutes, seconds = match.groups()
+    if (minutes is not None and float(seconds) >= 60) or (hours is not None and int(minutes) >= 60):
+        raise CatalogError(f"{text!r} is not a time: minutes and seconds run to 59")
+    return int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(seconds)
+
+
+def parse_soundbite(text: str) -> Soundbite:
+    """Parse `START-END[:title]` as given on the command line (title text may be Cyrillic)."""
+    match = _SPEC_RE.match(text)
+    if match is None:
+        raise CatalogError(
+            f"soundbite {text!r} is not START-END[:title]", hint='e.g. "1:13-1:28:Главное"'
+        )
+    start, end = parse_time(match.group(1)), parse_time(match.group(2))
+    title = catalog.clean_text(match.group(3) or "", "the soundbite title")
+    if end <= start:
+        raise CatalogError(f"soundbite {text!r} ends before it starts")
+    sound = Soundbite(start_s=round(start, 3), duration_s=round(end - start, 3), title=title)
+    check_length(sound)
+    return sound
+
+
+def check_length(sound: Soundbite) -> None:
+    """Refuse a soundbite too short to hear, too long to be one, or with a title too long."""
+    if not MIN_DURATION_S <= sound.duration_s <= MAX_DURATION_S:
+        raise CatalogError(
+            f"soundbite at {position(sound.start_s)} lasts {sound.duration_s:g} s; "
+            f"it must last {MIN_DURATION_S:g} to {MAX_DURATION_S:g} s",
+            hint="Podcasting 2.0 recommends 15 to 120 s",
+        )
+    if len(sound.title) > MAX_TITLE_CHARS:
+        raise CatalogError(
+            f"soundbite title at {position(sound.start_s)} is {len(sound.title)} characters; "
+            f"at most {MAX_TITLE_CHARS}"
+        )
+
+
+def check_within(soundbites: Sequence[Soundbite], duration_s: float) -> None:
+    """Refuse the first soundbite that does not lie inside the recording."""
+    for sound in soundbites:
+        check_length(sound)
+        if sound.end_s > duration_s + 0.0005:  # times are kept to the millisecond
+            raise CatalogError(
+                f"soundbite {position(sound.start_s)}-{position(sound.end_s)} runs past the "
+                f"end of the recording ({position(duration_s)})"
+            )
+
+
+def advice(soundbites: Sequence[Soundbite]) -> list[str]:
+    """Say which soundbites are outside the length Podcasting 2.0 recommends."""
+    low, high = RECOMMENDED_S
+    return [
+        f"soundbite at {position(s.start_s)} lasts {s.duration_s:g} s; "
+        f"apps expect {low:g}-{high:g} s"
+        for s in soundbites
+        if not low <= s.duration_s <= high
+    ]
+
+
+def ordered(soundbites: Sequence[Soundbite]) -> tuple[Soundbite, ...]:
+    """Return the soundbites in time order, each once."""
+    return tuple(sorted(set(soundbites), key=lambda s: (s.start_s, s.duration_s, s.title)))
+
+
+def position(seconds: float) -> str:
+    """Write a time as M:SS(.s) or H:MM:SS(.s), the way the producer typed it."""
+    whole, fraction = divmod(round(seconds, 3), 1)
+    minutes, secs = divmod(int(whole), 60)
+    hours, minutes = divmod(minutes, 60)
+    tail = f"{fraction:.3f}".rstrip("0").rstrip(".")[1:] if fraction else ""
+    return (f"{hours}:{minutes:02d}" if hours else f"{minutes}") + f":{secs:02d}{tail}"
+
+
+def clip_title(episode: Episode, sound: Soundbite, language: str) -> str:
+    """Return the clip's ID3 title: the soundbite's own, else the episode's, marked a fragment."""
+    word = EXCERPT.get(language.split("-")[0].lower(), "excerpt")
+    return sound.title or f"{episode.title} ({word})"
+
+
+# ---------------------------------------------------------------- clips on disk
+
+
+def sidecar(audio_path: Path, slug: str) -> Path:
+    """Return the JSON file that lists the clips cut from an episode's MP3."""
+    return audio_path.parent / f"{slug}.soundbites.json"
+
+
+def fingerprint(episode: Episode, sound: Soundbite, settings: AudioSettings) -> str:
+    """Name a clip by everything it is made of (the MP3's hash covers its tags and loudness)."""
+    assert episode.audio is not None
+    made_of = {
+        "audio": episode.audio.sha256,
+        "soundbite": asdict(sound),
+        "ceiling": settings.true_peak_dbtp,
+        "tolerance": settings.tolerance_lu,
+        "fades": [FADE_IN_MS, FADE_OUT_MS],
+        "version": CLIP_VERSION,
+    }
+    text = json.dumps(made_of, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def load_clips(audio_path: Path, slug: str) -> dict[str, Clip]:
+    """Read the sidecar: fingerprint -> clip (an unreadable sidecar lists none)."""
+    try:
+        data = json.loads(sidecar(audio_path, slug).read_text(encoding="utf-8"))
+        return {str(key): Clip(**value) for key, value in data.items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
+
+
+def refresh_clips(
+    settings: AudioSettings, folder: Path, episode: Episode, *, language: str
+) -> dict[str, Clip]:
+    """Make any missing clip of the episode's soundbites beside its MP3; return them all."""
+    record = episode.audio
+    if record is None:
+        return {}
+    source = folder / record.file  # absolute for a dry run's preview: the join keeps it
+    known = load_clips(source, episode.slug)
+    current: dict[str, Clip] = {}
+    for sound in episode.soundbites:
+        key = fingerprint(episode, sound, settings)
+        clip = known.get(key)
+        path = source.parent / clip.file if clip else None
+        if clip is None or path is None or not _intact(path, clip):
+            clip = _make_clip(settings, source, episode, sound, key, language)
+        current[key] = clip
+    if current != known and (current or known):
+        payload = {key: asdict(clip) for key, clip in sorted(current.items())}
+        text = json.dumps(payload, indent=2, ensure_ascii=False)
+        catalog.write_atomic(sidecar(source, episode.slug), text.encode("utf-8"))
+    return current
+
+
+def clips_ready(settings: AudioSettings, folder: Path, episode: Episode) -> bool:
+    """Tell whether every soundbite already has its clip beside the episode's MP3."""
+    if episode.audio is None:
+        return True
+    source = folder / episode.audio.file
+    known = load_clips(source, episode.slug)
+    for sound in episode.soundbites:
+        clip = known.get(fingerprint(episode, sound, settings))
+        if clip is None or not _intact(source.parent / clip.file, clip):
+            return False
+    return True
+
+
+def clip_files(folder: Path, episode: Episode) -> set[Path]:
+    """Return the clip files the episode's current sidecar lists (prune keeps them)."""
+    if episode.audio is None:
+        return set()
+    source = folder / episode.audio.file
+    return {source.parent / clip.file for clip in load_clips(source, episode.slug).values()}
+
+
+def _intact(path: Path, clip: Clip) -> bool:
+    return path.is_file() and path.stat().st_size == clip.size_bytes
+
+
+def _make_clip(
+    settings: AudioSettings,
+    source: Path,
+    episode: Episode,
+    sound: Soundbite,
+    key: str,
+    language: str,
+) -> Clip:
+    assert episode.audio is not None
+    final = source.parent / f"{episode.slug}.soundbite-{key}.mp3"
+    tmp = final.with_name(f".{final.name}.part")
+    log.info("%s: cutting the soundbite at %s", episode.slug, position(sound.start_s))
+    for note in advice([sound]):  # said once, when the clip is cut
+        log.warning("%s: %s", episode.slug, note)
+    try:
+        made = clips.make_excerpt(
+            source,
+            tmp,
+            start_s=sound.start_s,
+            duration_s=sound.duration_s,
+            target_lufs=episode.audio.target_lufs,
+            ceiling_dbtp=settings.true_peak_dbtp,
+            tolerance_lu=settings.tolerance_lu,
+            bitrate_kbps=episode.audio.bitrate_kbps,
+            fade_in_ms=FADE_IN_MS,
+            fade_out_ms=FADE_OUT_MS,
+        )
+        tagging.write_tags(tmp, _clip_tags(source, episode, sound, language))
+        tmp.chmod(0o644)
+        os.replace(tmp, final)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return Clip(
+        file=final.name,
+        sha256=file_sha256(final),
+        size_bytes=final.stat().st_size,
+        duration_s=round(made.duration_s, 3),
+        integrated_lufs=made.level.integrated_lufs,
+        true_peak_dbtp=made.level.true_peak_dbtp
+        if math.isfinite(made.level.true_peak_dbtp)
+        else -99.0,
+    )
+
+
+def _clip_tags(source: Path, episode: Episode, sound: Soundbite, language: str) -> tagging.Tags:
+    """Tag the clip as the episode is tagged (artist, album, cover), with its own title."""
+    parent = tagging.read_tags(source)
+    span = f"{position(sound.start_s)}-{position(sound.end_s)}"
+    return replace(
+        parent,
+        title=clip_title(episode, sound, language),
+        description=f"{episode.title}, {span}",
+        podcast=False,  # a clip to share, not an episode: no podcast flag, no episode guid
+        episode_guid=None,
+        feed_url=None,
+        chapters=(),
+    )
