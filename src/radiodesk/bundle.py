@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from radiodesk import catalog, feed, site, waveform
+from radiodesk import catalog, feed, site, soundbites, waveform
 from radiodesk.artwork import inspect_image
 from radiodesk.audio import file_sha256
-from radiodesk.catalog import Episode, Person
+from radiodesk.catalog import Episode, Person, Soundbite
 from radiodesk.chapters import CHAPTERS_TYPE, Chapter, chapters_json
 from radiodesk.config import Settings
 from radiodesk.errors import FeedError
@@ -25,7 +25,7 @@ CORRECTED = {"ru": "Исправлено", "uk": "Виправлено", "be": "
 FEED_KEY = "feed.xml"
 FEED_TYPE = "application/rss+xml; charset=utf-8"
 # Content-addressed: a key's bytes never change, so presence + size proves an object current.
-IMMUTABLE_PREFIXES = ("audio/", "images/", "chapters/", "transcripts/")
+IMMUTABLE_PREFIXES = ("audio/", "images/", "chapters/", "transcripts/", "clips/")
 # Publish owns these: objects under them that nothing references any more are pruned.
 PRUNED_PREFIXES = (*IMMUTABLE_PREFIXES, "episodes/", "feed-")
 
@@ -52,6 +52,7 @@ class EpisodeMedia:
     chapters_file: Upload | None
     transcript: Transcript | None
     transcript_file: Upload | None
+    soundbites: tuple[tuple[Soundbite, Upload], ...] = ()  # each with its MP3 clip
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -93,6 +94,7 @@ def build_bundle(
     files = [show_image] if show_image else []
     for m in media.values():
         files += [u for u in (m.audio, m.image, m.chapters_file, m.transcript_file) if u]
+        files += [clip for _, clip in m.soundbites]
     return Bundle(media=tuple(files), pages=tuple(page_uploads), feeds=tuple(feed_uploads))
 
 
@@ -132,7 +134,37 @@ def _episode_media(settings: Settings, episode: Episode, work: Path) -> EpisodeM
         chapters_file=chapters_file,
         transcript=transcript,
         transcript_file=transcript_file,
+        soundbites=_soundbite_clips(settings, folder, episode),
     )
+
+
+def _soundbite_clips(
+    settings: Settings, folder: Path, episode: Episode
+) -> tuple[tuple[Soundbite, Upload], ...]:
+    """Pair each soundbite with its clip, cut beforehand beside the MP3 (ingest does that)."""
+    if not episode.soundbites or episode.audio is None:
+        return ()
+    source = folder / episode.audio.file
+    known = soundbites.load_clips(source, episode.slug)
+    pairs = []
+    for sound in episode.soundbites:
+        clip = known.get(soundbites.fingerprint(episode, sound, settings.audio))
+        if clip is None:
+            raise FeedError(
+                f"episode {episode.slug!r}: the soundbite at "
+                f"{soundbites.position(sound.start_s)} has no clip",
+                hint="run `radiodesk publish` again: it cuts missing clips first",
+            )
+        upload = Upload(
+            path=source.parent / clip.file,
+            key=f"clips/{episode.slug}-{clip.sha256[:12]}.mp3",
+            content_type="audio/mpeg",
+            cache_control=IMMUTABLE,
+            size_bytes=clip.size_bytes,
+            sha256=clip.sha256,
+        )
+        pairs.append((sound, upload))
+    return tuple(pairs)
 
 
 def _channel(settings: Settings, storage: Storage, image: Upload | None) -> feed.Channel:
@@ -208,6 +240,10 @@ def _item(
         block=episode.block,
         transcripts=transcripts,
         chapters_url=storage.url(media.chapters_file.key) if media.chapters_file else None,
+        soundbites=tuple(
+            feed.Soundbite(start_s=s.start_s, duration_s=s.duration_s, title=s.title)
+            for s, _ in media.soundbites
+        ),
     )
 
 
@@ -255,6 +291,16 @@ def _site_episode(settings: Settings, episode: Episode, media: EpisodeMedia) -> 
         transcript_key=media.transcript_file.key if media.transcript_file else None,
         peaks=waveform.load_peaks(catalog.peaks_file(folder, episode), episode.audio.sha256),
         loudness_lufs=episode.audio.after.integrated_lufs,
+        soundbites=tuple(
+            site.SiteSoundbite(
+                start_s=s.start_s,
+                duration_s=s.duration_s,
+                title=s.title,
+                clip_key=clip.key,
+                clip_size=clip.size_bytes,
+            )
+            for s, clip in media.soundbites
+        ),
     )
 
 

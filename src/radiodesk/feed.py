@@ -74,7 +74,8 @@ OSM_RE = re.compile(r"^[NWR]\d+(?:#\d+)?$")  # node, way or relation id, e.g. R1
 COUNTRY_RE = re.compile(r"^[a-z]{2}$", re.IGNORECASE)  # ISO 3166-1 alpha-2
 _PARAGRAPH_BREAK_RE = re.compile(r"\n\s*\n")
 _SCHEME_RE = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
-_SINGULAR = {"persons": "person", "transcripts": "transcript"}
+_SINGULAR = {"persons": "person", "transcripts": "transcript", "soundbites": "soundbite"}
+MAX_SOUNDBITE_TITLE = 128  # namespace 1.0, soundbite: "free form string ... 128 characters"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -115,6 +116,15 @@ class Transcript:
     type: str
     language: str | None = None
     rel: str | None = None  # "captions" for timed captions
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Soundbite:
+    """A span of the episode worth sharing, written as podcast:soundbite."""
+
+    start_s: float
+    duration_s: float
+    title: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -171,6 +181,7 @@ class Item:
     chapters_url: str | None = None
     location: Location | None = None
     season_name: str | None = None
+    soundbites: tuple[Soundbite, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -428,7 +439,22 @@ def _item_podcast_tags(channel: Channel, item: Item) -> tuple[_Tag, ...]:
     tags += [_person_tag(person) for person in episode_persons(channel, item)]
     if item.location:
         tags.append(_location_tag(item.location))
+    tags += [_soundbite_tag(soundbite) for soundbite in item.soundbites]
     return tuple(tags)
+
+
+def _soundbite_tag(soundbite: Soundbite) -> _Tag:
+    attrs = (
+        ("startTime", _decimal(soundbite.start_s)),
+        ("duration", _decimal(soundbite.duration_s)),
+    )
+    return _Tag(name=_podcast("soundbite"), text=soundbite.title.strip() or None, attrs=attrs)
+
+
+def _decimal(seconds: float) -> str:
+    """Write seconds as the namespace's examples do: `73.5`, `15.0` (to the millisecond)."""
+    text = f"{seconds:.3f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
 
 
 def episode_persons(channel: Channel, item: Item) -> tuple[Person, ...]:
@@ -628,6 +654,15 @@ def _check_item_podcast(item: Item, where: str) -> None:
         _check_url(item.chapters_url, f"{where} chapters")
     if item.location is not None:
         _check_location(item.location, where)
+    for soundbite in item.soundbites:
+        start, length = soundbite.start_s, soundbite.duration_s
+        _raise_first(
+            f"{where} soundbite at {start!r} s",
+            (not (math.isfinite(start) and start >= 0), "does not start at 0 s or later"),
+            (not (math.isfinite(length) and length > 0), "lasts no time"),
+            (start + length > item.duration_s + 0.001, "runs past the end of the episode"),
+            (len(soundbite.title.strip()) > MAX_SOUNDBITE_TITLE, "title is over 128 characters"),
+        )
 
 
 def _check_persons(persons: Sequence[Person], where: str) -> None:

@@ -42,7 +42,8 @@ WORDS: dict[str, dict[str, str]] = {
         "cover": "Cover art", "waveform": "Waveform of", "open_quote": "“", "close_quote": "”",
         "no_script": "Chapter links open the MP3 at that moment.",
         "loudness": "Loudness", "player": "Player", "no_episodes": "No episodes yet.",
-        "megabytes": "MB",
+        "megabytes": "MB", "soundbites": "Soundbites", "soundbite": "Soundbite", "kilobytes": "KB",
+        "download_clip": "Download the clip", "listen_from_here": "Listen in the episode",
     },
     "ru": {
         "episodes": "Выпуски", "subscribe": "Подписаться", "rss": "RSS-лента",
@@ -52,7 +53,8 @@ WORDS: dict[str, dict[str, str]] = {
         "cover": "Обложка", "waveform": "Звуковая волна выпуска", "open_quote": "«",
         "close_quote": "»", "no_script": "Ссылки на главы открывают MP3 с этого места.",
         "loudness": "Громкость", "player": "Плеер", "no_episodes": "Выпусков пока нет.",
-        "megabytes": "МБ",
+        "megabytes": "МБ", "soundbites": "Фрагменты", "soundbite": "Фрагмент", "kilobytes": "КБ",
+        "download_clip": "Скачать фрагмент", "listen_from_here": "Слушать в выпуске с этого места",
     },
 }  # fmt: skip
 # The station page's own words (kept apart from WORDS, which the show pages use).
@@ -101,6 +103,17 @@ class SiteCue:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SiteSoundbite:
+    """A soundbite: its span of the episode, optional title and its own MP3 clip."""
+
+    start_s: float
+    duration_s: float
+    title: str
+    clip_key: str
+    clip_size: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SitePerson:
     """A person heard in an episode, with a podcast:person role such as host or guest."""
 
@@ -126,6 +139,7 @@ class SiteEpisode:
     transcript_key: str | None = None
     peaks: tuple[float, ...] = ()  # 0..1 waveform peaks, drawn as an inline SVG
     loudness_lufs: float | None = None
+    soundbites: tuple[SiteSoundbite, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -272,6 +286,16 @@ def _episode_view(episode: SiteEpisode, lang: str) -> dict[str, Any]:
         "wave_width": len(episode.peaks),
         "wave_height": WAVE_HEIGHT,
         "loudness": None if episode.loudness_lufs is None else f"{episode.loudness_lufs:.1f}",
+        "soundbites": [
+            {
+                "seconds": _seconds(s.start_s),
+                "span": f"{format_position(s.start_s)}–{format_position(s.start_s + s.duration_s)}",
+                "title": s.title,
+                "clip_key": s.clip_key,
+                "kilobytes": f"{s.clip_size / 1000:.0f}",
+            }
+            for s in episode.soundbites
+        ],
     }
 
 

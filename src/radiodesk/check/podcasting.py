@@ -26,6 +26,8 @@ from radiodesk.feed import (
 )
 
 MAX_TEXT_CHARS = 128  # longer values "may be truncated by aggregators"
+SOUNDBITE_S = (15.0, 120.0)  # namespace 1.0, soundbite: the recommended duration
+DURATION_SLACK_S = 0.5  # itunes:duration is written rounded to the second
 # The "list" variants of each medium, and the two list-only mediums (namespace 1.0, medium).
 KNOWN_MEDIUMS = (*MEDIUMS, *(medium + "L" for medium in MEDIUMS), "publisher", "mixed")
 _DECIMAL_RE = re.compile(r"^[0-9]+(?:\.[0-9]+)?$")
@@ -57,7 +59,7 @@ def check_channel(channel: ET.Element, where: str, found: Findings) -> None:
 
 
 def check_item(item: ET.Element, where: str, found: Findings) -> None:
-    """Check season, episode, transcripts, chapters, person and location on one item."""
+    """Check season, episode, transcripts, chapters, soundbites, person and location on one item."""
     _check_single(item, ("podcast:season", "podcast:episode", "podcast:chapters"), where, found)
     season = item.find("podcast:season", NS)
     if season is not None and not WHOLE_RE.match(text(item, "podcast:season")):
@@ -74,7 +76,42 @@ def check_item(item: ET.Element, where: str, found: Findings) -> None:
             found.warning(where, f"podcast:transcript rel {rel!r} means nothing; use captions")
     for chapters in item.findall("podcast:chapters", NS):
         _check_typed_link(chapters, "podcast:chapters", (CHAPTERS_TYPE,), where, found)
+    _check_soundbites(item, where, found)
     _check_persons_and_locations(item, where, found)
+
+
+def _check_soundbites(item: ET.Element, where: str, found: Findings) -> None:
+    """Each soundbite needs decimal startTime and duration and must lie within the episode."""
+    length = text(item, "itunes:duration")
+    episode_s = _seconds(length)
+    low, high = SOUNDBITE_S
+    for soundbite in item.findall("podcast:soundbite", NS):
+        start, duration = soundbite.get("startTime", ""), soundbite.get("duration", "")
+        if not (_DECIMAL_RE.match(start) and _DECIMAL_RE.match(duration)):
+            found.error(where, f"podcast:soundbite needs decimal startTime and duration "
+                        f"(has {start!r}, {duration!r})")  # fmt: skip
+            continue
+        label = f"podcast:soundbite at {start} s"
+        if float(duration) <= 0:
+            found.error(where, f"{label} lasts no time")
+        elif (
+            episode_s is not None and float(start) + float(duration) > episode_s + DURATION_SLACK_S
+        ):
+            found.error(
+                where, f"{label} runs past the end of the episode (itunes:duration {length})"
+            )
+        elif not low <= float(duration) <= high:
+            found.warning(where, f"{label} lasts {duration} s; apps expect {low:g}-{high:g} s")
+        if len((soundbite.text or "").strip()) > MAX_TEXT_CHARS:
+            found.warning(where, f"{label} title is over {MAX_TEXT_CHARS} characters")
+
+
+def _seconds(duration: str) -> float | None:
+    """Read itunes:duration as seconds: `1234`, `20:34` or `0:20:34` (None if unreadable)."""
+    parts = duration.split(":")
+    if not duration or len(parts) > 3 or not all(WHOLE_RE.match(p) for p in parts):
+        return None
+    return float(sum(int(p) * 60**i for i, p in enumerate(reversed(parts))))
 
 
 def _check_persons_and_locations(parent: ET.Element, where: str, found: Findings) -> None:
