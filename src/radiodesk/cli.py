@@ -27,7 +27,17 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from radiodesk import __version__, audit, catalog, check, ingest, integrity, scaffold, serve
+from radiodesk import (
+    __version__,
+    audit,
+    catalog,
+    check,
+    ingest,
+    integrity,
+    scaffold,
+    serve,
+    soundbites,
+)
 from radiodesk import publish as publishing
 from radiodesk import station as stations
 from radiodesk.catalog import Episode, Measurement, Person
@@ -199,6 +209,12 @@ def init(obj: Context, /, directory: Path | None, as_station: bool, **options: A
     "--person", "persons", multiple=True, help='"Name[:role]", repeatable (role: guest, host ...).'
 )
 @click.option(
+    "--soundbite",
+    "soundbite_specs",
+    multiple=True,
+    help='"START-END[:title]" to share, repeatable, e.g. "1:13-1:28:Главное".',
+)
+@click.option(
     "--chapters",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help='Chapter list: "00:00 Title" lines, or Podcasting 2.0 JSON.',
@@ -233,6 +249,7 @@ def add(
     description: str | None,
     description_file: Path | None,
     persons: tuple[str, ...],
+    soundbite_specs: tuple[str, ...],
     jobs: int | None,
     **options: Any,
 ) -> None:
@@ -243,13 +260,16 @@ def add(
     """
     settings = obj.settings()
     files = _expand_recordings(recordings)
-    if len(files) > 1 and (title or options["slug"] or options["number"]):
-        raise click.UsageError("--title, --slug and --episode apply to one recording only")
+    if len(files) > 1 and (title or options["slug"] or options["number"] or soundbite_specs):
+        raise click.UsageError(
+            "--title, --slug, --episode and --soundbite apply to one recording only"
+        )
     if len(files) == 1 and not title:
         raise click.UsageError("give the episode a --title")
     common = {
         "description": _description(description, description_file),
         "persons": tuple(Person.parse(p) for p in persons),
+        "soundbites": tuple(soundbites.parse_soundbite(s) for s in soundbite_specs),
         **options,
     }
     requests = [ingest.AddRequest(recording=f, title=title or f.stem, **common) for f in files]
@@ -507,6 +527,13 @@ def serve_command(obj: Context, port: int, host: str) -> None:
 )
 @click.option("--date", "date", callback=lambda _c, _p, v: _parse_date(v), help="New date.")
 @click.option("--person", "persons", multiple=True, help="Replace the people (repeatable).")
+@click.option(
+    "--soundbite",
+    "soundbite_specs",
+    multiple=True,
+    help='Replace the soundbites: "START-END[:title]", repeatable.',
+)
+@click.option("--clear-soundbites", is_flag=True, help="Remove every soundbite.")
 @click.option("--chapters", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--transcript", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--image", type=click.Path(dir_okay=False, exists=True, path_type=Path))
@@ -525,14 +552,20 @@ def edit(
     description: str | None,
     description_file: Path | None,
     persons: tuple[str, ...],
+    soundbite_specs: tuple[str, ...],
+    clear_soundbites: bool,
     **options: Any,
 ) -> None:
     """Correct a published episode; its guid and slug never change."""
     settings = obj.settings()
     notes = _description(description, description_file) if description or description_file else None
+    if soundbite_specs and clear_soundbites:
+        raise click.UsageError("give --soundbite or --clear-soundbites, not both")
+    bites = tuple(soundbites.parse_soundbite(s) for s in soundbite_specs)
     request = ingest.EditRequest(
         description=notes,
         persons=tuple(Person.parse(p) for p in persons) or None,
+        soundbites=bites or (() if clear_soundbites else None),
         **options,
     )
     with _progress(obj) as bars:
@@ -561,6 +594,11 @@ def show_episode(obj: Context, slug: str, as_json: bool) -> None:
             for c in episode.corrections
         ],
         chapters=episode.chapters,
+        soundbites=[
+            f"{soundbites.position(s.start_s)}-{soundbites.position(s.end_s)}"
+            + (f" {s.title}" if s.title else "")
+            for s in episode.soundbites
+        ],
         transcript=episode.transcript,
         type=episode.episode_type,
     )
