@@ -251,6 +251,10 @@ def test_out_of_range_soundbite_is_refused(
     assert "is not START-END[:title]" in one_line_error(capsys)
     assert snapshot(show.root) == before
 
+    assert run("-C", show.root, "add", short, short, "--soundbite", "1-3") == 2
+    assert "--soundbite applies to one recording only" in capsys.readouterr().err
+    assert snapshot(show.root) == before
+
     assert run("-C", show.root, "add", short, "--title", "Т", "--soundbite", "1-3") == 0
     slug = capsys.readouterr().out.strip()
     before = snapshot(show.root)

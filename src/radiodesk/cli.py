@@ -260,10 +260,10 @@ def add(
     """
     settings = obj.settings()
     files = _expand_recordings(recordings)
-    if len(files) > 1 and (title or options["slug"] or options["number"] or soundbite_specs):
-        raise click.UsageError(
-            "--title, --slug, --episode and --soundbite apply to one recording only"
-        )
+    if len(files) > 1 and (title or options["slug"] or options["number"]):
+        raise click.UsageError("--title, --slug and --episode apply to one recording only")
+    if len(files) > 1 and soundbite_specs:
+        raise click.UsageError("--soundbite applies to one recording only")
     if len(files) == 1 and not title:
         raise click.UsageError("give the episode a --title")
     common = {
