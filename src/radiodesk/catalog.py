@@ -86,8 +86,8 @@ class Measurement:
     """One BS.1770 loudness measurement; a peak not metered is None (masters: sample peak)."""
 
     integrated_lufs: float
-    lra_lu: float
     true_peak_dbtp: float | None = None
+    lra_lu: float
     sample_peak_dbfs: float | None = None
 
 
