@@ -19,6 +19,7 @@ from typing import Literal
 
 from radiodesk import ffmpeg
 from radiodesk.config import AudioSettings, ChannelMode
+from radiodesk.edits import Edit, edited_source
 from radiodesk.errors import AudioError, ToolError
 
 log = logging.getLogger(__name__)
@@ -426,22 +427,28 @@ def render(
     analysis: Analysis,
     *,
     on_progress: ffmpeg.ProgressFn | None = None,
+    edit: Edit | None = None,
 ) -> Rendered:
-    """Encode the published MP3 at the target loudness, verified on the encoded bytes."""
+    """Encode the published MP3 at the target loudness, verified on the encoded bytes.
+
+    `edit` trims the recording and joins jingles to it in the same streaming encode.
+    """
     if not out.parent.is_dir():
         raise AudioError(f"cannot write {out.name}: the folder {out.parent} does not exist")
     fd, name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
     os.close(fd)
     tmp = Path(name)
     try:
-        level, after, attempts = _encode_verified(master, tmp, settings, analysis, on_progress)
+        level, after, attempts = _encode_verified(
+            master, tmp, settings, analysis, on_progress, edit
+        )
         tmp.chmod(0o644)  # mkstemp makes it private; the episode file is meant to be served
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
     return Rendered(
         path=out,
-        duration_s=analysis.source.duration_s,
+        duration_s=(edit or Edit()).output_duration_s(analysis.source.duration_s),
         size_bytes=out.stat().st_size,
         sha256=file_sha256(out),
         before=analysis.loudness,
@@ -463,6 +470,7 @@ def _encode_verified(
     settings: AudioSettings,
     analysis: Analysis,
     on_progress: ffmpeg.ProgressFn | None,
+    edit: Edit | None = None,
 ) -> tuple[GainPlan, Loudness, int]:
     """Encode, meter the MP3, correct and encode again until it meets the target."""
     target = settings.target_for(analysis.mono)
@@ -475,7 +483,7 @@ def _encode_verified(
     )
     tried: list[tuple[GainPlan, Loudness]] = []
     for attempt in range(1, MAX_ATTEMPTS + 1):
-        after = _encode(master, tmp, settings, analysis, level, on_progress)
+        after = _encode(master, tmp, settings, analysis, level, on_progress, edit)
         tried.append((level, after))
         log.info("%s: encode %d gave %.1f LUFS, %.1f dBTP", master.name, attempt,
                  after.integrated_lufs, after.true_peak_dbtp)  # fmt: skip
@@ -531,7 +539,12 @@ def correct_gain(
 
 
 def encode_args(
-    master: Path, tmp: Path, settings: AudioSettings, analysis: Analysis, level: GainPlan
+    master: Path,
+    tmp: Path,
+    settings: AudioSettings,
+    analysis: Analysis,
+    level: GainPlan,
+    edit: Edit | None = None,
 ) -> list[str]:
     """Build the encoder: gain, resample, limit, MP3, written to `tmp` and to stdout at once."""
     limit = 10 ** (level.ceiling_dbfs / 20)
@@ -540,11 +553,21 @@ def encode_args(
         f"aresample={settings.sample_rate_hz},alimiter=limit={limit:.5f}:level=false:"
         f"latency=true:attack={LIMITER_ATTACK_MS}:release={LIMITER_RELEASE_MS}"
     )
+    source = ["-i", ffmpeg.file_url(master), "-map", "0:a:0", "-af", chain]
+    if edit is not None and not edit.is_empty:
+        source = edited_source(
+            master,
+            chain,
+            sample_rate_hz=settings.sample_rate_hz,
+            mono=analysis.mono,
+            duration_s=analysis.source.duration_s,
+            edit=edit,
+        )
     # bitexact and no metadata: the same master gives the same bytes; tags come later.
     mp3 = "f=mp3:id3v2_version=0:fflags=+bitexact"
     target = ffmpeg.tee_spec((mp3 + ":write_xing=1", ffmpeg.file_url(tmp)), (mp3, "pipe:1"))
     return [
-        "-y", "-i", ffmpeg.file_url(master), "-map", "0:a:0", "-af", chain,
+        "-y", *source,
         "-c:a", "libmp3lame", "-b:a", f"{settings.bitrate_for(analysis.mono)}k",
         "-map_metadata", "-1", "-map_chapters", "-1",
         "-flags", "+bitexact", "-fflags", "+bitexact", "-f", "tee", target,
@@ -554,6 +577,11 @@ def encode_args(
 def meter_args() -> list[str]:
     """Build the independent meter that reads the encoded MP3 from stdin."""
     return ["-f", "mp3", "-i", "pipe:0", "-map", "0:a:0", "-af", ENCODED_METER, *NULL_OUTPUT]
+
+
+def published_channels(analysis: Analysis) -> str:
+    """Return the filters that form the published channels (for passes besides the encode)."""
+    return _published_channels(analysis)
 
 
 def _published_channels(analysis: Analysis) -> str:
@@ -568,9 +596,10 @@ def _encode(
     analysis: Analysis,
     level: GainPlan,
     on_progress: ffmpeg.ProgressFn | None,
+    edit: Edit | None = None,
 ) -> Loudness:
     timeout_s = 120.0 + 2.0 * analysis.source.duration_s
-    args = encode_args(master, tmp, settings, analysis, level)
+    args = encode_args(master, tmp, settings, analysis, level, edit)
     _, meter = ffmpeg.run_pipeline(args, meter_args(), timeout_s=timeout_s, on_progress=on_progress)
     summary = ffmpeg.parse_ebur128(meter.stderr, "encoded")
     if summary is None or summary.true_peak_dbtp is None:

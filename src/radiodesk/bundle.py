@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from radiodesk import catalog, feed, site, soundbites, waveform
+from radiodesk import catalog, feed, provenance, site, soundbites, waveform
 from radiodesk.artwork import inspect_image
 from radiodesk.audio import file_sha256
 from radiodesk.catalog import Episode, Person, Soundbite
@@ -24,6 +24,8 @@ from radiodesk.transcripts import Transcript, parse_transcript
 CORRECTED = {"ru": "Исправлено", "uk": "Виправлено", "be": "Выпраўлена"}  # correction notes
 FEED_KEY = "feed.xml"
 FEED_TYPE = "application/rss+xml; charset=utf-8"
+PROVENANCE_SUFFIX = ".provenance.json"
+PROVENANCE_TYPE = "application/json; charset=utf-8"
 # Content-addressed: a key's bytes never change, so presence + size proves an object current.
 IMMUTABLE_PREFIXES = ("audio/", "images/", "chapters/", "transcripts/", "clips/")
 # Publish owns these: objects under them that nothing references any more are pruned.
@@ -53,6 +55,7 @@ class EpisodeMedia:
     transcript: Transcript | None
     transcript_file: Upload | None
     soundbites: tuple[tuple[Soundbite, Upload], ...] = ()  # each with its MP3 clip
+    provenance_file: Upload | None = None  # what was done to the audio, beside the MP3
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -93,7 +96,11 @@ def build_bundle(
     ]
     files = [show_image] if show_image else []
     for m in media.values():
-        files += [u for u in (m.audio, m.image, m.chapters_file, m.transcript_file) if u]
+        files += [
+            u
+            for u in (m.audio, m.image, m.chapters_file, m.transcript_file, m.provenance_file)
+            if u
+        ]
         files += [clip for _, clip in m.soundbites]
     return Bundle(media=tuple(files), pages=tuple(page_uploads), feeds=tuple(feed_uploads))
 
@@ -128,6 +135,7 @@ def _episode_media(settings: Settings, episode: Episode, work: Path) -> EpisodeM
             work, f"transcripts/{episode.slug}", transcript.suffix, data, transcript.mime
         )
     return EpisodeMedia(
+        provenance_file=_provenance(work, folder, episode, audio),
         audio=audio,
         image=image,
         chapters=chapter_list,
@@ -165,6 +173,17 @@ def _soundbite_clips(
         )
         pairs.append((sound, upload))
     return tuple(pairs)
+
+
+def _provenance(work: Path, folder: Path, episode: Episode, audio: Upload) -> Upload | None:
+    """Publish the provenance record beside the MP3, with the tagged file's own hash added."""
+    record = episode.audio
+    if record is None or not record.provenance:
+        return None
+    data = provenance.read(folder / record.provenance)
+    data["published"] = {"key": audio.key, "sha256": audio.sha256, "size_bytes": audio.size_bytes}
+    key = audio.key.removesuffix(".mp3") + PROVENANCE_SUFFIX  # immutable, as the MP3's key is
+    return _written(work, key, provenance.to_json(data), PROVENANCE_TYPE, IMMUTABLE)
 
 
 def _channel(settings: Settings, storage: Storage, image: Upload | None) -> feed.Channel:

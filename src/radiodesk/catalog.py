@@ -121,6 +121,8 @@ class AudioRecord:
     attempts: int
     recipe: str  # fingerprint of master + audio settings
     tags: str  # fingerprint of the tag values
+    offset_s: float = 0.0  # where the master's time 0 lands in the MP3 (jingles, trims)
+    provenance: str | None = None  # the record of every processing step (derived/*.json)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -281,7 +283,8 @@ _KINDS: dict[str, tuple[tuple[type, ...], str]] = {
     "bool": ((bool,), "true or false"),
     "datetime": ((datetime,), "a date with a time zone"),
 }
-_FILE_KEYS = frozenset({"file", "image", "chapters", "transcript"})  # inside the episode folder
+# Paths inside the episode folder.
+_FILE_KEYS = frozenset({"file", "image", "chapters", "transcript", "provenance"})
 
 
 def _build(cls: type[_T], table: object, where: str) -> _T:
@@ -356,9 +359,13 @@ def episode_to_toml(episode: Episode) -> str:
     if audio is not None:
         for measured in ("before", "after"):  # a peak that was not metered is left out
             audio[measured] = {k: v for k, v in audio[measured].items() if v is not None}
-        doc["audio"] = audio
+        # Fields added later stay out while they hold their default: older files stay as written.
+        doc["audio"] = {k: v for k, v in audio.items() if v != _AUDIO_DEFAULTS.get(k, ...)}
         doc["audio"].comment("derived from the master; rebuilt when the recipe or tags change")
     return tomlkit.dumps(doc)
+
+
+_AUDIO_DEFAULTS = {"offset_s": 0.0, "provenance": None}
 
 
 def write_episode(folder: Path, episode: Episode) -> None:
@@ -424,8 +431,14 @@ def purge_episode(root: Path, slug: str) -> None:
     shutil.rmtree(doomed)
 
 
-def load_chapters(folder: Path, episode: Episode, duration_s: float) -> tuple[Chapter, ...]:
-    """Return the episode's chapters with end times fitted to the audio (none: empty)."""
+def load_chapters(
+    folder: Path, episode: Episode, duration_s: float, offset_s: float | None = None
+) -> tuple[Chapter, ...]:
+    """Return the episode's chapters in the published audio's time, fitted to it (none: empty).
+
+    The producer times chapters on the recording; jingles and trims move them by `offset_s`
+    (None: the episode's audio record says how far).
+    """
     if episode.chapters is None:
         return ()
     path = folder / episode.chapters
@@ -433,4 +446,24 @@ def load_chapters(folder: Path, episode: Episode, duration_s: float) -> tuple[Ch
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogError(f"cannot read the chapters {path}: {exc}") from exc
-    return fit_chapters(parse_chapters(text, source=str(path)), duration_s, source=str(path))
+    if offset_s is None:
+        offset_s = episode.audio.offset_s if episode.audio else 0.0
+    chapters = shift_chapters(parse_chapters(text, source=str(path)), offset_s)
+    return fit_chapters(chapters, duration_s, source=str(path))
+
+
+def shift_chapters(chapters: tuple[Chapter, ...], offset_s: float) -> tuple[Chapter, ...]:
+    """Move chapters by offset_s; one wholly trimmed away is dropped, one cut short starts at 0."""
+    if not offset_s:
+        return chapters
+    starts = [c.start_s + offset_s for c in chapters]
+    kept = [
+        replace(
+            chapter,
+            start_s=round(max(start, 0.0), 3),
+            end_s=None if chapter.end_s is None else round(chapter.end_s + offset_s, 3),
+        )
+        for chapter, start, following in zip(chapters, starts, [*starts[1:], None], strict=True)
+        if following is None or following > 0
+    ]
+    return tuple(kept)

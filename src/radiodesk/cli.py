@@ -30,10 +30,12 @@ from rich.table import Table
 from radiodesk import (
     __version__,
     audit,
+    broadcast,
     catalog,
     check,
     ingest,
     integrity,
+    provenance,
     scaffold,
     serve,
     soundbites,
@@ -48,7 +50,7 @@ from radiodesk.config import (
     load_settings,
     load_station,
 )
-from radiodesk.errors import ConfigError, RadiodeskError
+from radiodesk.errors import CatalogError, ConfigError, RadiodeskError
 from radiodesk.storage import open_storage, open_store
 
 log = logging.getLogger("radiodesk")
@@ -611,16 +613,43 @@ def show_episode(obj: Context, slug: str, as_json: bool) -> None:
             encoder=f"libmp3lame CBR {a.bitrate_kbps} kbit/s, {a.sample_rate_hz} Hz",
             encodes=a.attempts,
         )
+    folder = catalog.episode_dir(settings.root, slug)
+    if episode.audio and episode.audio.provenance:
+        data["provenance"] = provenance.read(folder / episode.audio.provenance)
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
+    _print_tree(data, "")
+
+
+def _print_tree(data: dict[str, Any], indent: str) -> None:
+    """Print nested values as indented `key: value` lines (lists of tables as `-` items)."""
     for key, value in data.items():
         if isinstance(value, dict):
-            click.echo(f"{key}:")
-            for inner, item in value.items():
-                click.echo(f"  {inner}: {item}")
+            click.echo(f"{indent}{key}:")
+            _print_tree(value, indent + "  ")
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            click.echo(f"{indent}{key}:")
+            for item in value:
+                click.echo(f"{indent}  -")
+                _print_tree(item, indent + "    ")
         else:
-            click.echo(f"{key}: {value}")
+            click.echo(f"{indent}{key}: {value}")
+
+
+@cli.command(name="export")
+@click.argument("slugs", nargs=-1)
+@click.option("--all", "every", is_flag=True, help="Every episode that has audio.")
+@click.pass_obj
+def export_command(obj: Context, slugs: tuple[str, ...], every: bool) -> None:
+    """Write the on-air Broadcast WAV (EBU R128) of episodes into the export folder."""
+    if not slugs and not every:
+        raise CatalogError("name the episodes to export, or pass --all")
+    for copy in broadcast.export_episodes(obj.settings(), None if every else slugs):
+        click.echo(
+            f"{copy.path}: {copy.after.integrated_lufs:.1f} LUFS, "
+            f"{copy.after.true_peak_dbtp:.1f} dBTP, {copy.sample_rate_hz} Hz, {copy.bits}-bit"
+        )
 
 
 @cli.command(name="list")

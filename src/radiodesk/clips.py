@@ -6,6 +6,7 @@ that starts processes) cuts the span from a long file and encodes the MP3; pydub
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import tempfile
@@ -32,6 +33,13 @@ MAX_CLIP_S = 600.0  # only sets the metering timeout: clips are far shorter
 METER = "ebur128@{name}=peak=true:framelog=verbose"  # summary only; no per-frame lines
 # Same bytes for the same input: no encoder tag, no metadata; mutagen writes the tags later.
 BITEXACT = ("-map_metadata", "-1", "-flags", "+bitexact", "-fflags", "+bitexact")
+
+# Jingles: prepared as WAVs at the episode's rate, channels and loudness for the encode to join.
+MAX_JINGLE_S = 120.0  # a jingle is a few seconds: anything longer is a mistake in the config
+# pydub stores whole-number samples: gain that would push the peak past this stays for ffmpeg
+# to apply in floating point, before the limiter.
+PREPARED_PEAK_DBFS = -1.0
+JINGLE_METER = "ebur128=peak=true+sample"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -190,3 +198,82 @@ def _level(done: ffmpeg.Completed, name: str) -> Level:
 
 def _timeout(duration_s: float) -> float:
     return 60.0 + 2.0 * duration_s
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Jingle:
+    """A jingle ready to join the recording: its prepared WAV and what was done to it."""
+
+    role: str  # "intro" or "outro"
+    source: str  # as the show's settings name it
+    sha256: str  # of the source file
+    path: Path  # the prepared WAV, at the episode's sample rate and channel count
+    duration_s: float
+    loudness_lufs: float  # of the source, as decoded
+    gain_db: float  # brings it to the episode's target
+    residual_gain_db: float  # the part of gain_db left for the encode (see PREPARED_PEAK_DBFS)
+
+
+def prepare_jingle(
+    role: str,
+    source: Path,
+    scratch: Path,
+    *,
+    name: str,
+    target_lufs: float,
+    sample_rate_hz: int,
+    channels: int,
+    min_duration_s: float,
+) -> Jingle:
+    """Decode a jingle to the episode's format and level it to the target loudness."""
+    if not source.is_file():
+        raise AudioError(f"the {role} jingle {name} does not exist", hint=f"fix [audio] {role}")
+    decoded = scratch / f"{role}-decoded.wav"
+    # Converted before the meter: a stereo jingle mixed down to mono reads quieter than before.
+    layout = "mono" if channels == 1 else "stereo"
+    convert = f"aresample={sample_rate_hz},aformat=channel_layouts={layout},"
+    done = ffmpeg.run(
+        ["-y", "-i", ffmpeg.file_url(source), "-map", "0:a:0", "-af", convert + JINGLE_METER,
+         "-c:a", "pcm_s16le",
+         "-f", "wav", ffmpeg.file_url(decoded)],
+        timeout_s=_timeout(MAX_JINGLE_S), check=False,
+    )  # fmt: skip
+    summary = ffmpeg.parse_ebur128(done.stderr)
+    if not decoded.is_file() or summary is None or summary.sample_peak_dbfs is None:
+        raise AudioError(
+            f"cannot decode the {role} jingle {name}: {ffmpeg.last_message(done.stderr)}"
+        )
+    clip = load_wav(decoded)
+    duration_s = clip.frame_count() / clip.frame_rate
+    _check(role, name, duration_s, summary.integrated_lufs, min_duration_s)
+    gain_db = target_lufs - summary.integrated_lufs
+    applied = min(gain_db, PREPARED_PEAK_DBFS - summary.sample_peak_dbfs)
+    prepared = scratch / f"{role}.wav"
+    with prepared.open("wb") as out:
+        gain(clip, applied).export(out, format="wav")
+    log.info("%s jingle %s: %.1f LUFS, gain %+.1f dB", role, name, summary.integrated_lufs, gain_db)
+    return Jingle(
+        role=role,
+        source=name,
+        sha256=_sha256(source),
+        path=prepared,
+        duration_s=round(duration_s, 3),
+        loudness_lufs=summary.integrated_lufs,
+        gain_db=round(gain_db, 2),
+        residual_gain_db=round(gain_db - applied, 2),
+    )
+
+
+def _check(role: str, name: str, duration_s: float, lufs: float, min_s: float) -> None:
+    if not min_s < duration_s <= MAX_JINGLE_S:
+        raise AudioError(
+            f"the {role} jingle {name} lasts {duration_s:.2f} s; it must be longer than the "
+            f"crossfade ({min_s:.2f} s) and at most {MAX_JINGLE_S:.0f} s",
+            hint="shorten [audio] crossfade_ms or pick another jingle",
+        )
+    if lufs <= -70.0:
+        raise AudioError(f"the {role} jingle {name} is silent (nothing above -70 LUFS)")
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()  # a jingle is small

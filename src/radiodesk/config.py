@@ -34,6 +34,13 @@ class AudioSettings:
     stereo_bitrate_kbps: int = 128
     mono_bitrate_kbps: int = 64
     channels: ChannelMode = "auto"  # "mono" forces mono output; "auto" follows the source
+    # Newsroom edits (all off by default, so the published audio is the recording alone):
+    intro: str = ""  # jingle before the recording, relative to the show folder
+    outro: str = ""  # jingle after it
+    crossfade_ms: int = 500  # overlap of a jingle and the recording (0: butt-joined)
+    trim_silence: bool = False  # cut leading and trailing silence
+    silence_threshold_db: float = -50.0  # quieter than this (dBFS) counts as silence
+    kept_pause_ms: int = 500  # silence left before the first and after the last sound
 
     def target_for(self, mono: bool) -> float:
         """Return the integrated loudness target for a mono or stereo output."""
@@ -42,6 +49,27 @@ class AudioSettings:
     def bitrate_for(self, mono: bool) -> int:
         """Return the MP3 bit rate in kbit/s for a mono or stereo output."""
         return self.mono_bitrate_kbps if mono else self.stereo_bitrate_kbps
+
+
+# Fields added after episodes were already published: left out of the audio recipe while they
+# keep their default, so adding them rebuilt nothing (see ingest._recipe).
+EDIT_FIELDS = (
+    "intro", "outro", "crossfade_ms", "trim_silence", "silence_threshold_db", "kept_pause_ms"
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BroadcastSettings:
+    """The on-air copy: an EBU R128 Broadcast WAV, written to an export folder, never published."""
+
+    enabled: bool = False  # made at `add`; `radiodesk export` makes it on demand either way
+    target_lufs: float = -23.0  # EBU R128
+    true_peak_dbtp: float = -1.0  # EBU R128 s1 (-1 dBTP for PCM)
+    tolerance_lu: float = 0.5
+    sample_rate_hz: int = 48000
+    bits: int = 24
+    folder: str = "export/broadcast"  # relative to the show folder
+    originator: str = ""  # the bext originator (32 characters); default: the show's author
 
 
 BackendName = Literal["local", "s3"]
@@ -218,6 +246,7 @@ class Settings:
     audio: AudioSettings = AudioSettings()
     storage: StorageSettings = StorageSettings()
     station: StationSettings | None = None  # the station this show is a programme of
+    broadcast: BroadcastSettings = BroadcastSettings()
 
     @property
     def local_store(self) -> Path:
@@ -254,6 +283,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "show": ShowSettings,
     "audio": AudioSettings,
     "storage": StorageSettings,
+    "broadcast": BroadcastSettings,
 }
 
 
@@ -495,6 +525,8 @@ def _validate(settings: Settings, source: Path) -> None:
             f"[show] prefix applies only to a programme in a station folder (with {STATION_FILE})",
         ),
         *_storage_problems(settings.storage),
+        *_edit_problems(audio),
+        *_broadcast_problems(settings.broadcast),
     ]
     for failed, message in problems:
         if failed:
@@ -518,6 +550,48 @@ def _storage_problems(storage: StorageSettings) -> list[tuple[bool, str]]:
         ),
         (not 1 <= storage.max_attempts <= 20, "[storage] max_attempts must be 1 to 20"),
     ]
+
+
+def _edit_problems(audio: AudioSettings) -> list[tuple[bool, str]]:
+    return [
+        (not 0 <= audio.crossfade_ms <= 5000, "[audio] crossfade_ms must be 0 to 5000"),
+        (
+            not -90.0 <= audio.silence_threshold_db <= -20.0,
+            "[audio] silence_threshold_db must be -90 to -20",
+        ),
+        (not 100 <= audio.kept_pause_ms <= 10_000, "[audio] kept_pause_ms must be 100 to 10000"),
+        *(
+            (not _is_relative_file(path), f"[audio] {name} must be a file inside the show folder")
+            for name, path in (("intro", audio.intro), ("outro", audio.outro))
+            if path
+        ),
+    ]
+
+
+def _broadcast_problems(broadcast: BroadcastSettings) -> list[tuple[bool, str]]:
+    return [
+        (
+            not -40.0 <= broadcast.target_lufs <= -5.0,
+            "[broadcast] target_lufs must lie between -40 and -5 LUFS",
+        ),
+        (not -9.0 <= broadcast.true_peak_dbtp <= 0.0, "[broadcast] true_peak_dbtp must be -9 to 0"),
+        (not 0.1 <= broadcast.tolerance_lu <= 3.0, "[broadcast] tolerance_lu must be 0.1 to 3"),
+        (
+            broadcast.sample_rate_hz not in (44100, 48000, 96000),
+            "[broadcast] sample_rate_hz: 44100, 48000 or 96000",
+        ),
+        (broadcast.bits not in (16, 24, 32), "[broadcast] bits must be 16, 24 or 32"),
+        (
+            not _is_relative_file(broadcast.folder),
+            "[broadcast] folder must be a folder inside the show folder",
+        ),
+        (len(broadcast.originator) > 32, "[broadcast] originator: at most 32 characters (bext)"),
+    ]
+
+
+def _is_relative_file(value: str) -> bool:
+    path = Path(value)
+    return bool(value.strip()) and not path.is_absolute() and ".." not in path.parts
 
 
 _MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)

@@ -641,3 +641,20 @@ def parse_volumedetect(stderr: str) -> dict[str, VolumeStats]:
         for name, found in values.items()
         if {"n_samples", "mean_volume", "max_volume"} <= found.keys()
     }
+
+
+_SILENCE_RE = re.compile(
+    r"\] silence_(?P<edge>start|end): (?P<time>-?[0-9.]+(?:e-?\d+)?)", re.MULTILINE
+)
+
+
+def parse_silencedetect(stderr: str) -> list[tuple[float, float | None]]:
+    """Return the silences silencedetect printed as (start, end) seconds; end None: to the end."""
+    spans: list[tuple[float, float | None]] = []
+    for match in _SILENCE_RE.finditer(stderr):
+        time_s = max(float(match.group("time")), 0.0)
+        if match.group("edge") == "start":
+            spans.append((time_s, None))
+        elif spans and spans[-1][1] is None:
+            spans[-1] = (spans[-1][0], time_s)
+    return spans

@@ -19,8 +19,19 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from radiodesk import audio, catalog, soundbites, tagging, waveform
+from radiodesk import (
+    audio,
+    broadcast,
+    catalog,
+    ffmpeg,
+    newsroom,
+    provenance,
+    soundbites,
+    tagging,
+    waveform,
+)
 from radiodesk.artwork import inspect_image, prepare_artwork
 from radiodesk.catalog import (
     AudioRecord,
@@ -33,12 +44,13 @@ from radiodesk.catalog import (
     Soundbite,
 )
 from radiodesk.chapters import Chapter, chapters_json, parse_chapters
-from radiodesk.config import Settings
+from radiodesk.config import EDIT_FIELDS, AudioSettings, Settings
 from radiodesk.errors import AudioError, CatalogError, RadiodeskError
 from radiodesk.transcripts import Transcript, parse_transcript
 
 log = logging.getLogger(__name__)
 
+PROVENANCE_SUFFIX = ".provenance.json"
 # recording label, stage ("measure" / "encode"), seconds done, seconds in all (0: not known)
 ProgressFn = Callable[[str, str, float, float], None]
 
@@ -214,6 +226,8 @@ def _build(
             settings, staging, episode, on_progress=on_progress, master_just_copied=True
         )
         _refresh_clips(settings, staging, episode)
+        if settings.broadcast.enabled:
+            broadcast.export_episode(settings, staging, episode)
         catalog.write_episode(staging, episode)
         os.rename(staging, catalog.episode_dir(root, slug))
     except OSError as exc:
@@ -313,6 +327,7 @@ def refresh_audio(
         current is not None
         and current.is_file()
         and current.stat().st_size == (record.size_bytes if record else -1)
+        and (not record or not record.provenance or (folder / record.provenance).is_file())
     )
     out_dir.mkdir(exist_ok=True)
     if record is not None and current is not None and intact and record.recipe == recipe:
@@ -335,20 +350,46 @@ def refresh_audio(
     analysis = audio.analyse(
         master, settings.audio, on_progress=_stage(on_progress, label, "measure")
     )
-    with _scratch(out_dir) as tmp:
+    with (
+        _scratch(out_dir) as tmp,
+        tempfile.TemporaryDirectory(dir=out_dir, prefix=".jingles-") as scratch,
+    ):
+        steps = newsroom.prepare_edit(settings, master, analysis, Path(scratch))
         rendered = audio.render(
             master,
             tmp,
             settings.audio,
             analysis,
             on_progress=_stage(on_progress, label, "encode", analysis.source.duration_s),
+            edit=steps.edit,
         )
+        steps_record = provenance.build(
+            settings, episode.master, analysis, rendered, steps,
+            ffmpeg_version=ffmpeg.find_ffmpeg().version, mutagen_version=tagging.MUTAGEN_VERSION,
+        )  # fmt: skip
         # The same rounded duration the record keeps, so the fingerprint matches it later.
-        tags = tag_values(settings, folder, episode, round(rendered.duration_s, 3))
+        tags = tag_values(
+            settings, folder, episode, round(rendered.duration_s, 3),
+            offset_s=steps.edit.offset_s(), provenance_json=provenance.compact(steps_record),
+        )  # fmt: skip
         tagging.write_tags(tmp, tags)
         final = _settle(tmp, out_dir, episode.slug)
+        kept = _store_provenance(steps_record, out_dir, episode.slug)
     fresh = _record(rendered, final, recipe, _fingerprint(tags))
+    fresh = replace(fresh, offset_s=steps.edit.offset_s(), provenance=_relative(kept, folder))
     return replace(episode, audio=_located(fresh, final, folder))
+
+
+def _store_provenance(record: dict[str, Any], folder: Path, slug: str) -> Path:
+    """Keep the record under a name made of its content, as the MP3 is kept (see refresh_audio)."""
+    data = provenance.to_json(record)
+    path = folder / f"{slug}-{hashlib.sha256(data).hexdigest()[:12]}{PROVENANCE_SUFFIX}"
+    catalog.write_atomic(path, data)
+    return path
+
+
+def _relative(path: Path, folder: Path) -> str:
+    return path.relative_to(folder).as_posix() if path.is_relative_to(folder) else str(path)
 
 
 @contextlib.contextmanager
@@ -376,10 +417,14 @@ def _sha_of(path: Path) -> str:
 
 
 def prune_derived(folder: Path, episode: Episode) -> None:
-    """Delete derived MP3s (episode and clips) that the episode no longer points at."""
+    """Delete derived MP3s (episode and clips) and provenance records no longer pointed at."""
     keep = soundbites.clip_files(folder, episode)
-    keep |= {folder / episode.audio.file} if episode.audio else set()
-    for path in (folder / catalog.DERIVED_DIR).glob("*.mp3"):
+    record = episode.audio
+    keep |= (
+        {folder / name for name in (record.file, record.provenance) if name} if record else set()
+    )
+    derived = folder / catalog.DERIVED_DIR
+    for path in [*derived.glob("*.mp3"), *derived.glob(f"*{PROVENANCE_SUFFIX}")]:
         if path not in keep:
             path.unlink(missing_ok=True)
 
@@ -416,9 +461,18 @@ def _located(record: AudioRecord, final: Path, folder: Path) -> AudioRecord:
 
 
 def tag_values(
-    settings: Settings, folder: Path, episode: Episode, duration_s: float
+    settings: Settings,
+    folder: Path,
+    episode: Episode,
+    duration_s: float,
+    *,
+    offset_s: float | None = None,
+    provenance_json: str | None = None,
 ) -> tagging.Tags:
-    """Return the ID3 values of an episode (its own artwork, else the show's)."""
+    """Return the ID3 values of an episode (its own artwork, else the show's).
+
+    `offset_s` and `provenance_json` describe a new encode; None: the episode's audio record.
+    """
     show = settings.show
     cover_path = folder / episode.image if episode.image else None
     if cover_path is None and show.image:
@@ -429,8 +483,12 @@ def tag_values(
         cover = tagging.Cover(data=cover_path.read_bytes(), mime=info.mime)
     chapters = tuple(
         tagging.TagChapter(start_s=c.start_s, end_s=c.end_s or duration_s, title=c.title, url=c.url)
-        for c in catalog.load_chapters(folder, episode, duration_s)
+        for c in catalog.load_chapters(folder, episode, duration_s, offset_s)
     )
+    record = episode.audio
+    if provenance_json is None and record is not None and record.provenance:
+        provenance_json = provenance.compact(provenance.read(folder / record.provenance))
+    extra = {provenance.TAG_DESCRIPTION: provenance_json} if provenance_json else {}
     return tagging.Tags(
         title=episode.title,
         artist=show.author or show.title,
@@ -444,6 +502,7 @@ def tag_values(
         category=show.category,
         cover=cover,
         chapters=chapters,
+        extra=extra,
     )
 
 
@@ -469,12 +528,18 @@ def _record(rendered: audio.Rendered, derived: Path, recipe: str, tags_print: st
 
 
 def _recipe(settings: Settings, episode: Episode) -> str:
+    given = asdict(settings.audio)
+    # Edit settings at their defaults stay out, so the recipes made before they existed hold.
+    defaults = asdict(AudioSettings())
+    for name in EDIT_FIELDS:
+        if given[name] == defaults[name]:
+            del given[name]
+    for role in ("intro", "outro"):  # a jingle replaced under the same name rebuilds too
+        path = settings.root / given.get(role, "")
+        if given.get(role) and path.is_file():
+            given[f"{role}_sha256"] = audio.file_sha256(path)
     return _fingerprint(
-        {
-            "master": episode.master.sha256,
-            "audio": asdict(settings.audio),
-            "pipeline": audio.PIPELINE_VERSION,
-        }
+        {"master": episode.master.sha256, "audio": given, "pipeline": audio.PIPELINE_VERSION}
     )
 
 

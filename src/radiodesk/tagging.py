@@ -15,13 +15,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, cast
 
-from mutagen import MutagenError
+from mutagen import MutagenError, version_string
 from mutagen.id3 import ID3, CTOCFlags, Encoding, Frame, Frames, PictureType
 from mutagen.mp3 import MP3, HeaderNotFoundError
 
 from radiodesk.errors import TaggingError
 
 _log = logging.getLogger(__name__)
+
+MUTAGEN_VERSION: Final = str(version_string)  # recorded in each episode's provenance
 
 # mutagen is unannotated: these casts, and the Any-typed tags below, keep its Any in this module.
 _open_mp3: Final = cast(Callable[[Path], Any], MP3)
