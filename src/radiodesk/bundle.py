@@ -135,7 +135,7 @@ def _episode_media(settings: Settings, episode: Episode, work: Path) -> EpisodeM
             work, f"transcripts/{episode.slug}", transcript.suffix, data, transcript.mime
         )
     return EpisodeMedia(
-        provenance_file=_provenance(work, folder, episode, audio),
+        provenance_file=_provenance(settings, work, folder, episode, audio),
         audio=audio,
         image=image,
         chapters=chapter_list,
@@ -175,10 +175,12 @@ def _soundbite_clips(
     return tuple(pairs)
 
 
-def _provenance(work: Path, folder: Path, episode: Episode, audio: Upload) -> Upload | None:
+def _provenance(
+    settings: Settings, work: Path, folder: Path, episode: Episode, audio: Upload
+) -> Upload | None:
     """Publish the provenance record beside the MP3, with the tagged file's own hash added."""
     record = episode.audio
-    if record is None or not record.provenance:
+    if record is None or not record.provenance or not settings.show.publish_provenance:
         return None
     data = provenance.read(folder / record.provenance)
     data["published"] = {"key": audio.key, "sha256": audio.sha256, "size_bytes": audio.size_bytes}

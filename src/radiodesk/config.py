@@ -217,6 +217,7 @@ class ShowSettings:
     # Inside a station: the programme's key prefix in the station's store (read back resolved:
     # the folder name, transliterated, unless radiodesk.toml sets it). Empty for a lone show.
     prefix: str = ""
+    publish_provenance: bool = False  # put each MP3's provenance record beside it in the store
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

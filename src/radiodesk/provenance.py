@@ -164,8 +164,12 @@ def to_json(record: Mapping[str, Any]) -> bytes:
 
 
 def compact(record: Mapping[str, Any]) -> str:
-    """Return the record as one line of JSON, as the MP3's TXXX frame carries it."""
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    """Return the record as one line of ASCII JSON, as the MP3's TXXX frame carries it.
+
+    ASCII (Cyrillic as \\u escapes, intact once parsed): ffmpeg prints an input's tags cut at a
+    fixed byte count, which would otherwise split a character and break strict UTF-8 readers.
+    """
+    return json.dumps(record, ensure_ascii=True, separators=(",", ":"))
 
 
 def analysis_of(record: Mapping[str, Any]) -> audio.Analysis:

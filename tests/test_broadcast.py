@@ -1,0 +1,80 @@
+"""The on-air copy: an EBU R128 Broadcast WAV, measured and its bext chunk read back."""
+
+from __future__ import annotations
+
+import re
+import struct
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from media import make_recording, measure
+from newsroom_show import configure
+from radiodesk.cli import main
+from radiodesk.config import Settings
+from radiodesk.ingest import AddRequest, add_episode
+
+NOW = datetime(2025, 3, 1, 12, tzinfo=UTC)
+BROADCAST = 'enabled = true\noriginator = "Радио «Тест»"'
+
+
+def chunks(path: Path) -> dict[bytes, bytes]:
+    """Return the RIFF chunks of a WAV file by id."""
+    data = path.read_bytes()
+    assert data[:4] == b"RIFF"
+    assert data[8:12] == b"WAVE"
+    found, at = {}, 12
+    while at + 8 <= len(data):
+        name, size = data[at : at + 4], struct.unpack("<I", data[at + 4 : at + 8])[0]
+        found[name] = data[at + 8 : at + 8 + size]
+        at += 8 + size + (size & 1)
+    return found
+
+
+def text(field: bytes) -> str:
+    return field.rstrip(b"\0").decode("utf-8")
+
+
+def test_add_writes_the_on_air_copy(show: Settings, tmp_path: Path) -> None:
+    settings = configure(show, broadcast=BROADCAST)
+    master = make_recording(tmp_path / "Речь.wav", seconds=6, lufs=-35, channels=2,
+                            sample_rate=44100)  # fmt: skip
+    episode = add_episode(settings, AddRequest(recording=master, title="Речь мэра"), now=NOW)
+    wav = show.root / "export" / "broadcast" / f"{episode.slug}.wav"
+    integrated, peak = measure(wav)
+    assert integrated == pytest.approx(-23.0, abs=0.5)
+    assert peak <= -1.0
+    found = chunks(wav)
+    fmt, bext = found[b"fmt "], found[b"bext"]
+    _, channels, rate, _, _, bits = struct.unpack("<HHIIHH", fmt[:16])
+    assert (channels, rate, bits) == (2, 48000, 24)
+    description, originator, reference = struct.unpack("<256s32s32s", bext[:320])
+    assert text(description) == "Речь мэра"
+    assert text(originator) == "Радио «Тест»"
+    assert text(reference) == episode.guid.replace("-", "")
+    assert bext[320:338] == b"2025-03-0112:00:00"  # origination date and time
+    assert text(bext[602:]).startswith("A=PCM,F=48000,W=24,M=stereo,T=radiodesk")
+    # never published: the store holds no WAV
+    assert main(["-C", str(show.root), "publish"]) == 0
+    assert not list(settings.local_store.rglob("*.wav"))
+
+
+def test_export_command_uses_the_recorded_analysis(
+    show: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    master = make_recording(tmp_path / "m.wav", seconds=4, lufs=-14)
+    assert main(["-C", str(show.root), "add", str(master), "--title", "Громко"]) == 0
+    assert not (show.root / "export").exists()  # not enabled: nothing at add
+    capsys.readouterr()
+    assert main(["-C", str(show.root), "export", "gromko"]) == 0
+    wav = show.root / "export" / "broadcast" / "gromko.wav"
+    (line,) = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(
+        rf"{re.escape(str(wav))}: -2[23]\.\d LUFS, -\d+\.\d dBTP, 48000 Hz, 24-bit", line
+    )
+    assert measure(wav)[0] == pytest.approx(-23.0, abs=0.5)
+    assert main(["-C", str(show.root), "export"]) == 1
+    assert capsys.readouterr().err == (
+        "radiodesk: error: name the episodes to export, or pass --all\n"
+    )

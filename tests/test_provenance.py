@@ -1,0 +1,123 @@
+"""Provenance: every processing step recorded, in episode metadata, the MP3 and beside it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from mutagen.id3 import ID3
+
+from media import make_recording, measure
+from newsroom_show import configure, jingles, padded
+from radiodesk import catalog, tagging
+from radiodesk.cli import main
+from radiodesk.config import Settings
+from radiodesk.ingest import AddRequest, add_episode
+
+NOW = datetime(2025, 3, 1, 12, tzinfo=UTC)
+NEWSROOM = (
+    'intro = "джинглы/интро.wav"\noutro = "джинглы/outro.wav"\ncrossfade_ms = 500\n'
+    "trim_silence = true"
+)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_every_step_is_recorded(
+    show: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    intro, outro = jingles(show.root)
+    path = show.root / "radiodesk.toml"
+    path.write_text(
+        path.read_text("utf-8").replace("[show]\n", "[show]\npublish_provenance = true\n"), "utf-8"
+    )
+    settings = configure(show, NEWSROOM)
+    speech = make_recording(tmp_path / "s.wav", seconds=5, lufs=-40, signal="noise")
+    master = padded(tmp_path / "Губернатор — бюджет.wav", speech, 2.0, 0.0)
+    episode = add_episode(settings, AddRequest(recording=master, title="Бюджет"), now=NOW)
+    folder = catalog.episode_dir(show.root, episode.slug)
+    assert episode.audio is not None
+    assert episode.audio.provenance is not None
+    record = json.loads((folder / episode.audio.provenance).read_text(encoding="utf-8"))
+    assert set(record) >= {
+        "tools", "input", "channels", "trim", "jingles", "crossfade_s", "offset_s", "gain",
+        "limiter", "resampling", "encoder", "output",
+    }  # fmt: skip
+    assert set(record["tools"]) == {"radiodesk", "ffmpeg", "lame", "mutagen", "pydub"}
+    assert all(record["tools"].values())
+    given = record["input"]
+    assert given["original_name"] == "Губернатор — бюджет.wav"
+    assert given["sha256"] == sha256(master) == sha256(folder / given["file"])
+    assert given["integrated_lufs"] == pytest.approx(measure(master)[0], abs=0.2)
+    assert record["channels"]["plan"] == "mono"
+    assert record["channels"]["reason"]
+    assert record["trim"]["lead_s"] == pytest.approx(1.5, abs=0.02)
+    assert [(j["role"], j["file"], j["sha256"]) for j in record["jingles"]] == [
+        ("intro", "джинглы/интро.wav", sha256(intro)),
+        ("outro", "джинглы/outro.wav", sha256(outro)),
+    ]
+    assert record["offset_s"] == pytest.approx(3 - 0.5 - 1.5, abs=0.02)
+    assert record["gain"]["gain_db"] == episode.audio.gain_db
+    limiter = record["limiter"]
+    assert limiter["ceiling_dbfs"] == episode.audio.limiter_ceiling_dbfs
+    predicted = given["sample_peak_dbfs"] + record["gain"]["gain_db"] - limiter["ceiling_dbfs"]
+    assert limiter["max_gain_reduction_db"] == pytest.approx(max(predicted, 0), abs=0.02)
+    assert "predicted" in limiter["basis"]
+    assert record["resampling"] == {
+        "from_hz": 48000, "to_hz": 44100, "filter": "aresample (swresample defaults)"
+    }  # fmt: skip
+    assert record["encoder"]["bitrate_kbps"] == settings.audio.mono_bitrate_kbps
+    assert record["output"]["integrated_lufs"] == episode.audio.after.integrated_lufs
+
+    # In the MP3: a TXXX frame with the same record; the untagged audio hashes as recorded.
+    mp3 = folder / episode.audio.file
+    frame = tagging.read_tags(mp3).extra["radiodesk:provenance"]
+    assert json.loads(frame) == record
+    bare = tmp_path / "bare.mp3"
+    shutil.copyfile(mp3, bare)
+    ID3(bare).delete(bare)
+    assert sha256(bare) == record["output"]["sha256_untagged"]
+
+    # `show` prints it; `show --json` carries it.
+    assert main(["-C", str(show.root), "show", episode.slug]) == 0
+    printed = capsys.readouterr().out
+    assert "  max_gain_reduction_db:" in printed
+    assert "file: джинглы/интро.wav" in printed
+    assert main(["-C", str(show.root), "show", episode.slug, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["provenance"] == record
+
+    # Published beside the MP3, with the tagged file's own hash; a second run changes nothing.
+    before = (folder / catalog.EPISODE_FILE).read_bytes()
+    assert main(["-C", str(show.root), "publish"]) == 0
+    key = catalog.audio_key(episode)
+    sidecar = json.loads(
+        (settings.local_store / key.replace(".mp3", ".provenance.json")).read_text("utf-8")
+    )
+    assert sidecar["published"]["sha256"] == sha256(settings.local_store / key)
+    assert {k: v for k, v in sidecar.items() if k != "published"} == record
+    assert (folder / catalog.EPISODE_FILE).read_bytes() == before
+    capsys.readouterr()
+    assert main(["-C", str(show.root), "publish"]) == 0
+    assert "nothing to do" in capsys.readouterr().out
+
+
+def test_plain_episode_keeps_the_recording_alone(show: Settings, tmp_path: Path) -> None:
+    master = make_recording(tmp_path / "m.wav", seconds=3, lufs=-20, channels=2)
+    episode = add_episode(show, AddRequest(recording=master, title="Просто"), now=NOW)
+    assert episode.audio is not None
+    assert episode.audio.provenance is not None
+    folder = catalog.episode_dir(show.root, episode.slug)
+    record = json.loads((folder / episode.audio.provenance).read_text(encoding="utf-8"))
+    assert record["jingles"] == []
+    assert record["offset_s"] == 0.0
+    assert record["trim"] == {
+        "enabled": False, "threshold_db": -50.0, "kept_pause_s": 0.5, "lead_s": 0.0, "tail_s": 0.0
+    }  # fmt: skip
+    assert "pydub" not in record["tools"]
+    assert "offset_s" not in (folder / catalog.EPISODE_FILE).read_text(encoding="utf-8")
