@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
+import os
 import stat
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -109,8 +114,20 @@ EBUR128_SILENCE = """\
 def test_parse_audio_streams_reads_the_input_block_only() -> None:
     [stream] = ffmpeg.parse_audio_streams(WAV_STEREO)
     assert stream == ffmpeg.AudioStream(
-        codec="pcm_s16le", sample_rate_hz=48000, channels=2, layout="stereo", header_duration_s=5.0
+        codec="pcm_s16le",
+        sample_rate_hz=48000,
+        channels=2,
+        layout="stereo",
+        header_duration_s=5.0,
+        container="wav",
     )
+
+
+def test_only_the_wav_demuxer_gets_bigger_packets() -> None:
+    [mp4] = ffmpeg.parse_audio_streams(MP4_WITH_VIDEO)
+    assert mp4.container == "mov,mp4,m4a,3gp,3g2,mj2"
+    assert ffmpeg.demuxer_options(mp4.container) == []  # ffmpeg refuses options a demuxer lacks
+    assert ffmpeg.demuxer_options("wav") == ["-max_size", "65536"]
 
 
 def test_parse_audio_streams_skips_video_and_finds_the_audio_track() -> None:
@@ -423,6 +440,34 @@ def test_pipeline_meters_what_the_encoder_writes() -> None:
     assert summary.true_peak_dbtp == pytest.approx(-18.1, abs=0.3)  # sine's default amplitude
     assert seen[-1] == pytest.approx(20.0, abs=0.1)
     assert first.out_time_s == seen[-1]
+
+
+def test_pipeline_runs_the_consumer_at_a_lower_priority() -> None:
+    """The meter yields the core to the encoder it reads behind (`nice` execs ffmpeg)."""
+    encoder = ["-f", "lavfi", "-i", "sine=d=120", "-c:a", "libmp3lame", "-f", "mp3", "pipe:1"]
+    meter = ["-f", "mp3", "-i", "pipe:0", "-af", "ebur128=peak=true", "-f", "null", "-"]
+    niceness: dict[int, set[int]] = {}
+    real_popen = ffmpeg.subprocess.Popen
+
+    def watch(popen: Any) -> None:
+        while popen.poll() is None:
+            with contextlib.suppress(OSError):  # it may end between the two calls
+                niceness[popen.pid].add(os.getpriority(os.PRIO_PROCESS, popen.pid))
+            time.sleep(0.005)
+
+    def spy(argv: Any, **kwargs: Any) -> Any:
+        popen = real_popen(argv, **kwargs)
+        niceness[popen.pid] = set()
+        threading.Thread(target=watch, args=(popen,), daemon=True).start()
+        return popen
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ffmpeg.subprocess, "Popen", spy)
+        ffmpeg.run_pipeline(encoder, meter, timeout_s=60)
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    producer, consumer = niceness.values()
+    assert producer == {ours}
+    assert max(consumer) == min(ours + ffmpeg.BACKGROUND_NICE, 19)
 
 
 def test_run_parallel_adds_up_progress_and_hands_over_lines() -> None:
