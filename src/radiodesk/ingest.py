@@ -199,6 +199,7 @@ def _build(
     except OSError as exc:
         raise CatalogError(f"cannot create episode {slug!r} in {root}: {exc.strerror}") from exc
     try:
+        master, analysis = _copy_and_measure(settings, request.recording, staging, on_progress)
         episode = Episode(
             slug=slug,
             guid=str(uuid.uuid4()),
@@ -206,7 +207,7 @@ def _build(
             description=catalog.clean_text(request.description, "the description"),
             date=request.date or now,
             created=now,
-            master=_copy_master(request.recording, staging),
+            master=master,
             season=request.season,
             number=request.number,
             explicit=request.explicit,
@@ -223,7 +224,7 @@ def _build(
             transcript=stored.get("transcript"),
         )
         episode = refresh_audio(
-            settings, staging, episode, on_progress=on_progress, master_just_copied=True
+            settings, staging, episode, on_progress=on_progress, measured=analysis
         )
         _refresh_clips(settings, staging, episode)
         if settings.broadcast.enabled:
@@ -238,6 +239,37 @@ def _build(
         raise
     log.info("added %s (%s)", slug, episode.title)
     return episode
+
+
+def _copy_and_measure(
+    settings: Settings, recording: Path, staging: Path, on_progress: ProgressFn | None
+) -> tuple[MasterFile, audio.Analysis]:
+    """Copy the recording into the episode while ffmpeg measures it, neither waiting for the other.
+
+    The measuring pass reads the producer's file, not the copy; the file's size and change
+    time, the same before and after, show that what was measured is what was copied.
+    """
+    before = _identity(recording)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # leaving it waits for the copy
+        copying = pool.submit(_copy_master, recording, staging)
+        analysis = audio.analyse(
+            recording, settings.audio, on_progress=_stage(on_progress, recording.name, "measure")
+        )
+        master = copying.result()
+    if _identity(recording) != before:
+        raise AudioError(
+            f"the recording {recording.name} changed while it was being added",
+            hint="add it again once it is complete",
+        )
+    return master, analysis
+
+
+def _identity(path: Path) -> tuple[int, int, int]:
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise AudioError(f"cannot read recording {path}: {exc.strerror or exc}") from exc
+    return info.st_size, info.st_mtime_ns, info.st_ctime_ns
 
 
 def _store_sides(sides: _Sides, folder: Path) -> dict[str, str]:
@@ -311,14 +343,15 @@ def refresh_audio(
     *,
     preview_dir: Path | None = None,
     on_progress: ProgressFn | None = None,
-    master_just_copied: bool = False,
+    measured: audio.Analysis | None = None,
 ) -> Episode:
     """Return the episode with a derived MP3 that matches its master, settings and tags.
 
     The MP3 is named by its content (`<slug>-<sha256:12>.mp3`) and never rewritten in place, so
     writing episode.toml is the one step that switches to it: a run killed before that leaves
     the old record pointing at the old, intact file. With `preview_dir`, a stale MP3 is built
-    there instead and the show is left untouched (`publish --dry-run`).
+    there instead and the show is left untouched (`publish --dry-run`). `measured` is the
+    master's analysis when `add` made it while copying the master (and hashed it on the way).
     """
     recipe, record = _recipe(settings, episode), episode.audio
     out_dir = preview_dir or folder / catalog.DERIVED_DIR
@@ -344,12 +377,13 @@ def refresh_audio(
         return replace(episode, audio=_located(replace(retagged, tags=tags_print), final, folder))
     log.info("%s: processing audio", episode.slug)
     master = folder / episode.master.file
-    if not master_just_copied:  # `add` hashed it while copying: reading it again proves nothing
-        _verify_master(master, episode.master)
     label = episode.master.original_name
-    analysis = audio.analyse(
-        master, settings.audio, on_progress=_stage(on_progress, label, "measure")
-    )
+    analysis = measured
+    if analysis is None:
+        _verify_master(master, episode.master)
+        analysis = audio.analyse(
+            master, settings.audio, on_progress=_stage(on_progress, label, "measure")
+        )
     with (
         _scratch(out_dir) as tmp,
         tempfile.TemporaryDirectory(dir=out_dir, prefix=".jingles-") as scratch,
