@@ -336,5 +336,10 @@ def test_station_page_lists_programmes_with_artwork_and_feeds(
     page.wait_for_url(f"{station_base}utro/index.html")
     assert page.locator("h1").inner_text() == HOSTILE
     assert page.locator(".episodes h3 a").all_inner_texts() == [HOSTILE]
+    page.locator(".episodes h3 a").first.click()  # and from an episode back to the station
+    page.wait_for_url(f"{station_base}utro/episodes/**")
+    page.locator("nav.station a").click()
+    page.wait_for_url(station_base + "index.html")
+    assert page.locator("h1").inner_text() == "Радио «Балтика»"
     assert dialogs == []
     assert console == []  # no CSP violation, no missing file

@@ -5,6 +5,7 @@ Pages are parsed with lxml and queried; no string equality on whole pages.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import urldefrag, urljoin, urlsplit
 
@@ -18,6 +19,7 @@ from radiodesk.site import (
     SiteEpisode,
     SitePerson,
     SiteShow,
+    SiteStationLink,
     episode_key,
     format_date,
     format_duration,
@@ -226,6 +228,34 @@ def test_links_are_relative_and_resolve(show: SiteShow, episodes: list[SiteEpiso
             target = urldefrag(urljoin("https://store.invalid/" + key, url)).url
             path = target.removeprefix("https://store.invalid/")
             assert path in pages or path in MEDIA_KEYS, (key, url)
+
+
+def test_a_lone_show_names_no_station(show: SiteShow, episodes: list[SiteEpisode]) -> None:
+    for key, page in render_site(show, episodes).items():
+        if key.endswith(".html"):
+            assert not parse(page).xpath("//nav[@class='station']"), key
+
+
+def test_a_programme_links_back_to_its_station_from_every_page(
+    show: SiteShow, episodes: list[SiteEpisode]
+) -> None:
+    station = SiteStationLink(name=HOSTILE, language="en")
+    programme = replace(show, station=station)
+    pages = render_site(programme, episodes)
+    assert render_site(show, episodes)["site.css"] == pages["site.css"]
+    root = "https://radio.example.org/st/utro/"  # a programme is one prefix below the station
+    for key, page in pages.items():
+        if not key.endswith(".html"):
+            continue
+        doc = parse(page)
+        (nav,) = doc.xpath("//body/nav[@class='station']")
+        assert nav.get("aria-label") == "Радиостанция"  # the programme's language
+        assert doc.xpath("//body/*[1]") == [nav]  # before main: the first thing on the page
+        (link,) = nav.xpath("a")
+        assert link.text_content() == HOSTILE  # hostile text stays text
+        assert link.get("lang") == "en"  # the station's own language
+        assert urljoin(root + key, link.get("href")) == "https://radio.example.org/st/index.html"
+        assert not doc.xpath("//nav//script | //nav//img")
 
 
 def test_other_languages_fall_back_to_english(episodes: list[SiteEpisode]) -> None:

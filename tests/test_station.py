@@ -11,7 +11,7 @@ import json
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urljoin
 
 import boto3
 import podcastparser
@@ -128,10 +128,16 @@ def test_publish_puts_each_programme_under_its_prefix_then_the_station_page(
     assert "Первый выпуск" in page.xpath("string(//ul)")
     assert (store / "site.css").is_file()
     outlines = ET.parse(store / "programmes.opml").getroot().findall("./body/outline")
-    assert [(o.get("text"), o.get("xmlUrl")) for o in outlines] == [
-        ("Evening news", f"{BASE}/news/feed.xml"),
-        (MORNING_TITLE, f"{BASE}/utrennii-efir/feed.xml"),
+    assert [(o.get("text"), o.get("xmlUrl"), o.get("htmlUrl")) for o in outlines] == [
+        ("Evening news", f"{BASE}/news/feed.xml", f"{BASE}/news/index.html"),
+        (MORNING_TITLE, f"{BASE}/utrennii-efir/feed.xml", f"{BASE}/utrennii-efir/index.html"),
     ]
+    # Every programme page leads back to the station page, named in the station's language.
+    for key in ("news/index.html", "news/episodes/hello/index.html"):
+        (back,) = html.fromstring((store / key).read_bytes()).xpath("//nav[@class='station']/a")
+        assert back.text_content() == "Радио «Балтика»"
+        assert back.get("lang") == "ru"
+        assert urljoin(f"{BASE}/{key}", back.get("href")) == f"{BASE}/index.html"
 
     before = {p: p.stat().st_mtime_ns for p in store.rglob("*") if p.is_file()}
     assert run("-C", station, "publish") == 0

@@ -288,7 +288,16 @@ def _site_show(settings: Settings, storage: Storage, image: Upload | None) -> si
         feed_key=FEED_KEY,
         feed_url=storage.url(FEED_KEY),
         links=links,
+        station=_site_station(settings),
     )
+
+
+def _site_station(settings: Settings) -> site.SiteStationLink | None:
+    """A programme's pages link back to its station's page; a lone show's do not."""
+    if settings.station is None:
+        return None
+    info = settings.station.station
+    return site.SiteStationLink(name=info.name, language=info.language)
 
 
 def _site_episode(settings: Settings, episode: Episode, media: EpisodeMedia) -> site.SiteEpisode:

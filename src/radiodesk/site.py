@@ -18,6 +18,8 @@ from urllib.parse import quote
 import jinja2
 
 INDEX_KEY = "index.html"
+# A programme's store root is one prefix below its station's root, where the station page is.
+STATION_PAGE_KEY = f"../{INDEX_KEY}"
 CSS_KEY = "site.css"
 JS_KEY = "site.js"
 STATIC_FILES = (CSS_KEY, JS_KEY)  # copied from the templates folder as they are
@@ -44,6 +46,7 @@ WORDS: dict[str, dict[str, str]] = {
         "loudness": "Loudness", "player": "Player", "no_episodes": "No episodes yet.",
         "megabytes": "MB", "soundbites": "Soundbites", "soundbite": "Soundbite", "kilobytes": "KB",
         "download_clip": "Download the clip", "listen_from_here": "Listen in the episode",
+        "station": "Station",
     },
     "ru": {
         "episodes": "Выпуски", "subscribe": "Подписаться", "rss": "RSS-лента",
@@ -55,6 +58,7 @@ WORDS: dict[str, dict[str, str]] = {
         "loudness": "Громкость", "player": "Плеер", "no_episodes": "Выпусков пока нет.",
         "megabytes": "МБ", "soundbites": "Фрагменты", "soundbite": "Фрагмент", "kilobytes": "КБ",
         "download_clip": "Скачать фрагмент", "listen_from_here": "Слушать в выпуске с этого места",
+        "station": "Радиостанция",
     },
 }  # fmt: skip
 # The station page's own words (kept apart from WORDS, which the show pages use).
@@ -143,6 +147,14 @@ class SiteEpisode:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SiteStationLink:
+    """The station a programme belongs to, as its pages name it (linking to its page)."""
+
+    name: str
+    language: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SiteShow:
     """What the show page shows; `feed_url` is the feed's absolute public URL."""
 
@@ -154,6 +166,7 @@ class SiteShow:
     feed_key: str
     feed_url: str
     links: tuple[tuple[str, str], ...] = ()  # extra subscribe links: (label, absolute url)
+    station: SiteStationLink | None = None  # a programme's station; None for a lone show
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -172,6 +185,7 @@ class SiteProgramme:
     title: str
     description: str
     page_key: str
+    page_url: str  # absolute, for the OPML's htmlUrl
     feed_url: str
     image_key: str | None
     episode_count: int
@@ -220,6 +234,7 @@ def render_site(show: SiteShow, episodes: Sequence[SiteEpisode]) -> dict[str, by
         "words": WORDS.get(lang, WORDS["en"]),
         "show_paragraphs": show_paragraphs,
         "show_summary": " ".join(show_paragraphs[0]) if show_paragraphs else show.title,
+        "station_page_key": STATION_PAGE_KEY,
     }
     ordered = sorted(episodes, key=lambda e: (e.published, e.slug), reverse=True)
     views = [_episode_view(e, lang) for e in ordered]

@@ -162,7 +162,15 @@ def opml(title: str, programmes: Sequence[site.SiteProgramme]) -> bytes:
     ET.SubElement(ET.SubElement(root, "head"), "title").text = title
     body = ET.SubElement(root, "body")
     for p in programmes:
-        ET.SubElement(body, "outline", type="rss", text=p.title, title=p.title, xmlUrl=p.feed_url)
+        ET.SubElement(
+            body,
+            "outline",
+            type="rss",
+            text=p.title,
+            title=p.title,
+            xmlUrl=p.feed_url,
+            htmlUrl=p.page_url,
+        )
     ET.indent(root)
     data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return data + b"\n"
@@ -184,6 +192,7 @@ def _site_programme(settings: Settings, storage: Storage, now: datetime) -> site
         title=settings.show.title,
         description=settings.show.description,
         page_key=f"{prefix}/{site.INDEX_KEY}",
+        page_url=storage.url(f"{prefix}/{site.INDEX_KEY}"),
         feed_url=storage.url(f"{prefix}/{FEED_KEY}"),
         image_key=f"{prefix}/{art.key}" if art else None,
         episode_count=len(ready),
