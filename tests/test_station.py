@@ -10,6 +10,7 @@ import io
 import json
 import shutil
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urljoin
 
@@ -167,13 +168,16 @@ def test_list_and_check_cover_every_programme(
         f"radiodesk: error: news: there is no store folder at {(store / 'news').resolve()}",
         f"radiodesk: error: {MORNING}: there is no store folder at "
         f"{(store / 'utrennii-efir').resolve()}",
+        f"radiodesk: error: station page: there is no store folder at {store.resolve()}",
     ]
 
     assert run("-C", station, "publish") == 0
     capsys.readouterr()
     assert run("-C", station, "check") == 0
     out = capsys.readouterr().out.splitlines()
-    assert out == ["news: no problems", f"{MORNING}: no problems"]
+    assert out == ["news: no problems", f"{MORNING}: no problems", "station page: no problems"]
+    assert run("-C", station, "--show", "news", "check") == 0  # one programme: not the page
+    assert capsys.readouterr().out.splitlines() == ["news: no problems"]
 
 
 def test_one_programme_alone_and_by_name(station: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -297,7 +301,8 @@ def test_station_on_s3_keys_under_the_station_prefix(
         + "[storage]\n"
         + f'backend = "s3"\nbucket = "{s3_bucket.name}"\nprefix = "radio"\n'
         + f'region = "{REGION}"\nendpoint_url = "{s3_bucket.endpoint}"\n'
-        + f'public_base_url = "{public}"\naddressing_style = "path"\n',
+        + f'public_base_url = "{public}"\naddressing_style = "path"\n'
+        + 'acl = "public-read"\n',  # moto, like S3, refuses anonymous GETs of private objects
         encoding="utf-8",
     )
     assert run("-C", station, "publish") == 0
@@ -313,3 +318,176 @@ def test_station_on_s3_keys_under_the_station_prefix(
     assert f"radio/news/{url[len(public) + len('/news/') :]}" in keys
     assert run("-C", station, "publish") == 0
     assert "uploaded" not in capsys.readouterr().out
+    assert run("-C", station, "check", "--skip-audio") == 0  # over HTTP, as apps ask
+    assert capsys.readouterr().out.splitlines()[-1] == "station page: no problems"
+
+
+NEWS_FEED = f"{BASE}/news/feed.xml"
+NEWS_PAGE = f"{BASE}/news/index.html"
+GONE_FEED = f"{BASE}/gone/feed.xml"
+
+
+@pytest.fixture(scope="module")
+def published(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built station, published once: both programmes live, the page and OPML in the store."""
+    root = Path(shutil.copytree(built, tmp_path_factory.mktemp("published") / built.name))
+    assert run("-q", "-C", root, "publish") == 0
+    return root
+
+
+@pytest.fixture
+def live(published: Path, tmp_path: Path) -> Path:
+    """A private copy of the published station, for a test to break its page or OPML."""
+    return Path(shutil.copytree(published, tmp_path / published.name))
+
+
+def station_page_report(station: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
+    """Check the station (which must fail); return its station page lines, prefix cut off."""
+    assert run("-C", station, "check", "--skip-audio") == 1
+    captured = capsys.readouterr()
+    assert error_lines_from(captured.err) == []
+    lines = captured.out.splitlines()
+    assert lines[:2] == ["news: no problems", f"{MORNING}: no problems"]
+    assert all(line.startswith("station page: ") for line in lines[2:])
+    return [line.removeprefix("station page: ") for line in lines[2:]]
+
+
+def rewrite(path: Path, old: str, new: str, count: int = -1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def drop_news_outline(text: str) -> str:
+    start = text.index("<outline", text.index('text="Evening news"') - 40)
+    return text[:start] + text[text.index("/>", start) + 2 :]
+
+
+def twice_news_outline(text: str) -> str:
+    start = text.index("<outline")
+    outline = text[start : text.index("/>", start) + 2]
+    return text.replace(outline, outline + outline)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        pytest.param(
+            drop_news_outline,
+            [f"error   programmes.opml: has no outline for news: {NEWS_FEED}"],
+            id="programme-missing",
+        ),
+        pytest.param(
+            lambda text: text.replace(NEWS_FEED, GONE_FEED),
+            [
+                f"error   programmes.opml: has no outline for news: {NEWS_FEED}",
+                f"error   programmes.opml: names the feed {GONE_FEED}, which is no live "
+                "programme's",
+                f"error   programmes.opml: feed {GONE_FEED} answered HEAD with 404",
+            ],
+            id="feed-that-does-not-resolve",
+        ),
+        pytest.param(
+            lambda text: text.replace(f' htmlUrl="{NEWS_PAGE}"', ""),
+            ["error   programmes.opml outline 'Evening news': has no htmlUrl"],
+            id="no-htmlUrl",
+        ),
+        pytest.param(
+            lambda text: text.replace(NEWS_PAGE, f"{BASE}/news/old.html"),
+            [
+                f"error   programmes.opml: the outline of news has htmlUrl "
+                f"'{BASE}/news/old.html', not {NEWS_PAGE}",
+                f"error   programmes.opml: page {BASE}/news/old.html answered HEAD with 404",
+            ],
+            id="wrong-htmlUrl",
+        ),
+        pytest.param(
+            twice_news_outline,
+            ["error   programmes.opml: names the feed of news 2 times"],
+            id="twice",
+        ),
+        pytest.param(
+            lambda text: text.replace("<opml", "<rss").replace("</opml>", "</rss>"),
+            ["error   programmes.opml: is not an OPML document (<opml> with a <body>), but <rss>"],
+            id="not-opml",
+        ),
+        pytest.param(
+            lambda text: text.replace(
+                "<opml", '<!DOCTYPE opml [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n<opml'
+            ).replace('text="Evening news"', 'text="&e;"'),
+            [
+                "error   programmes.opml: is not well-formed XML: Attribute references "
+                "external entity 'e', line 8, column 34"
+            ],
+            id="external-entity",
+        ),
+    ],
+)
+def test_check_finds_a_broken_opml(
+    live: Path,
+    capsys: pytest.CaptureFixture[str],
+    change: Callable[[str], str],
+    expected: list[str],
+) -> None:
+    opml = live / "public" / "programmes.opml"
+    opml.write_text(change(opml.read_text(encoding="utf-8")), encoding="utf-8")
+    assert station_page_report(live, capsys) == [*expected, summary_of(expected)]
+
+
+def summary_of(lines: list[str]) -> str:
+    errors = sum(line.startswith("error") for line in lines)
+    warnings = len(lines) - errors
+    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+
+
+def test_check_finds_an_opml_cut_short(live: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    opml = live / "public" / "programmes.opml"
+    opml.write_bytes(opml.read_bytes()[:-30])
+    (line, total) = station_page_report(live, capsys)
+    assert line.startswith("error   programmes.opml: is not well-formed XML: ")
+    assert total == "1 error, 0 warnings"
+
+
+def test_check_finds_a_broken_station_page(live: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = live / "public"
+    newz = f"{BASE}/newz/feed.xml"
+    rewrite(store / "index.html", NEWS_FEED, newz)  # a typo in every link to the news feed
+    rewrite(store / "index.html", 'href="news/index.html"', 'href="news/old.html"')
+    assert station_page_report(live, capsys) == [
+        f"error   index.html: has no feed link for news: {NEWS_FEED}",
+        f"error   index.html: names the feed {newz}, which is no live programme's",
+        f"error   index.html: does not link to the page of news: {NEWS_PAGE}",
+        f"error   index.html: feed {newz} answered HEAD with 404",
+        f"error   index.html: page {BASE}/news/old.html answered HEAD with 404",
+        "5 errors, 0 warnings",
+    ]
+
+
+def test_check_finds_a_missing_or_empty_station_page(
+    live: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = live / "public"
+    (store / "index.html").write_bytes(b"")
+    (store / "programmes.opml").unlink()
+    assert station_page_report(live, capsys) == [
+        "error   index.html: cannot be parsed as HTML: Document is empty",
+        "error   programmes.opml: is not published yet: run radiodesk publish",
+        "2 errors, 0 warnings",
+    ]
+
+
+def test_check_of_a_station_with_a_broken_programme_still_checks_the_page(
+    live: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = live / "news" / "radiodesk.toml"
+    config.write_text(config.read_text(encoding="utf-8") + "\n[oops\n", encoding="utf-8")
+    rewrite(live / "public" / "programmes.opml", NEWS_FEED, GONE_FEED)
+    assert run("-C", live, "check", "--skip-audio") == 1
+    captured = capsys.readouterr()
+    assert error_lines_from(captured.err)[0].startswith(f"radiodesk: error: news: {config}")
+    assert captured.out.splitlines() == [
+        f"{MORNING}: no problems",
+        "station page: warning index.html: not compared with the programmes: fix news",
+        f"station page: error   programmes.opml: feed {GONE_FEED} answered HEAD with 404",
+        "station page: 1 error, 1 warning",
+    ]

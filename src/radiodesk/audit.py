@@ -1,7 +1,8 @@
-"""`radiodesk check`: the published show as listeners' apps see it.
+"""`radiodesk check`: the published show (or station page) as listeners' apps see it.
 
 Reads the feed pages from the store, checks their XML, fetches every URL in them through a
-Fetcher, and meters every published MP3 with an independent ebur128 pass. Changes nothing.
+Fetcher, and meters every published MP3 with an independent ebur128 pass; for a station, its
+page and OPML. Changes nothing.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from radiodesk import catalog, check, ffmpeg
+from radiodesk import catalog, check, ffmpeg, site, station
 from radiodesk.bundle import FEED_KEY
+from radiodesk.check.station import check_opml, check_page
 from radiodesk.config import Settings
 from radiodesk.storage import Storage
 
@@ -78,6 +80,35 @@ def audit(
     return problems
 
 
+def audit_station(
+    storage: Storage, programmes: Sequence[station.Programme], *, fetch: check.Fetcher
+) -> list[check.Problem]:
+    """Check the station page and its OPML in the station's store against its live programmes.
+
+    With a programme that cannot be read, which programmes are live is unknown: then only the
+    documents themselves and their URLs are checked.
+    """
+    broken = [p.name for p in programmes if p.settings is None]
+    readable = [p.settings for p in programmes if p.settings is not None]
+    listed = None if broken else station.live_listings(storage, readable)
+    problems = []
+    if broken:
+        why = f"not compared with the programmes: fix {', '.join(broken)}"
+        problems.append(check.Problem(level="warning", where=site.INDEX_KEY, message=why))
+    with tempfile.TemporaryDirectory(prefix="radiodesk-check-") as tmp:
+        for key in (site.INDEX_KEY, station.OPML_KEY):
+            if key not in storage.list(key):
+                why = "is not published yet: run radiodesk publish"
+                problems.append(check.Problem(level="error", where=key, message=why))
+                continue
+            data = _fetch(storage, key, Path(tmp)).read_bytes()
+            if key == station.OPML_KEY:
+                problems += check_opml(data, listed, fetch=fetch, name=key)
+            else:
+                problems += check_page(data, storage.url(key), listed, fetch=fetch, name=key)
+    return problems
+
+
 def measure(path: Path) -> tuple[float, float]:
     """Return (integrated LUFS, true peak dBTP) of a file, metered by ffmpeg's ebur128."""
     done = ffmpeg.run(
@@ -102,4 +133,4 @@ def _page_number(key: str) -> int:
     return int(match.group(1)) if match else 0
 
 
-__all__: Sequence[str] = ("RewritingFetcher", "audit", "measure")
+__all__: Sequence[str] = ("RewritingFetcher", "audit", "audit_station", "measure")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import shlex
@@ -51,7 +50,7 @@ from radiodesk.config import (
     load_station,
 )
 from radiodesk.errors import CatalogError, ConfigError, RadiodeskError
-from radiodesk.storage import open_storage, open_store
+from radiodesk.storage import Storage, open_storage, open_store
 
 log = logging.getLogger("radiodesk")
 
@@ -438,7 +437,8 @@ def verify(obj: Context, local_only: bool) -> None:
 @click.pass_obj
 def check_command(obj: Context, skip_audio: bool) -> None:
     """Check the published show as apps see it: feed, every URL, loudness (a station: each)."""
-    if obj.station() is None:
+    station = obj.station()
+    if station is None:
         problems = _check_show(obj.settings(), skip_audio)
         if problems:
             click.echo(check.format_report(problems))
@@ -457,29 +457,59 @@ def check_command(obj: Context, skip_audio: bool) -> None:
             _programme_error(programme, exc)
             failed = True
             continue
-        for line in check.format_report(problems).splitlines():
-            click.echo(f"{programme.name}: {line}")
-        click.echo(f"{programme.name}: {check.summary(problems)}")
-        failed = failed or check.has_errors(problems)
+        failed = _print_checked(programme.name, problems) or failed
+    if not obj.shows:  # the whole station: its page and OPML too
+        failed = _check_station_page(station) or failed
     if failed:
         raise click.exceptions.Exit(1)
 
 
+def _print_checked(name: str, problems: list[check.Problem]) -> bool:
+    """Print one station member's report, each line prefixed; return whether it has errors."""
+    for line in check.format_report(problems).splitlines():
+        click.echo(f"{name}: {line}")
+    click.echo(f"{name}: {check.summary(problems)}")
+    return check.has_errors(problems)
+
+
+def _check_station_page(station: StationSettings) -> bool:
+    """Check the station page and OPML against every programme; return whether that failed."""
+    storage = open_store(station.storage, station.station.base_url, station.local_store)
+    try:
+        with _store_fetcher(storage, station.storage.backend, station.local_store) as fetch:
+            problems = audit.audit_station(storage, stations.load_programmes(station), fetch=fetch)
+    except RadiodeskError as exc:
+        click.echo(f"radiodesk: error: station page: {exc.message}", err=True)
+        if exc.hint:
+            click.echo(f"radiodesk: hint: {exc.hint}", err=True)
+        return True
+    return _print_checked("station page", problems)
+
+
 def _check_show(settings: Settings, skip_audio: bool) -> list[check.Problem]:
     storage = open_storage(settings)
-    fetch: check.Fetcher = check.http_fetcher()
-    with contextlib.ExitStack() as stack:
-        if settings.storage.backend == "local":
-            # The local store is not online yet: check its objects through a preview server.
-            server = serve.make_server(settings.local_store, port=0)
-            stack.callback(server.server_close)
-            stack.callback(server.shutdown)
-            threading.Thread(target=server.serve_forever, daemon=True).start()
-            fetch = audit.RewritingFetcher(fetch, storage.url(""), serve.preview_url(server))
+    with _store_fetcher(storage, settings.storage.backend, settings.local_store) as fetch:
         problems = audit.audit(settings, storage, fetch=fetch, now=_now())
     if skip_audio:
         problems = [p for p in problems if not p.where.startswith("audio ")]
     return problems
+
+
+@contextmanager
+def _store_fetcher(storage: Storage, backend: str, local_store: Path) -> Iterator[check.Fetcher]:
+    """Yield a Fetcher for the store's public URLs."""
+    fetch: check.Fetcher = check.http_fetcher()
+    if backend != "local":
+        yield fetch
+        return
+    # The local store is not online yet: check its objects through a preview server.
+    server = serve.make_server(local_store, port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield audit.RewritingFetcher(fetch, storage.url(""), serve.preview_url(server))
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @cli.command(name="serve")

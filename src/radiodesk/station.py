@@ -19,6 +19,7 @@ from radiodesk import catalog, site
 from radiodesk.artwork import inspect_image
 from radiodesk.audio import file_sha256
 from radiodesk.bundle import FEED_KEY, Upload, show_artwork
+from radiodesk.check.station import Listed
 from radiodesk.config import CONFIG_FILE, Settings, StationSettings, load_settings
 from radiodesk.errors import ConfigError, RadiodeskError, StorageError
 from radiodesk.storage import IMMUTABLE, SHORT, Storage
@@ -176,6 +177,21 @@ def opml(title: str, programmes: Sequence[site.SiteProgramme]) -> bytes:
     return data + b"\n"
 
 
+def listing(settings: Settings, storage: Storage) -> Listed:
+    """Return how the station page and OPML name a programme: its feed and page URLs."""
+    prefix = settings.show.prefix
+    return Listed(
+        name=settings.root.name,
+        feed_url=storage.url(f"{prefix}/{FEED_KEY}"),
+        page_url=storage.url(f"{prefix}/{site.INDEX_KEY}"),
+    )
+
+
+def live_listings(storage: Storage, programmes: Sequence[Settings]) -> list[Listed]:
+    """Return the listings of the programmes whose feed is in the store (all the page names)."""
+    return [listing(s, storage) for s in programmes if _feed_is_live(storage, s)]
+
+
 def _site_programme(settings: Settings, storage: Storage, now: datetime) -> site.SiteProgramme:
     prefix = settings.show.prefix
     ready = [e for e in catalog.load_episodes(settings.root) if e.status(now) == "ready"]
@@ -188,12 +204,13 @@ def _site_programme(settings: Settings, storage: Storage, now: datetime) -> site
             published=newest.date,
             page_key=f"{prefix}/{site.episode_key(newest.slug)}",
         )
+    listed = listing(settings, storage)
     return site.SiteProgramme(
         title=settings.show.title,
         description=settings.show.description,
         page_key=f"{prefix}/{site.INDEX_KEY}",
-        page_url=storage.url(f"{prefix}/{site.INDEX_KEY}"),
-        feed_url=storage.url(f"{prefix}/{FEED_KEY}"),
+        page_url=listed.page_url,
+        feed_url=listed.feed_url,
         image_key=f"{prefix}/{art.key}" if art else None,
         episode_count=len(ready),
         latest=latest,

@@ -5,10 +5,11 @@
     podcasting.py  Podcasting 2.0 tags, well-formed where present
     urls.py        check_urls: HEAD and Range for every URL, through a Fetcher; read_feed
     loudness.py    check_loudness: measured loudness against the show's target
+    station.py     check_opml, check_page: a station's OPML and page against its programmes
     base.py        Problem and the one-line-per-problem report
 
-Checks return Problems and never raise for a fault they find, print or exit; the XML is parsed
-with the standard library, so lxml stays feed.py's alone.
+Checks return Problems and never raise for a fault they find, print or exit. Feeds are parsed
+with the standard library; station.py uses lxml, for the page is HTML, not XML.
 """
 
 from __future__ import annotations

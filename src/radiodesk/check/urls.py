@@ -10,7 +10,7 @@ import http.client
 import re
 import ssl
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -61,8 +61,8 @@ class Fetcher(Protocol):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class _Target:
-    """One URL the feed points at and what a good answer looks like."""
+class Target:
+    """One URL to ask for, where it was named, and what a good answer looks like."""
 
     where: str
     what: str
@@ -80,7 +80,11 @@ def check_urls(
         found = Findings()
         found.error(name, "cannot be parsed, so its URLs were not checked")
         return found.problems
-    targets = _targets(document)
+    return check_targets(_targets(document), fetch=fetch, workers=workers)
+
+
+def check_targets(targets: Sequence[Target], *, fetch: Fetcher, workers: int = 8) -> list[Problem]:
+    """Ask for each target as apps do (HEAD, then a Range GET); problems in the targets' order."""
     if workers <= 1 or len(targets) <= 1:
         results = [_check_target(target, fetch) for target in targets]
     else:
@@ -89,37 +93,37 @@ def check_urls(
     return [problem for result in results for problem in result]
 
 
-def _targets(document: Document) -> list[_Target]:
+def _targets(document: Document) -> list[Target]:
     """Return each URL once, with the first place that names it (artwork is often shared)."""
     where = f"{document.name} channel"
     self_url = document.links.get("self", "")
     targets = [
-        _Target(where=where, what="feed", url=self_url, types=FEED_TYPES),
+        Target(where=where, what="feed", url=self_url, types=FEED_TYPES),
         *_image_target(document.channel, where),
     ]
     for entry, item in document.items:
         targets += _item_targets(item, entry.where)
-    unique: dict[str, _Target] = {}
+    unique: dict[str, Target] = {}
     for target in targets:
         if is_http_url(target.url):  # check_feed reports the others
             unique.setdefault(target.url, target)
     return list(unique.values())
 
 
-def _image_target(parent: ET.Element, where: str) -> list[_Target]:
+def _image_target(parent: ET.Element, where: str) -> list[Target]:
     image = parent.find("itunes:image", NS)
     url = image.get("href", "") if image is not None else ""
     mime = IMAGE_TYPES.get(PurePosixPath(urlsplit(url).path).suffix.lower())
-    return [_Target(where=where, what="image", url=url, types=(mime,))] if mime else []
+    return [Target(where=where, what="image", url=url, types=(mime,))] if mime else []
 
 
-def _item_targets(item: ET.Element, where: str) -> list[_Target]:
+def _item_targets(item: ET.Element, where: str) -> list[Target]:
     targets = _image_target(item, where)
     enclosure = item.find("enclosure")
     if enclosure is not None:
         length, mime = enclosure.get("length", ""), enclosure.get("type", "")
         targets.append(
-            _Target(
+            Target(
                 where=where,
                 what="enclosure",
                 url=enclosure.get("url", ""),
@@ -131,11 +135,11 @@ def _item_targets(item: ET.Element, where: str) -> list[_Target]:
         for link in item.findall(tag, NS):
             mime = link.get("type", "")
             types = SAME_TYPES.get(mime, (mime,))
-            targets.append(_Target(where=where, what=what, url=link.get("url", ""), types=types))
+            targets.append(Target(where=where, what=what, url=link.get("url", ""), types=types))
     return targets
 
 
-def _check_target(target: _Target, fetch: Fetcher) -> list[Problem]:
+def _check_target(target: Target, fetch: Fetcher) -> list[Problem]:
     found = Findings()
     label, where = f"{target.what} {target.url}", target.where
     try:
@@ -159,7 +163,7 @@ def _check_target(target: _Target, fetch: Fetcher) -> list[Problem]:
     return found.problems
 
 
-def _check_range(target: _Target, fetch: Fetcher, total: int | None, found: Findings) -> None:
+def _check_range(target: Target, fetch: Fetcher, total: int | None, found: Findings) -> None:
     label, where = f"{target.what} {target.url}", target.where
     try:
         answer = fetch.get_range(target.url, 0, 1)
