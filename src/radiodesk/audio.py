@@ -180,10 +180,17 @@ class BlockLog:
 
 
 def analyse(
-    master: Path, settings: AudioSettings, *, on_progress: ffmpeg.ProgressFn | None = None
+    master: Path,
+    settings: AudioSettings,
+    *,
+    stream: ffmpeg.AudioStream | None = None,
+    on_progress: ffmpeg.ProgressFn | None = None,
 ) -> Analysis:
-    """Measure the master (one ffmpeg per core, each on a stretch) and decide its channels."""
-    stream = probe(master)
+    """Measure the master (one ffmpeg per core, each on a stretch) and decide its channels.
+
+    `stream` is the master's `probe()`, if the caller already made it (to size a progress bar).
+    """
+    stream = stream or probe(master)
     spans = measure_spans(stream.header_duration_s, os.cpu_count() or 1)
     blocks = [BlockLog() for _ in spans]
     try:

@@ -250,12 +250,15 @@ def _copy_and_measure(
     time, the same before and after, show that what was measured is what was copied.
     """
     before = _identity(recording)
+    stream = audio.probe(recording)
+    length_s = stream.header_duration_s or 0.0  # the measuring runs' positions add up to it
+    progress = _stage(on_progress, recording.name, "measure", length_s)
     with ThreadPoolExecutor(max_workers=1) as pool:  # leaving it waits for the copy
         copying = pool.submit(_copy_master, recording, staging)
-        analysis = audio.analyse(
-            recording, settings.audio, on_progress=_stage(on_progress, recording.name, "measure")
-        )
+        analysis = audio.analyse(recording, settings.audio, stream=stream, on_progress=progress)
         master = copying.result()
+    if progress is not None:
+        progress(length_s)  # a header that overstated the length must not leave the bar short
     if _identity(recording) != before:
         raise AudioError(
             f"the recording {recording.name} changed while it was being added",
