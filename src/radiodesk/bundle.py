@@ -7,6 +7,7 @@ type and caching. Writes only into the work folder it is given; never talks to a
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,12 +15,12 @@ from pathlib import Path
 from radiodesk import catalog, feed, provenance, site, soundbites, waveform
 from radiodesk.artwork import inspect_image
 from radiodesk.audio import file_sha256
-from radiodesk.catalog import Episode, Person, Soundbite
+from radiodesk.catalog import AudioRecord, Episode, Person, Soundbite
 from radiodesk.chapters import CHAPTERS_TYPE, Chapter, chapters_json
 from radiodesk.config import Settings
 from radiodesk.errors import FeedError
 from radiodesk.storage import IMMUTABLE, SHORT, Storage
-from radiodesk.transcripts import Transcript, parse_transcript
+from radiodesk.transcripts import Transcript, parse_transcript, retime
 
 CORRECTED = {"ru": "Исправлено", "uk": "Виправлено", "be": "Выпраўлена"}  # correction notes
 FEED_KEY = "feed.xml"
@@ -129,7 +130,7 @@ def _episode_media(settings: Settings, episode: Episode, work: Path) -> EpisodeM
         chapters_file = _hashed(work, f"chapters/{episode.slug}", ".json", data, CHAPTERS_TYPE)
     transcript = transcript_file = None
     if episode.transcript:
-        data = (folder / episode.transcript).read_bytes()
+        data = _transcript_bytes(folder / episode.transcript, record)
         transcript = parse_transcript(data, source=str(folder / episode.transcript))
         transcript_file = _hashed(
             work, f"transcripts/{episode.slug}", transcript.suffix, data, transcript.mime
@@ -146,10 +147,23 @@ def _episode_media(settings: Settings, episode: Episode, work: Path) -> EpisodeM
     )
 
 
+def _transcript_bytes(path: Path, record: AudioRecord) -> bytes:
+    """Return the transcript in the MP3's time: the producer's file itself when nothing moved."""
+    data = path.read_bytes()
+    kept_from_s, kept_to_s = record.kept_s()
+    return retime(
+        data,
+        source=str(path),
+        offset_s=record.offset_s,
+        kept_from_s=kept_from_s,
+        kept_to_s=kept_to_s if record.tail_trim_s else math.inf,  # cues may outrun the audio
+    )
+
+
 def _soundbite_clips(
     settings: Settings, folder: Path, episode: Episode
 ) -> tuple[tuple[Soundbite, Upload], ...]:
-    """Pair each soundbite with its clip, cut beforehand beside the MP3 (ingest does that)."""
+    """Pair each soundbite, in the MP3's time, with its clip, cut beforehand beside the MP3."""
     if not episode.soundbites or episode.audio is None:
         return ()
     source = folder / episode.audio.file
@@ -171,7 +185,7 @@ def _soundbite_clips(
             size_bytes=clip.size_bytes,
             sha256=clip.sha256,
         )
-        pairs.append((sound, upload))
+        pairs.append((soundbites.placed(sound, episode.audio), upload))
     return tuple(pairs)
 
 

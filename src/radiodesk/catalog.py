@@ -69,7 +69,7 @@ class Person:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Soundbite:
-    """A short span of the episode worth sharing (podcast:soundbite), with an optional title."""
+    """A short span worth sharing (podcast:soundbite), timed on the recording, maybe titled."""
 
     start_s: float
     duration_s: float
@@ -77,7 +77,7 @@ class Soundbite:
 
     @property
     def end_s(self) -> float:
-        """Return where the soundbite ends, in seconds from the start of the episode."""
+        """Return where the soundbite ends, in seconds from the start of the recording."""
         return self.start_s + self.duration_s
 
 
@@ -123,6 +123,20 @@ class AudioRecord:
     tags: str  # fingerprint of the tag values
     offset_s: float = 0.0  # where the master's time 0 lands in the MP3 (jingles, trims)
     provenance: str | None = None  # the record of every processing step (derived/*.json)
+    # Only for edited recordings (None: the MP3 is the recording, time for time):
+    recording_s: float | None = None  # the master's length
+    lead_trim_s: float = 0.0  # silence cut from its start
+    tail_trim_s: float = 0.0  # and from its end
+
+    def kept_s(self) -> tuple[float, float]:
+        """Return the part of the recording the MP3 carries, in the recording's time."""
+        if self.recording_s is None:
+            return 0.0, round(self.duration_s - self.offset_s, 3)
+        return self.lead_trim_s, round(self.recording_s - self.tail_trim_s, 3)
+
+    def in_episode(self, recording_time_s: float) -> float:
+        """Return where a moment of the recording is heard in the MP3."""
+        return round(recording_time_s + self.offset_s, 3)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -365,7 +379,13 @@ def episode_to_toml(episode: Episode) -> str:
     return tomlkit.dumps(doc)
 
 
-_AUDIO_DEFAULTS = {"offset_s": 0.0, "provenance": None}
+_AUDIO_DEFAULTS = {
+    "offset_s": 0.0,
+    "provenance": None,
+    "recording_s": None,
+    "lead_trim_s": 0.0,
+    "tail_trim_s": 0.0,
+}
 
 
 def write_episode(folder: Path, episode: Episode) -> None:

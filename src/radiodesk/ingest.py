@@ -325,7 +325,7 @@ def rebuild_stale(settings: Settings, *, on_progress: ProgressFn | None = None) 
 def _refresh_clips(settings: Settings, folder: Path, episode: Episode) -> None:
     """Check the soundbites against the recording, then cut any clip that is missing."""
     if episode.audio is not None:
-        soundbites.check_within(episode.soundbites, episode.audio.duration_s)
+        soundbites.check_within(episode.soundbites, episode.audio)
     soundbites.refresh_clips(settings.audio, folder, episode, language=settings.show.language)
 
 
@@ -414,6 +414,13 @@ def refresh_audio(
         kept = _store_provenance(steps_record, out_dir, episode.slug)
     fresh = _record(rendered, final, recipe, _fingerprint(tags))
     fresh = replace(fresh, offset_s=steps.edit.offset_s(), provenance=_relative(kept, folder))
+    if not steps.edit.is_empty:  # soundbites and transcripts are moved and cut by these
+        fresh = replace(
+            fresh,
+            recording_s=round(analysis.source.duration_s, 3),
+            lead_trim_s=steps.edit.lead_trim_s,
+            tail_trim_s=steps.edit.tail_trim_s,
+        )
     return replace(episode, audio=_located(fresh, final, folder))
 
 
@@ -571,6 +578,8 @@ def _recipe(settings: Settings, episode: Episode) -> str:
     for name in EDIT_FIELDS:
         if given[name] == defaults[name]:
             del given[name]
+    if any(name in given for name in EDIT_FIELDS):
+        given["timeline"] = 1  # records made before they kept the trims are rebuilt once
     for role in ("intro", "outro"):  # a jingle replaced under the same name rebuilds too
         path = settings.root / given.get(role, "")
         if given.get(role) and path.is_file():
@@ -712,7 +721,7 @@ def edit_episode(
         if request.soundbites is not None:
             bites = soundbites.ordered(request.soundbites)
             if episode.audio is not None and request.replace_audio is None:
-                soundbites.check_within(bites, episode.audio.duration_s)  # before any work
+                soundbites.check_within(bites, episode.audio)  # before any work
             changes["soundbites"] = bites
         if request.replace_audio is not None:
             _check_recording(request.replace_audio)

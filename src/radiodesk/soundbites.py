@@ -18,7 +18,7 @@ from pathlib import Path
 
 from radiodesk import catalog, clips, tagging
 from radiodesk.audio import file_sha256
-from radiodesk.catalog import Episode, Soundbite
+from radiodesk.catalog import AudioRecord, Episode, Soundbite
 from radiodesk.config import AudioSettings
 from radiodesk.errors import CatalogError
 
@@ -92,15 +92,50 @@ def check_length(sound: Soundbite) -> None:
         )
 
 
-def check_within(soundbites: Sequence[Soundbite], duration_s: float) -> None:
-    """Refuse the first soundbite that does not lie inside the recording."""
+def check_within(soundbites: Sequence[Soundbite], record: AudioRecord) -> None:
+    """Refuse the first soundbite outside the recording, or with too little left after trims."""
+    start_s, end_s = record.kept_s()
+    recording_end_s = record.recording_s if record.recording_s is not None else end_s
     for sound in soundbites:
         check_length(sound)
-        if sound.end_s > duration_s + 0.0005:  # times are kept to the millisecond
+        span = f"{position(sound.start_s)}-{position(sound.end_s)}"
+        if sound.end_s > recording_end_s + 0.0005:  # times are kept to the millisecond
             raise CatalogError(
-                f"soundbite {position(sound.start_s)}-{position(sound.end_s)} runs past the "
-                f"end of the recording ({position(duration_s)})"
+                f"soundbite {span} runs past the end of the recording ({position(recording_end_s)})"
             )
+        if placed(sound, record).duration_s < MIN_DURATION_S:
+            raise CatalogError(
+                f"soundbite {span} lies in the silence trimmed from the recording, which keeps "
+                f"{position(start_s)}-{position(end_s)}; it needs {MIN_DURATION_S:g} s of that",
+                hint="move the soundbite, or set [audio] trim_silence = false",
+            )
+
+
+def placed(sound: Soundbite, record: AudioRecord) -> Soundbite:
+    """Return the soundbite in the MP3's time: moved by jingles and trims, cut to what is kept.
+
+    The producer times soundbites on the recording (episode.toml keeps those times); the
+    feed, the clip and the page use these. A part in trimmed silence is left out.
+    """
+    kept_from_s, kept_to_s = record.kept_s()
+    start_s, end_s = max(sound.start_s, kept_from_s), min(sound.end_s, kept_to_s)
+    return replace(
+        sound,
+        start_s=record.in_episode(start_s),
+        duration_s=round(max(end_s - start_s, 0.0), 3),
+    )
+
+
+def trim_note(sound: Soundbite, record: AudioRecord) -> str | None:
+    """Say how trimming shortened a soundbite, if it did."""
+    kept_from_s, kept_to_s = record.kept_s()
+    start_s, end_s = max(sound.start_s, kept_from_s), min(sound.end_s, kept_to_s)
+    if (start_s, end_s) == (sound.start_s, sound.end_s):
+        return None
+    return (
+        f"soundbite {position(sound.start_s)}-{position(sound.end_s)} reaches into trimmed "
+        f"silence: it keeps {position(start_s)}-{position(end_s)} of the recording"
+    )
 
 
 def advice(soundbites: Sequence[Soundbite]) -> list[str]:
@@ -147,7 +182,7 @@ def fingerprint(episode: Episode, sound: Soundbite, settings: AudioSettings) -> 
     assert episode.audio is not None
     made_of = {
         "audio": episode.audio.sha256,
-        "soundbite": asdict(sound),
+        "soundbite": asdict(placed(sound, episode.audio)),  # where it is cut from the MP3
         "ceiling": settings.true_peak_dbtp,
         "tolerance": settings.tolerance_lu,
         "fades": [FADE_IN_MS, FADE_OUT_MS],
@@ -226,15 +261,17 @@ def _make_clip(
     assert episode.audio is not None
     final = source.parent / f"{episode.slug}.soundbite-{key}.mp3"
     tmp = final.with_name(f".{final.name}.part")
+    heard = placed(sound, episode.audio)
     log.info("%s: cutting the soundbite at %s", episode.slug, position(sound.start_s))
-    for note in advice([sound]):  # said once, when the clip is cut
+    notes = [trim_note(sound, episode.audio), *advice([heard])]
+    for note in filter(None, notes):  # said once, when the clip is cut
         log.warning("%s: %s", episode.slug, note)
     try:
         made = clips.make_excerpt(
             source,
             tmp,
-            start_s=sound.start_s,
-            duration_s=sound.duration_s,
+            start_s=heard.start_s,
+            duration_s=heard.duration_s,
             target_lufs=episode.audio.target_lufs,
             ceiling_dbtp=settings.true_peak_dbtp,
             tolerance_lu=settings.tolerance_lu,
@@ -242,7 +279,7 @@ def _make_clip(
             fade_in_ms=FADE_IN_MS,
             fade_out_ms=FADE_OUT_MS,
         )
-        tagging.write_tags(tmp, _clip_tags(source, episode, sound, language))
+        tagging.write_tags(tmp, _clip_tags(source, episode, heard, language))
         tmp.chmod(0o644)
         os.replace(tmp, final)
     finally:
@@ -260,7 +297,10 @@ def _make_clip(
 
 
 def _clip_tags(source: Path, episode: Episode, sound: Soundbite, language: str) -> tagging.Tags:
-    """Tag the clip as the episode is tagged (artist, album, cover), with its own title."""
+    """Tag the clip as the episode is tagged (artist, album, cover), with its own title.
+
+    `sound` is placed in the MP3's time: the description names the span listeners hear.
+    """
     parent = tagging.read_tags(source)
     span = f"{position(sound.start_s)}-{position(sound.end_s)}"
     return replace(

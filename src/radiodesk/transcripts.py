@@ -1,13 +1,16 @@
-"""Episode transcripts: check that a WebVTT or SRT file is sound before it is published.
+"""Episode transcripts: check that a WebVTT or SRT file is sound, and retime it for the MP3.
 
-Pure: takes the file's bytes and returns its cues; the file itself is published unchanged.
+Pure: takes the file's bytes and returns its cues, or the bytes with new cue times (jingles
+and trims move the episode's audio); a file whose times do not move is published unchanged.
 WebVTT: https://www.w3.org/TR/webvtt1/ (file structure, section 4). SRT has no formal spec;
 this follows what players accept: number, "HH:MM:SS,mmm --> HH:MM:SS,mmm", text, blank line.
 """
 
 from __future__ import annotations
 
+import codecs
 import itertools
+import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -39,6 +42,10 @@ _VTT_NOTE: Final = re.compile(r"NOTE(?:[ \t].*)?")
 _VTT_HEAD_BLOCKS: Final = re.compile(r"(?:STYLE|REGION)[ \t]*")  # allowed only before the cues
 _FOREIGN_BOMS: Final[Mapping[bytes, str]] = {b"\xff\xfe": "UTF-16", b"\xfe\xff": "UTF-16"}
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # all Cc but tab and breaks
+_KEEP_BREAKS: Final = re.compile(r"(\r\n|\r|\n)")  # as _LINE_BREAK, keeping each break
+# WebVTT cue text may time its own words: `<00:00:05.000>` (section 4.2.2, cue timestamps).
+_INNER_STAMP: Final = re.compile(r"<((?:\d+:)?[0-5]\d:[0-5]\d\.\d{3})>")
+_SEPARATORS: Final[Mapping[Format, str]] = {"vtt": ".", "srt": ","}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -66,6 +73,20 @@ class _Block:
 
     first_line: int
     lines: Sequence[str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Located:
+    """A cue and the block it was read from; `timing_at` indexes the block's timing line."""
+
+    block: _Block
+    timing_at: int
+    cue: Cue
+
+    @property
+    def line(self) -> int:
+        """Return the number of the timing line."""
+        return self.block.first_line + self.timing_at
 
 
 def _fail(source: str, line: int | None, problem: str, hint: str | None = None) -> CatalogError:
@@ -150,7 +171,7 @@ def _missing_timing(block: _Block, fmt: Format, source: str) -> CatalogError:
     return _fail(source, block.first_line, f"expected {expected}, found {found!r}")
 
 
-def _parse_vtt(blocks: list[_Block], source: str) -> list[tuple[int, Cue]]:
+def _parse_vtt(blocks: list[_Block], source: str) -> list[_Located]:
     """Read the cues of a WebVTT file, skipping NOTE blocks and STYLE/REGION before the cues."""
     header = blocks[0]
     if not _VTT_HEADER.fullmatch(header.lines[0]):
@@ -158,7 +179,7 @@ def _parse_vtt(blocks: list[_Block], source: str) -> list[tuple[int, Cue]]:
     for number, line in enumerate(header.lines, start=header.first_line):
         if _ARROW in line:
             raise _fail(source, number, "put a blank line between the WEBVTT header and the cues")
-    cues: list[tuple[int, Cue]] = []
+    cues: list[_Located] = []
     for block in blocks[1:]:
         first = block.lines[0]
         head_block = _VTT_HEAD_BLOCKS.fullmatch(first)
@@ -171,13 +192,13 @@ def _parse_vtt(blocks: list[_Block], source: str) -> list[tuple[int, Cue]]:
         timing_at = _timing_index(block)
         if timing_at is None:
             raise _missing_timing(block, "vtt", source)
-        cues.append((block.first_line + timing_at, _parse_cue(block, timing_at, "vtt", source)))
+        cues.append(_Located(block, timing_at, _parse_cue(block, timing_at, "vtt", source)))
     return cues
 
 
-def _parse_srt(blocks: list[_Block], source: str) -> list[tuple[int, Cue]]:
+def _parse_srt(blocks: list[_Block], source: str) -> list[_Located]:
     """Read the cues of an SRT file: number, timing line, text."""
-    cues: list[tuple[int, Cue]] = []
+    cues: list[_Located] = []
     for block in blocks:
         timing_at, number = _timing_index(block), block.lines[0].strip()
         if timing_at == 0:
@@ -186,34 +207,130 @@ def _parse_srt(blocks: list[_Block], source: str) -> list[tuple[int, Cue]]:
             raise _missing_timing(block, "srt", source)
         if not (number.isascii() and number.isdigit()):
             raise _fail(source, block.first_line, f"expected a cue number, found {number[:40]!r}")
-        cues.append((block.first_line + 1, _parse_cue(block, 1, "srt", source)))
+        cues.append(_Located(block, 1, _parse_cue(block, 1, "srt", source)))
     return cues
 
 
-_PARSERS: Final[Mapping[Format, Callable[[list[_Block], str], list[tuple[int, Cue]]]]] = {
+_PARSERS: Final[Mapping[Format, Callable[[list[_Block], str], list[_Located]]]] = {
     "vtt": _parse_vtt,
     "srt": _parse_srt,
 }
 
 
-def _check_order(cues: list[tuple[int, Cue]], source: str) -> None:
+def _check_order(cues: list[_Located], source: str) -> None:
     """Refuse a file without cues, and cues that start before an earlier one (WebVTT 4.1)."""
     if not cues:
         raise _fail(source, None, "has no cues")
-    for (_, before), (line, cue) in itertools.pairwise(cues):
-        if cue.start_s < before.start_s:
-            raise _fail(source, line, "the cue starts before the one above it; order cues by time")
+    for before, after in itertools.pairwise(cues):
+        if after.cue.start_s < before.cue.start_s:
+            problem = "the cue starts before the one above it; order cues by time"
+            raise _fail(source, after.line, problem)
 
 
-def parse_transcript(data: bytes, *, source: str) -> Transcript:
-    """Check a WebVTT or SRT file's bytes and return its cues, or raise CatalogError."""
+def _read(data: bytes, source: str) -> tuple[str, Format, list[_Located]]:
+    """Return the file's text, its format and its cues, checked."""
     text = _decode(data, source)
     fmt: Format = "vtt" if text.startswith("WEBVTT") else "srt"
     cues = _PARSERS[fmt](list(_blocks(text)), source)
     _check_order(cues, source)
+    return text, fmt, cues
+
+
+def parse_transcript(data: bytes, *, source: str) -> Transcript:
+    """Check a WebVTT or SRT file's bytes and return its cues, or raise CatalogError."""
+    _text, fmt, cues = _read(data, source)
     return Transcript(
         format=fmt,
-        cues=tuple(cue for _, cue in cues),
+        cues=tuple(found.cue for found in cues),
         mime=TRANSCRIPT_TYPES[fmt],
         suffix=SUFFIXES[fmt],
     )
+
+
+# ---------------------------------------------------------------- retiming
+
+
+def retime(
+    data: bytes,
+    *,
+    source: str,
+    offset_s: float,
+    kept_from_s: float = 0.0,
+    kept_to_s: float = math.inf,
+) -> bytes:
+    """Return the transcript with its cues moved by `offset_s` (the published audio's time).
+
+    Cue times are the recording's, of which the audio keeps `kept_from_s` to `kept_to_s`: a cue
+    outside that is dropped, one across its edge is cut to it. Everything else (header, notes,
+    styles, cue settings, line breaks) stays; times that do not move give back `data` itself.
+    """
+    text, fmt, cues = _read(data, source)
+    window = (max(kept_from_s, -offset_s), kept_to_s)  # never before the audio's start
+    moved = [_moved(found.cue, offset_s, window) for found in cues]
+    if moved == [found.cue for found in cues]:
+        return data
+    if not any(moved):
+        raise _fail(source, None, "every cue lies in the silence trimmed from the recording")
+    parts = _KEEP_BREAKS.split(text)
+    lines, breaks = parts[0::2], [*parts[1::2], ""]
+    kept = [(found, cue) for found, cue in zip(cues, moved, strict=True) if cue is not None]
+    for number, (found, cue) in enumerate(kept, start=1):
+        _rewrite(lines, found, cue, number, fmt, offset_s)
+    for found, new in zip(cues, moved, strict=True):
+        if new is None:  # the cue goes, with the blank lines after it: no gap is left
+            first = end = found.block.first_line - 1
+            while end < len(lines) and (
+                end < first + len(found.block.lines) or not lines[end].strip()
+            ):
+                end += 1
+            lines[first:end] = breaks[first:end] = [""] * (end - first)
+    bom = codecs.BOM_UTF8 if data.startswith(codecs.BOM_UTF8) else b""
+    return bom + "".join(map(str.__add__, lines, breaks)).encode("utf-8")
+
+
+def _rewrite(
+    lines: list[str], found: _Located, cue: Cue, number: int, fmt: Format, offset_s: float
+) -> None:
+    """Write a kept cue's new times into its lines (and its number, in SRT)."""
+    first = found.block.first_line - 1
+    at = first + found.timing_at
+    lines[at] = _timing_line(lines[at], cue, fmt)
+    if fmt == "srt":
+        lines[first] = str(number)  # SRT numbers run 1, 2, 3 ... without gaps
+        return
+    for index in range(at + 1, first + len(found.block.lines)):
+        lines[index] = _INNER_STAMP.sub(lambda stamp: _inner(stamp[1], cue, offset_s), lines[index])
+
+
+def _moved(cue: Cue, offset_s: float, window: tuple[float, float]) -> Cue | None:
+    """Return the cue cut to the window and moved by offset_s; None if nothing of it is left."""
+    start_s, end_s = max(cue.start_s, window[0]), min(cue.end_s, window[1])
+    if end_s - start_s < 0.001:
+        return None
+    return Cue(start_s=_ms(start_s + offset_s), end_s=_ms(end_s + offset_s), text=cue.text)
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000) / 1000  # as _timestamp reads them: exact to the millisecond
+
+
+def _stamp(seconds: float, fmt: Format) -> str:
+    """Write a time as HH:MM:SS.mmm (WebVTT) or HH:MM:SS,mmm (SRT)."""
+    minutes, millis = divmod(round(seconds * 1000), 60_000)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours:02d}:{minutes:02d}:{millis // 1000:02d}{_SEPARATORS[fmt]}{millis % 1000:03d}"
+
+
+def _timing_line(line: str, cue: Cue, fmt: Format) -> str:
+    """Return a timing line with the cue's times and the line's own cue settings."""
+    timing = _TIMING.fullmatch(line.strip())
+    assert timing is not None  # _read parsed this line
+    indent = line[: len(line) - len(line.lstrip())]
+    tail = f" {timing['settings']}" if timing["settings"] else ""
+    return f"{indent}{_stamp(cue.start_s, fmt)} --> {_stamp(cue.end_s, fmt)}{tail}"
+
+
+def _inner(stamp: str, cue: Cue, offset_s: float) -> str:
+    """Move a timestamp inside a cue's text, keeping it within the (cut) cue."""
+    seconds = _timestamp(stamp, "vtt", 0, "") + offset_s
+    return f"<{_stamp(min(max(seconds, cue.start_s), cue.end_s), 'vtt')}>"
