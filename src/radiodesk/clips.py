@@ -214,6 +214,30 @@ class Jingle:
     residual_gain_db: float  # the part of gain_db left for the encode (see PREPARED_PEAK_DBFS)
 
 
+def check_jingle(role: str, source: Path, *, name: str, min_duration_s: float) -> None:
+    """Refuse a missing, unreadable, silent, too short or too long jingle; decode it, keep nothing.
+
+    The cheap check `add` makes before it copies a recording; prepare_jingle checks it again.
+    """
+    if not source.is_file():
+        raise AudioError(f"the {role} jingle {name} does not exist", hint=f"fix [audio] {role}")
+    done = ffmpeg.run(
+        ["-i", ffmpeg.file_url(source), "-map", "0:a:0", "-af", "volumedetect,ebur128",
+         "-f", "null", "-"],
+        timeout_s=_timeout(MAX_JINGLE_S), check=False,
+    )  # fmt: skip
+    streams = ffmpeg.parse_audio_streams(done.stderr)
+    counted = ffmpeg.parse_volumedetect(done.stderr)
+    summary = ffmpeg.parse_ebur128(done.stderr)
+    if not streams or not streams[0].channels or not counted or summary is None:
+        raise AudioError(
+            f"cannot decode the {role} jingle {name}: {ffmpeg.last_message(done.stderr)}"
+        )
+    stream, samples = streams[0], next(iter(counted.values())).samples  # of every channel
+    duration_s = samples / stream.channels / stream.sample_rate_hz
+    _check(role, name, duration_s, summary.integrated_lufs, min_duration_s)
+
+
 def prepare_jingle(
     role: str,
     source: Path,

@@ -107,6 +107,7 @@ def add_episodes(
     """Ingest recordings in parallel (one per core); a failed recording doesn't stop the rest."""
     root = settings.root
     results: dict[int, AddResult] = {}
+    newsroom.check_jingles(settings)  # every recording would need them: stop before any work
     with catalog.locked(root):
         _remove_stale_staging(root)
         try:
@@ -725,6 +726,7 @@ def edit_episode(
             changes["soundbites"] = bites
         if request.replace_audio is not None:
             _check_recording(request.replace_audio)
+            newsroom.check_jingles(settings)
         sides = _check_sides(request.image, request.chapters, request.transcript)
         changes.update(_store_sides(sides, folder))
         if request.replace_audio is not None:

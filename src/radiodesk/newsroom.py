@@ -13,6 +13,18 @@ from radiodesk.config import Settings
 from radiodesk.provenance import Steps
 
 
+def check_jingles(settings: Settings) -> None:
+    """Refuse the show's jingles now if they are unfit, before a recording is copied."""
+    for role, name in (("intro", settings.audio.intro), ("outro", settings.audio.outro)):
+        if name:
+            clips.check_jingle(
+                role,
+                settings.root / name,
+                name=name,
+                min_duration_s=settings.audio.crossfade_ms / 1000,
+            )
+
+
 def prepare_edit(
     settings: Settings, master: Path, analysis: audio.Analysis, scratch: Path
 ) -> Steps:
