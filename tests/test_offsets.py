@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,6 +100,10 @@ def test_intro_moves_soundbite_clip_feed_page_and_transcript(
     clip = clip_of(folder, episode, episode.soundbites[0], settings)
     assert lag_match(clip, mp3, 7.5, tmp_path) > 0.9  # the clip is the MP3 at 7.5-12.5 s
     assert abs(lag_match(clip, mp3, 5.0, tmp_path)) < 0.3  # not at the recording's 5-10 s
+
+    assert run("-C", show.root, "show", slug, "--json") == 0
+    shown = json.loads(capsys.readouterr().out)["soundbites"]
+    assert shown == ["0:05-0:10 (in the episode 0:07.5-0:12.5) Главное"]
 
     assert run("-C", show.root, "publish") == 0
     capsys.readouterr()

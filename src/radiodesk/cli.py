@@ -41,7 +41,7 @@ from radiodesk import (
 )
 from radiodesk import publish as publishing
 from radiodesk import station as stations
-from radiodesk.catalog import Episode, Measurement, Person
+from radiodesk.catalog import AudioRecord, Episode, Measurement, Person, Soundbite
 from radiodesk.config import (
     STATION_FILE,
     Settings,
@@ -626,11 +626,7 @@ def show_episode(obj: Context, slug: str, as_json: bool) -> None:
             for c in episode.corrections
         ],
         chapters=episode.chapters,
-        soundbites=[
-            f"{soundbites.position(s.start_s)}-{soundbites.position(s.end_s)}"
-            + (f" {s.title}" if s.title else "")
-            for s in episode.soundbites
-        ],
+        soundbites=[_soundbite_text(s, episode.audio) for s in episode.soundbites],
         transcript=episode.transcript,
         type=episode.episode_type,
     )
@@ -916,6 +912,16 @@ def _shell_quote(path: Path) -> str:
 def _duration(seconds: float) -> str:
     whole = round(seconds)
     return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def _soundbite_text(sound: Soundbite, record: AudioRecord | None) -> str:
+    """Write a soundbite as typed (the recording's times), and where the episode has it."""
+    text = f"{soundbites.position(sound.start_s)}-{soundbites.position(sound.end_s)}"
+    heard = soundbites.placed(sound, record) if record else sound
+    if heard != sound:
+        text += f" (in the episode {soundbites.position(heard.start_s)}-"
+        text += f"{soundbites.position(heard.end_s)})"
+    return text + (f" {sound.title}" if sound.title else "")
 
 
 def _episode_json(e: Episode, now: datetime) -> dict[str, Any]:
