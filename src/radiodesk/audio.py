@@ -556,23 +556,7 @@ def encode_args(
     edit: Edit | None = None,
 ) -> list[str]:
     """Build the encoder: gain, resample, limit, MP3, written to `tmp` and to stdout at once."""
-    limit = 10 ** (level.ceiling_dbfs / 20)
-    chain = (
-        f"{_published_channels(analysis)},volume={level.gain_db:.2f}dB,"
-        f"aresample={settings.sample_rate_hz},alimiter=limit={limit:.5f}:level=false:"
-        f"latency=true:attack={LIMITER_ATTACK_MS}:release={LIMITER_RELEASE_MS}"
-    )
-    demux = ffmpeg.demuxer_options(analysis.source.container)
-    source = [*demux, "-i", ffmpeg.file_url(master), "-map", "0:a:0", "-af", chain]
-    if edit is not None and not edit.is_empty:
-        source = edited_source(
-            master,
-            chain,
-            sample_rate_hz=settings.sample_rate_hz,
-            mono=analysis.mono,
-            duration_s=analysis.source.duration_s,
-            edit=edit,
-        )
+    source = processed_source(master, analysis, level, settings.sample_rate_hz, edit)
     # bitexact and no metadata: the same master gives the same bytes; tags come later.
     mp3 = "f=mp3:id3v2_version=0:fflags=+bitexact"
     target = ffmpeg.tee_spec((mp3 + ":write_xing=1", ffmpeg.file_url(tmp)), (mp3, "pipe:1"))
@@ -582,6 +566,28 @@ def encode_args(
         "-map_metadata", "-1", "-map_chapters", "-1",
         "-flags", "+bitexact", "-fflags", "+bitexact", "-f", "tee", target,
     ]  # fmt: skip
+
+
+def processed_source(
+    master: Path, analysis: Analysis, level: GainPlan, rate_hz: int, edit: Edit | None
+) -> list[str]:
+    """Input and filter arguments of an encode: channels, gain, resampling, the limiter last.
+
+    With an `edit`, the recording is trimmed and joined to the jingles in the same graph.
+    """
+    limit = 10 ** (level.ceiling_dbfs / 20)
+    chain = (
+        f"{_published_channels(analysis)},volume={level.gain_db:.2f}dB,"
+        f"aresample={rate_hz},alimiter=limit={limit:.5f}:level=false:"
+        f"latency=true:attack={LIMITER_ATTACK_MS}:release={LIMITER_RELEASE_MS}"
+    )
+    if edit is not None and not edit.is_empty:
+        return edited_source(
+            master, chain, sample_rate_hz=rate_hz, mono=analysis.mono,
+            duration_s=analysis.source.duration_s, edit=edit,
+        )  # fmt: skip
+    demux = ffmpeg.demuxer_options(analysis.source.container)
+    return [*demux, "-i", ffmpeg.file_url(master), "-map", "0:a:0", "-af", chain]
 
 
 def meter_args() -> list[str]:

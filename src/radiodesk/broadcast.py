@@ -163,18 +163,7 @@ def broadcast_args(
     bext: Bext,
 ) -> list[str]:
     """Build the WAV encode: channels, gain, resample, limit, PCM, with a bext chunk."""
-    limit = 10 ** (level.ceiling_dbfs / 20)
-    chain = (
-        f"{audio.published_channels(analysis)},volume={level.gain_db:.2f}dB,"
-        f"aresample={settings.sample_rate_hz},alimiter=limit={limit:.5f}:level=false:"
-        f"latency=true:attack={audio.LIMITER_ATTACK_MS}:release={audio.LIMITER_RELEASE_MS}"
-    )
-    source = ["-i", ffmpeg.file_url(master), "-map", "0:a:0", "-af", chain]
-    if not edit.is_empty:
-        source = edits.edited_source(
-            master, chain, sample_rate_hz=settings.sample_rate_hz, mono=analysis.mono,
-            duration_s=analysis.source.duration_s, edit=edit,
-        )  # fmt: skip
+    source = audio.processed_source(master, analysis, level, settings.sample_rate_hz, edit)
     return [
         "-y", *source, "-c:a", PCM_CODECS[settings.bits],
         "-map_metadata", "-1", "-write_bext", "1", "-rf64", "auto",
