@@ -23,6 +23,7 @@ from media import make_recording, measure
 from radiodesk import tagging
 from radiodesk.cli import main
 from radiodesk.config import Settings
+from radiodesk.statcache import CACHE_DIR
 
 NS = {"itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd"}
 HOSTILE = "<b>Срочно</b> & ]]> \"кавычки\" 'одинарные' 😀"
@@ -56,14 +57,14 @@ def add(show: Settings, recording: Path, *extra: str, title: str = "Выпуск
 
 
 def snapshot(root: Path) -> dict[str, tuple[str, int]]:
-    """Every file under root with its hash and mtime (the lock file is bookkeeping)."""
+    """Every file under root with its hash and mtime (lock and caches: bookkeeping)."""
     return {
         p.relative_to(root).as_posix(): (
             hashlib.sha256(p.read_bytes()).hexdigest(),
             p.stat().st_mtime_ns,
         )
         for p in sorted(root.rglob("*"))
-        if p.is_file() and p.name != "lock"
+        if p.is_file() and p.name != "lock" and p.parent != root / CACHE_DIR
     }
 
 

@@ -40,6 +40,7 @@ from radiodesk import catalog
 from radiodesk.cli import main
 from radiodesk.config import Settings, load_settings
 from radiodesk.scaffold import create_show
+from radiodesk.statcache import CACHE_DIR
 from s3server import ACCESS_KEY_ID, PREFIX, SECRET_ACCESS_KEY, Bucket, configure_s3, free_port
 
 SCRIPT = Path(sys.executable).with_name("radiodesk")
@@ -145,11 +146,11 @@ def retitle(show: Settings, slug: str, title: str) -> None:
 
 
 def snapshot(root: Path) -> dict[str, str]:
-    """Every file under root (dot files too) with its hash; the lock file is bookkeeping."""
+    """Every file under root (dot files too) with its hash; lock and caches are bookkeeping."""
     return {
         p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and p.name != "lock"
+        if p.is_file() and p.name != "lock" and p.parent != root / CACHE_DIR
     }
 
 

@@ -39,6 +39,7 @@ from radiodesk.cli import main
 from radiodesk.config import CONFIG_FILE, Settings, load_settings
 from radiodesk.errors import ConfigError
 from radiodesk.scaffold import create_show
+from radiodesk.statcache import CACHE_DIR
 
 BASE_URL = "https://radio.example.org/podcast"
 MARKUP = "<script>alert(1)</script><img src=x onerror=alert(2)> & ]]> \"кавычки\" 'апостроф'"
@@ -78,11 +79,11 @@ def one_error_line(result: Run) -> str:
 
 
 def snapshot(root: Path) -> dict[str, str]:
-    """Every file under root with its hash (the lock file is bookkeeping)."""
+    """Every file under root with its hash (the lock file and stat caches are bookkeeping)."""
     return {
         p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and p.name != "lock"
+        if p.is_file() and p.name != "lock" and p.parent != root / CACHE_DIR
     }
 
 

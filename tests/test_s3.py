@@ -28,6 +28,7 @@ from faultproxy import FaultProxy
 from media import make_recording
 from radiodesk.cli import main
 from radiodesk.config import Settings
+from radiodesk.statcache import CACHE_DIR
 from radiodesk.storage import IMMUTABLE, SHORT, ObjectInfo
 from radiodesk.storage.s3 import S3Storage
 from s3server import (
@@ -153,11 +154,11 @@ def assert_all_served(feed: bytes) -> None:
 
 
 def snapshot(root: Path) -> dict[str, str]:
-    """Every file under root with its hash (the lock file is bookkeeping)."""
+    """Every file under root with its hash (the lock file and stat caches are bookkeeping)."""
     return {
         p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and p.name != "lock"
+        if p.is_file() and p.name != "lock" and p.parent != root / CACHE_DIR
     }
 
 

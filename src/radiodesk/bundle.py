@@ -43,6 +43,18 @@ class Upload:
     cache_control: str
     size_bytes: int
     sha256: str
+    data: bytes | None = None  # rendered content, written to `path` only if it is uploaded
+
+    def materialize(self) -> Path:
+        """Return `path`, writing rendered content there first (most pages are never sent)."""
+        if self.data is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_bytes(self.data)
+        return self.path
+
+    def read(self) -> bytes:
+        """Return the content."""
+        return self.data if self.data is not None else self.path.read_bytes()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -317,6 +329,8 @@ def _site_station(settings: Settings) -> site.SiteStationLink | None:
 def _site_episode(settings: Settings, episode: Episode, media: EpisodeMedia) -> site.SiteEpisode:
     assert episode.audio is not None
     folder = catalog.episode_dir(settings.root, episode.slug)
+    peaks = catalog.peaks_file(folder, episode)
+    wave = waveform.load_wave(peaks, episode.audio.sha256)  # drawn once, when the MP3 was made
     return site.SiteEpisode(
         slug=episode.slug,
         title=episode.title,
@@ -333,7 +347,8 @@ def _site_episode(settings: Settings, episode: Episode, media: EpisodeMedia) -> 
             for c in (media.transcript.cues if media.transcript else ())
         ),
         transcript_key=media.transcript_file.key if media.transcript_file else None,
-        peaks=waveform.load_peaks(catalog.peaks_file(folder, episode), episode.audio.sha256),
+        peaks=() if wave else waveform.load_peaks(peaks, episode.audio.sha256),
+        wave=wave,
         loudness_lufs=episode.audio.after.integrated_lufs,
         soundbites=tuple(
             site.SiteSoundbite(
@@ -380,16 +395,15 @@ def _hashed(work: Path, stem: str, suffix: str, data: bytes, content_type: str) 
 
 
 def _written(work: Path, key: str, data: bytes, content_type: str, cache_control: str) -> Upload:
-    path = work / key
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    """Describe rendered content; it is written under `work` only when it is uploaded."""
     return Upload(
-        path=path,
+        path=work / key,
         key=key,
         content_type=content_type,
         cache_control=cache_control,
         size_bytes=len(data),
-        sha256=file_sha256(path),
+        sha256=hashlib.sha256(data).hexdigest(),
+        data=data,
     )
 
 

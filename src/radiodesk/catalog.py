@@ -24,6 +24,7 @@ from slugify import slugify
 
 from radiodesk.chapters import Chapter, fit_chapters, parse_chapters
 from radiodesk.errors import CatalogError
+from radiodesk.statcache import StatCache, stamp
 
 EPISODES_DIR = "episodes"
 EPISODE_FILE = "episode.toml"
@@ -44,6 +45,7 @@ EpisodeType = Literal["full", "trailer", "bonus"]
 CHAPTERS_FILE = "chapters.json"
 TRANSCRIPT_STEM = "transcript"
 _T = TypeVar("_T")
+_DATETIME = "$datetime"  # how the catalog cache writes a TOML datetime in JSON
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,13 +244,36 @@ def list_slugs(root: Path) -> list[str]:
 
 
 def load_episodes(root: Path) -> list[Episode]:
-    """Read every episode of the show, newest first."""
-    episodes = [load_episode(episode_dir(root, slug)) for slug in list_slugs(root)]
+    """Read every episode of the show, newest first.
+
+    Parsing TOML is the slow part of reading a large show, so the parsed tables of unchanged
+    files come from a stat-keyed cache; they are validated again like a freshly read file.
+    """
+    cache = StatCache(root, "catalog")
+    slugs = list_slugs(root)
+    episodes = [_load_cached(episode_dir(root, slug), cache) for slug in slugs]
+    cache.keep_only(set(slugs))
+    cache.save()
     return sorted(episodes, key=lambda e: (e.date, e.slug), reverse=True)
+
+
+def _load_cached(folder: Path, cache: StatCache) -> Episode:
+    stamps = [stamp(folder / EPISODE_FILE)]  # before reading: a later change must not hide
+    cached = cache.get(folder.name, stamps)
+    if cached is not None:
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            return episode_from_dict(_from_json(cached))
+    episode, data = _read_episode(folder)
+    cache.put(folder.name, stamps, _to_json(data))
+    return episode
 
 
 def load_episode(folder: Path) -> Episode:
     """Read one episode.toml."""
+    return _read_episode(folder)[0]
+
+
+def _read_episode(folder: Path) -> tuple[Episode, dict[str, Any]]:
     path = folder / EPISODE_FILE
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -257,9 +282,30 @@ def load_episode(folder: Path) -> Episode:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise CatalogError(f"{path}: {exc}") from exc
     try:
-        return episode_from_dict(data)
+        return episode_from_dict(data), data
     except (KeyError, TypeError, ValueError) as exc:
         raise CatalogError(f"{path}: missing or invalid setting {exc}") from exc
+
+
+def _to_json(value: object) -> object:
+    """Turn parsed TOML of a valid episode into JSON values (its only dates are aware datetimes)."""
+    if isinstance(value, datetime):
+        return {_DATETIME: value.isoformat()}
+    if isinstance(value, dict):
+        return {key: _to_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_to_json(item) for item in value]
+    return value
+
+
+def _from_json(value: object) -> Any:
+    if isinstance(value, dict):
+        if len(value) == 1 and _DATETIME in value:  # no episode table has such a key
+            return datetime.fromisoformat(value[_DATETIME])
+        return {key: _from_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_from_json(item) for item in value]
+    return value
 
 
 def episode_from_dict(data: Mapping[str, Any]) -> Episode:
@@ -305,8 +351,7 @@ def _build(cls: type[_T], table: object, where: str) -> _T:
     """Build a dataclass from a TOML table; a hand-edited file must not crash a run later."""
     if not isinstance(table, dict):
         raise ValueError(f"{where.rstrip('.')!r} (a table)")
-    declared = fields(cls)  # type: ignore[arg-type]
-    kinds = {f.name: str(f.type) for f in declared}
+    kinds, required = _FIELDS[cls]
     tables = _TABLES.get(cls, {})
     values: dict[str, Any] = {}
     for key, value in table.items():
@@ -322,10 +367,19 @@ def _build(cls: type[_T], table: object, where: str) -> _T:
             values[key] = _scalar(value, kinds[key], name)
         else:
             raise ValueError(f"{name!r} (no such setting)")
-    required = [f.name for f in declared if f.default is MISSING and f.default_factory is MISSING]
     if missing := next((n for n in required if n not in values), None):
         raise ValueError(f"{where + missing!r} (missing)")
     return cls(**values)
+
+
+def _fields_of(cls: type[Any]) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Return each field's annotation and the required fields."""
+    declared = fields(cls)
+    kinds = {f.name: str(f.type) for f in declared}
+    required = tuple(
+        f.name for f in declared if f.default is MISSING and f.default_factory is MISSING
+    )
+    return kinds, required
 
 
 def _scalar(value: object, kind: str, name: str) -> object:
@@ -340,6 +394,13 @@ def _scalar(value: object, kind: str, name: str) -> object:
     if isinstance(value, str) and name.rpartition(".")[2] in _FILE_KEYS and not _inside(value):
         raise ValueError(f"{name!r} ({value!r} is not a path inside the episode folder)")
     return float(value) if kind.startswith("float") else value  # type: ignore[arg-type]
+
+
+# Worked out once: a show of 2,000 episodes builds some 10,000 records each time it is read.
+_FIELDS: dict[type[Any], tuple[dict[str, str], tuple[str, ...]]] = {
+    cls: _fields_of(cls)
+    for cls in (Episode, MasterFile, AudioRecord, Measurement, Person, Correction)
+}
 
 
 def _inside(value: str) -> bool:

@@ -319,11 +319,11 @@ def _publish_show(obj: Context, settings: Settings, dry_run: bool) -> publishing
     ):
         overrides: dict[str, Episode] = {}
 
-        def prepare() -> None:  # runs once the store has answered
+        def prepare() -> list[Episode] | None:  # runs once the store has answered
             if dry_run:
                 overrides.update(ingest.preview_stale(settings, Path(preview)))
-            else:
-                ingest.rebuild_stale(settings, on_progress=bars.audio)
+                return None
+            return ingest.up_to_date_episodes(settings, on_progress=bars.audio)
 
         report = publishing.publish(
             settings,

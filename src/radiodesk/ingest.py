@@ -46,6 +46,7 @@ from radiodesk.catalog import (
 from radiodesk.chapters import Chapter, chapters_json, parse_chapters
 from radiodesk.config import EDIT_FIELDS, AudioSettings, Settings
 from radiodesk.errors import AudioError, CatalogError, RadiodeskError
+from radiodesk.statcache import Stamp, StatCache, stamp
 from radiodesk.transcripts import Transcript, parse_transcript
 
 log = logging.getLogger(__name__)
@@ -309,10 +310,33 @@ def _read_bytes(path: Path, what: str) -> bytes:
 
 
 def rebuild_stale(settings: Settings, *, on_progress: ProgressFn | None = None) -> list[Episode]:
-    """Bring every episode's derived MP3 up to date; the caller holds the show's lock."""
-    rebuilt = []
-    for episode in catalog.load_episodes(settings.root):
+    """Bring every episode's derived MP3 up to date; return those rebuilt (the caller locks)."""
+    return _bring_up_to_date(settings, on_progress)[1]
+
+
+def up_to_date_episodes(
+    settings: Settings, *, on_progress: ProgressFn | None = None
+) -> list[Episode]:
+    """Bring every episode's derived MP3 up to date; return all of them, newest first."""
+    return _bring_up_to_date(settings, on_progress)[0]
+
+
+def _bring_up_to_date(
+    settings: Settings, on_progress: ProgressFn | None
+) -> tuple[list[Episode], list[Episode]]:
+    current, rebuilt = [], []
+    # An episode whose files and settings have not changed since it was last found up to date
+    # is skipped: re-checking 2,000 tags and artworks is most of a publish with nothing to do.
+    checked = StatCache(settings.root, "up-to-date")
+    context = _fingerprint(
+        {"show": settings.show, "audio": settings.audio, "pipeline": audio.PIPELINE_VERSION}
+    )
+    episodes = catalog.load_episodes(settings.root)
+    for episode in episodes:
         folder = catalog.episode_dir(settings.root, episode.slug)
+        if checked.get(episode.slug, _inputs(settings, folder, episode)) == context:
+            current.append(episode)
+            continue
         fresh = refresh_audio(settings, folder, episode, on_progress=on_progress)
         if fresh != episode:
             catalog.write_episode(folder, fresh)
@@ -320,7 +344,27 @@ def rebuild_stale(settings: Settings, *, on_progress: ProgressFn | None = None) 
         _refresh_clips(settings, folder, fresh)
         prune_derived(folder, fresh)
         _refresh_peaks(folder, fresh)
-    return rebuilt
+        checked.put(episode.slug, _inputs(settings, folder, fresh), context)
+        current.append(fresh)
+    checked.keep_only({e.slug for e in episodes})
+    checked.save()
+    return current, rebuilt
+
+
+def _inputs(settings: Settings, folder: Path, episode: Episode) -> list[Stamp]:
+    """Stamp every file the up-to-date check of an episode reads (or prunes)."""
+    cover = folder / episode.image if episode.image else None
+    if cover is None and settings.show.image:
+        cover = settings.root / settings.show.image
+    files = [
+        folder / catalog.EPISODE_FILE,
+        folder / catalog.DERIVED_DIR,  # its mtime moves when a stray MP3 appears
+        folder / episode.audio.file if episode.audio else None,
+        catalog.peaks_file(folder, episode),
+        cover,
+        folder / episode.chapters if episode.chapters else None,
+    ]
+    return [stamp(path) if path is not None else None for path in files]
 
 
 def _refresh_clips(settings: Settings, folder: Path, episode: Episode) -> None:
@@ -336,8 +380,10 @@ def _refresh_peaks(folder: Path, episode: Episode) -> None:
     if record is None:
         return
     path = catalog.peaks_file(folder, episode)
-    if not waveform.load_peaks(path, record.sha256):
-        waveform.save_peaks(path, waveform.peaks(folder / record.file), record.sha256)
+    if waveform.load_wave(path, record.sha256) is None:
+        # Peaks kept before drawings were: draw them rather than decode the MP3 again.
+        known = waveform.load_peaks(path, record.sha256)
+        waveform.save_peaks(path, known or waveform.peaks(folder / record.file), record.sha256)
 
 
 def refresh_audio(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +33,8 @@ STATE_DIR = ".radiodesk"
 
 # bytes sent, bytes in all
 UploadProgressFn = Callable[[int, int], None]
+# runs before planning; returns the show's episodes, newest first, or None (read the catalog)
+Prepare = Callable[[], Sequence[Episode] | None]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,20 +75,20 @@ def plan_publish(
     work: Path,
     exclude: frozenset[str] = frozenset(),
     overrides: Mapping[str, Episode] | None = None,
-    prepare: Callable[[], object] | None = None,
+    prepare: Prepare | None = None,
 ) -> Plan:
     """Work out uploads and deletes from one listing of the store and the recorded hashes.
 
-    `prepare` runs once the store has answered (the caller rebuilds derived files there);
+    `prepare` runs once the store has answered (the caller rebuilds derived files there) and
+    may return every episode as it left them, which saves reading the catalog again;
     `overrides` replaces episodes by slug (a dry run's preview of re-tagged audio).
     """
     listing = storage.list()  # first: a store that cannot be reached stops us before any work
-    if prepare is not None:
-        prepare()
+    prepared = prepare() if prepare is not None else None
     replaced = overrides or {}
     episodes = tuple(
         replaced.get(e.slug, e)
-        for e in catalog.load_episodes(settings.root)
+        for e in (catalog.load_episodes(settings.root) if prepared is None else prepared)
         if e.status(now) == "ready" and e.slug not in exclude
     )
     bundle = build_bundle(settings, storage, episodes, work)
@@ -116,7 +118,7 @@ def publish(
     dry_run: bool = False,
     exclude: frozenset[str] = frozenset(),
     overrides: Mapping[str, Episode] | None = None,
-    prepare: Callable[[], object] | None = None,
+    prepare: Prepare | None = None,
     on_upload: UploadProgressFn | None = None,
 ) -> Report:
     """Publish every ready episode (but `exclude`): media first, the feed last, then prune."""
@@ -151,7 +153,7 @@ def _gate(
     now: datetime,
 ) -> tuple[str, ...]:
     """Check the new feed against the live one; refuse to replace a good feed with a broken one."""
-    new = {u.key: u.path.read_bytes() for u in feeds}
+    new = {u.key: u.read() for u in feeds}
     live = None
     if FEED_KEY in listing:
         copy = work / ".live-feed.xml"
@@ -190,7 +192,8 @@ def _carry_out(
     for upload in plan.uploads:
         if upload.key == FEED_KEY:
             _save_state(settings.root, storage, state)  # a kill from here on resends the feed only
-        storage.put(upload.path, upload.key, upload.content_type, upload.cache_control, on_bytes)
+        path = upload.materialize()
+        storage.put(path, upload.key, upload.content_type, upload.cache_control, on_bytes)
         state[upload.key] = upload.sha256
         log.info("uploaded %s", upload.key)
     if plan.uploads:

@@ -16,6 +16,9 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
+from markupsafe import Markup
+
+from radiodesk.waveform import WAVE_HEIGHT, Wave, svg_path
 
 INDEX_KEY = "index.html"
 # A programme's store root is one prefix below its station's root, where the station page is.
@@ -32,7 +35,7 @@ SITE_TYPES: dict[str, str] = {
 # Cue markup: <v Name>, <i>, <c.class>, </b>, <font …> and timestamps such as <00:01.500>.
 _TAG_RE = re.compile(r"<(?:/?[A-Za-z][^<>]*|\d[\d:.]*)>")
 _VOICE_RE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]+)>")
-WAVE_HEIGHT = 100  # SVG user units; the width is one unit per peak
+_SVG_PATH_RE = re.compile(r"[MmHhVvZz0-9. -]*")
 
 # Interface words by language (the show's primary subtag); English for any other language.
 WORDS: dict[str, dict[str, str]] = {
@@ -142,6 +145,7 @@ class SiteEpisode:
     transcript: tuple[SiteCue, ...] = ()
     transcript_key: str | None = None
     peaks: tuple[float, ...] = ()  # 0..1 waveform peaks, drawn as an inline SVG
+    wave: Wave | None = None  # the peaks drawn already (kept beside them): used instead
     loudness_lufs: float | None = None
     soundbites: tuple[SiteSoundbite, ...] = ()
 
@@ -238,10 +242,11 @@ def render_site(show: SiteShow, episodes: Sequence[SiteEpisode]) -> dict[str, by
     }
     ordered = sorted(episodes, key=lambda e: (e.published, e.slug), reverse=True)
     views = [_episode_view(e, lang) for e in ordered]
-    pages = {INDEX_KEY: _render(env, "show.html", INDEX_KEY, common, episodes=views)}
+    pages = {INDEX_KEY: _render(env.get_template("show.html"), INDEX_KEY, common, episodes=views)}
+    page = env.get_template("episode.html")
     for view in views:
         key = episode_key(view["slug"])
-        pages[key] = _render(env, "episode.html", key, common, episode=view)
+        pages[key] = _render(page, key, common, episode=view)
     folder = resources.files("radiodesk") / "templates"
     for name in STATIC_FILES:
         pages[name] = (folder / name).read_bytes()
@@ -261,24 +266,24 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # the templates ship with the package: no stat per page
     )
 
 
-def _render(
-    env: jinja2.Environment, template: str, key: str, common: dict[str, Any], **values: Any
-) -> bytes:
+def _render(template: jinja2.Template, key: str, common: dict[str, Any], **values: Any) -> bytes:
     """Render one page; `href` turns a store key into a link relative to this page's key."""
     up = "../" * key.count("/")
 
     def href(target: str) -> str:
         return up + quote(target, safe="/")
 
-    text = env.get_template(template).render(**common, **values, href=href)
+    text = template.render(**common, **values, href=href)
     return text.encode("utf-8")
 
 
 def _episode_view(episode: SiteEpisode, lang: str) -> dict[str, Any]:
     """Return what the templates need of an episode, formatted for the show's language."""
+    wave = episode.wave or Wave(width=len(episode.peaks), path=wave_path(episode.peaks))
     return {
         "slug": episode.slug,
         "key": episode_key(episode.slug),
@@ -297,8 +302,10 @@ def _episode_view(episode: SiteEpisode, lang: str) -> dict[str, Any]:
         ],
         "transcript": transcript_lines(episode.transcript),
         "transcript_key": episode.transcript_key,
-        "wave_path": wave_path(episode.peaks),
-        "wave_width": len(episode.peaks),
+        # Escaping 2,000 paths of 400 bars is most of the page's cost; a path of only these
+        # characters is markup-safe as it is.
+        "wave_path": Markup(wave.path) if _SVG_PATH_RE.fullmatch(wave.path) else wave.path,
+        "wave_width": wave.width,
         "wave_height": WAVE_HEIGHT,
         "loudness": None if episode.loudness_lufs is None else f"{episode.loudness_lufs:.1f}",
         "soundbites": [
@@ -380,12 +387,7 @@ def cue_text(text: str) -> tuple[str | None, str]:
 
 def wave_path(peaks: Sequence[float]) -> str:
     """Draw the peaks as one SVG path of bars mirrored around the middle, one unit per peak."""
-    middle = WAVE_HEIGHT / 2
-    bars = []
-    for i, peak in enumerate(peaks):
-        half = max(min(peak, 1.0), 0.0) * (middle - 1) + 0.5  # a hairline even in silence
-        bars.append(f"M{i} {middle - half:.1f}h0.8v{2 * half:.1f}h-0.8z")
-    return "".join(bars)
+    return svg_path(peaks)
 
 
 def _seconds(value: float) -> str:

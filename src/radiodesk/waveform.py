@@ -1,7 +1,7 @@
-"""Waveform peaks of a published episode, for the web page's picture.
+"""Waveform peaks of a published episode and the SVG path of the web page's picture.
 
 Decodes through `ffmpeg.stream` (mono, low rate, s16le) in chunks: memory stays flat for a 3 h file.
-Draws nothing and starts no process itself.
+Starts no process itself. The path is drawn once per MP3 and kept beside the peaks.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import os
 import sys
 from array import array
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from radiodesk import ffmpeg
@@ -19,6 +20,15 @@ SAMPLE_RATE_HZ = 8000  # enough for the shape of speech; keeps the Python loop c
 TIMEOUT_S = 900.0
 FIRST_BLOCK_SAMPLES = 8
 DECIMALS = 3  # peaks are stored as a derived file: short and deterministic
+WAVE_HEIGHT = 100  # SVG user units; the width is one unit per peak
+
+
+@dataclass(frozen=True, slots=True)
+class Wave:
+    """The picture of an episode's peaks: an SVG path `width` units wide, WAVE_HEIGHT high."""
+
+    width: int
+    path: str
 
 
 def peaks(path: Path, *, bins: int = 400, timeout_s: float = TIMEOUT_S) -> tuple[float, ...]:
@@ -105,9 +115,22 @@ def normalize(levels: list[int]) -> tuple[float, ...]:
     return tuple(round(level / top, DECIMALS) for level in levels)
 
 
+def svg_path(peaks: Sequence[float]) -> str:
+    """Draw the peaks as one SVG path of bars mirrored around the middle, one unit per peak."""
+    middle = WAVE_HEIGHT / 2
+    bars = []
+    for i, peak in enumerate(peaks):
+        half = max(min(peak, 1.0), 0.0) * (middle - 1) + 0.5  # a hairline even in silence
+        bars.append(f"M{i} {middle - half:.1f}h0.8v{2 * half:.1f}h-0.8z")
+    return "".join(bars)
+
+
 def save_peaks(path: Path, values: Sequence[float], sha256: str) -> None:
-    """Keep the peaks of the MP3 whose SHA-256 is given, as JSON beside it."""
-    data = json.dumps({"sha256": sha256, "peaks": list(values)}, separators=(",", ":"))
+    """Keep the peaks of the MP3 whose SHA-256 is given, and their drawing, as JSON beside it."""
+    data = json.dumps(
+        {"sha256": sha256, "peaks": list(values), "path": svg_path(values)},
+        separators=(",", ":"),
+    )
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(data, encoding="utf-8")
     os.replace(tmp, path)
@@ -115,10 +138,22 @@ def save_peaks(path: Path, values: Sequence[float], sha256: str) -> None:
 
 def load_peaks(path: Path, sha256: str) -> tuple[float, ...]:
     """Return stored peaks if they belong to the MP3 with this SHA-256, else nothing."""
+    peaks = (_load(path, sha256) or {}).get("peaks")
+    return tuple(float(p) for p in peaks) if isinstance(peaks, list) else ()
+
+
+def load_wave(path: Path, sha256: str) -> Wave | None:
+    """Return the stored drawing of the MP3 with this SHA-256 (None: not drawn yet)."""
+    data = _load(path, sha256)
+    peaks, drawn = (data.get("peaks"), data.get("path")) if data else (None, None)
+    if not isinstance(peaks, list) or not isinstance(drawn, str):
+        return None
+    return Wave(width=len(peaks), path=drawn)
+
+
+def _load(path: Path, sha256: str) -> dict[str, object] | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return ()
-    if not isinstance(data, dict) or data.get("sha256") != sha256:
-        return ()
-    return tuple(float(p) for p in data.get("peaks", ()))
+        return None
+    return data if isinstance(data, dict) and data.get("sha256") == sha256 else None

@@ -1,0 +1,107 @@
+"""Stat-keyed caches of facts derived from the show's own files, kept in `.radiodesk/cache/`.
+
+A fact is reused only while every file it came from has the same size, mtime and inode; a cache
+that is missing, unreadable or from another version is simply rebuilt. Never used for the store,
+which is always listed. Losing a cache costs time, never correctness.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import radiodesk
+
+CACHE_DIR = ".radiodesk/cache"
+# A file changed this close to the moment we stat it may change again within the same mtime
+# tick, unseen (the "racy git" problem): such a file is not cached until it has settled.
+SETTLE_NS = 2_000_000_000
+
+Stamp = tuple[int, int, int] | None  # (size, mtime_ns, inode); None: the file is missing
+
+
+def stamp(path: Path) -> Stamp:
+    """Return what identifies this version of a file on disk (None if it is not there)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_size, info.st_mtime_ns, info.st_ino)
+
+
+class StatCache:
+    """One named cache: key -> (stamps of the files a value came from, the value)."""
+
+    def __init__(self, root: Path, name: str) -> None:
+        self.path = root / CACHE_DIR / f"{name}.json"
+        self.version = code_version()
+        self.entries: dict[str, list[Any]] = {}
+        self.changed = False
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if isinstance(data, dict) and data.get("version") == self.version:
+            entries = data.get("entries")
+            self.entries = entries if isinstance(entries, dict) else {}
+
+    def get(self, key: str, stamps: Sequence[Stamp]) -> Any:
+        """Return the value stored under `key` if its files still have these stamps, else None."""
+        entry = self.entries.get(key)
+        if not isinstance(entry, list) or len(entry) != 2 or entry[0] != _plain(stamps):
+            return None
+        return entry[1]
+
+    def put(self, key: str, stamps: Sequence[Stamp], value: Any) -> None:
+        """Remember `value` for these stamps, unless a file is too fresh to be trusted yet."""
+        settled = time.time_ns() - SETTLE_NS
+        if any(s is not None and s[1] > settled for s in stamps):
+            self.drop(key)
+            return
+        entry = [_plain(stamps), value]
+        if self.entries.get(key) != entry:
+            self.entries[key] = entry
+            self.changed = True
+
+    def drop(self, key: str) -> None:
+        """Forget `key`."""
+        if self.entries.pop(key, None) is not None:
+            self.changed = True
+
+    def keep_only(self, keys: set[str]) -> None:
+        """Forget every key but these (episodes that are gone)."""
+        for key in [k for k in self.entries if k not in keys]:
+            self.drop(key)
+
+    def save(self) -> None:
+        """Write the cache atomically if it changed; a show we cannot write to is fine."""
+        if not self.changed:
+            return
+        data = json.dumps({"version": self.version, "entries": self.entries}, ensure_ascii=False)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(data, encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+            return
+        self.changed = False
+
+
+def code_version() -> str:
+    """Fingerprint radiodesk's own code: what a cached fact means may change with any release."""
+    digest = hashlib.sha256(radiodesk.__version__.encode())
+    for source in sorted(Path(radiodesk.__file__).parent.rglob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _plain(stamps: Sequence[Stamp]) -> list[list[int] | None]:
+    """Stamps as JSON gives them back (lists), so that stored and fresh ones compare equal."""
+    return [list(s) if s is not None else None for s in stamps]

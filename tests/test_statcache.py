@@ -1,0 +1,199 @@
+"""Stat caches of a big show: unchanged files are not parsed or re-checked again, changed ones are.
+
+Files count as settled only some seconds after their last change, so tests age them with utime.
+Real ffmpeg on generated recordings and a real local store, through `radiodesk.cli.main`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+import tomlkit
+
+from conftest import make_cover
+from media import make_recording
+from radiodesk import catalog, statcache, tagging
+from radiodesk.cli import main
+from radiodesk.config import CONFIG_FILE, Settings
+from radiodesk.errors import CatalogError
+from test_catalog import episode
+
+HOUR_NS = 3600 * 10**9
+
+
+def age(root: Path) -> None:
+    """Make every file under root an hour old: settled, so the caches may keep it."""
+    past = time.time_ns() - HOUR_NS
+    for path in [root, *root.rglob("*")]:
+        os.utime(path, ns=(past, past))
+
+
+def cached(root: Path, name: str) -> dict[str, list[object]]:
+    data = json.loads((root / statcache.CACHE_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    entries: dict[str, list[object]] = data["entries"]
+    return entries
+
+
+def write(root: Path, slug: str, **changes: object) -> Path:
+    folder = root / catalog.EPISODES_DIR / slug
+    folder.mkdir(parents=True, exist_ok=True)
+    catalog.write_episode(folder, episode(slug=slug, **changes))
+    return folder / catalog.EPISODE_FILE
+
+
+def test_settled_episodes_come_from_the_cache_until_they_change(tmp_path: Path) -> None:
+    path = write(tmp_path, "one", title="Первое название")
+    age(tmp_path)
+    first = catalog.load_episodes(tmp_path)
+    assert list(cached(tmp_path, "catalog")) == ["one"]
+    assert catalog.load_episodes(tmp_path) == first  # datetimes and tuples survive the JSON
+
+    # Proof that the cache is read: a doctored entry with the file's own stamp is believed.
+    cache = tmp_path / statcache.CACHE_DIR / "catalog.json"
+    cache.write_text(cache.read_text("utf-8").replace("Первое", "Кэш"), "utf-8")
+    assert catalog.load_episodes(tmp_path)[0].title == "Кэш название"
+
+    path.write_text(path.read_text("utf-8").replace("Первое", "Второе"), "utf-8")
+    assert catalog.load_episodes(tmp_path)[0].title == "Второе название"
+
+
+def test_a_file_that_just_changed_is_not_cached(tmp_path: Path) -> None:
+    write(tmp_path, "settled")
+    age(tmp_path)
+    write(tmp_path, "fresh")
+    assert {e.slug for e in catalog.load_episodes(tmp_path)} == {"settled", "fresh"}
+    assert list(cached(tmp_path, "catalog")) == ["settled"]
+
+
+def test_a_file_rewritten_within_its_mtime_tick_is_read_again(tmp_path: Path) -> None:
+    path = write(tmp_path, "one", title="Первое название")
+    age(tmp_path)
+    catalog.load_episodes(tmp_path)
+    stat = path.stat()
+    # Same size, same mtime: only the inode tells (write_atomic renames a new file in).
+    write(tmp_path, "one", title="Второе название")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size
+    assert catalog.load_episodes(tmp_path)[0].title == "Второе название"
+
+
+def test_a_broken_file_fails_as_it_would_without_a_cache(tmp_path: Path) -> None:
+    path = write(tmp_path, "one")
+    age(tmp_path)
+    catalog.load_episodes(tmp_path)
+    path.write_text(path.read_text("utf-8").replace("number = 7", "number = 'семь'"), "utf-8")
+    with pytest.raises(CatalogError) as uncached:
+        catalog.load_episode(path.parent)
+    with pytest.raises(CatalogError) as through_cache:
+        catalog.load_episodes(tmp_path)
+    assert str(through_cache.value) == str(uncached.value)
+    assert "number" in str(uncached.value)
+
+
+def test_a_cache_from_other_code_or_garbage_is_ignored(tmp_path: Path) -> None:
+    write(tmp_path, "one", title="Настоящее")
+    age(tmp_path)
+    cache = tmp_path / statcache.CACHE_DIR / "catalog.json"
+    cache.parent.mkdir(parents=True)
+    for text in ("{not json", json.dumps({"version": "old", "entries": {"one": [[], {}]}})):
+        cache.write_text(text, "utf-8")
+        assert catalog.load_episodes(tmp_path)[0].title == "Настоящее"
+
+
+# ---------------------------------------------------------------- publish of a settled show
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_recording(tmp_path_factory.mktemp("rec") / "запись.wav", seconds=3, lufs=-22)
+
+
+@pytest.fixture
+def settled(show: Settings, recording: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """One published episode whose files have settled and been found up to date once."""
+    assert main(["-C", str(show.root), "add", str(recording), "--title", "Выпуск"]) == 0
+    slug = capsys.readouterr().out.strip().splitlines()[-1]
+    assert main(["-C", str(show.root), "publish"]) == 0  # draws the waveform: a fresh file
+    age(show.root)
+    assert main(["-C", str(show.root), "publish"]) == 0
+    assert list(cached(show.root, "up-to-date")) == [slug]
+    capsys.readouterr()
+    return slug
+
+
+def published_tags(show: Settings, slug: str) -> tagging.Tags:
+    record = catalog.load_episode(catalog.episode_dir(show.root, slug)).audio
+    assert record is not None
+    return tagging.read_tags(catalog.episode_dir(show.root, slug) / record.file)
+
+
+def test_nothing_changed_uploads_nothing(
+    show: Settings, settled: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["-C", str(show.root), "publish"]) == 0
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_a_hand_edited_title_is_still_retagged(show: Settings, settled: str) -> None:
+    path = catalog.episode_dir(show.root, settled) / catalog.EPISODE_FILE
+    path.write_text(path.read_text("utf-8").replace('"Выпуск"', '"Новый выпуск"'), "utf-8")
+    assert main(["-C", str(show.root), "publish"]) == 0
+    assert published_tags(show, settled).title == "Новый выпуск"
+
+
+def test_a_replaced_show_cover_is_still_retagged(show: Settings, settled: str) -> None:
+    before = published_tags(show, settled).cover
+    cover = show.root / show.show.image
+    make_cover(cover.with_name("new.jpg"), size=1500)
+    os.replace(cover.with_name("new.jpg"), cover)
+    assert main(["-C", str(show.root), "publish"]) == 0
+    after = published_tags(show, settled).cover
+    assert before is not None
+    assert after is not None
+    assert after.data != before.data
+
+
+def test_a_changed_setting_is_still_retagged(show: Settings, settled: str) -> None:
+    path = show.root / CONFIG_FILE
+    doc = tomlkit.parse(path.read_text("utf-8"))
+    doc["show"]["author"] = "Новая редакция"  # type: ignore[index]
+    path.write_text(tomlkit.dumps(doc), "utf-8")
+    assert main(["-C", str(show.root), "publish"]) == 0
+    assert published_tags(show, settled).artist == "Новая редакция"
+
+
+def test_lost_derived_files_are_still_rebuilt(show: Settings, settled: str) -> None:
+    folder = catalog.episode_dir(show.root, settled)
+    episode = catalog.load_episode(folder)
+    assert episode.audio is not None
+    (folder / episode.audio.file).unlink()
+    catalog.peaks_file(folder, episode).unlink()
+    stray = folder / catalog.DERIVED_DIR / "stray.mp3"
+    stray.write_bytes(b"old")
+    assert main(["-C", str(show.root), "publish"]) == 0
+    assert (folder / episode.audio.file).is_file()
+    assert catalog.peaks_file(folder, episode).is_file()
+    assert not stray.exists()
+    page = (show.local_store / "episodes" / settled / "index.html").read_text("utf-8")
+    assert 'class="waveform"' in page
+
+
+def test_settled_stamps_are_kept_only_for_files_old_enough(tmp_path: Path) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    old.write_text("x")
+    new.write_text("y")
+    past = time.time_ns() - HOUR_NS
+    os.utime(old, ns=(past, past))
+    cache = statcache.StatCache(tmp_path, "test")
+    cache.put("old", [statcache.stamp(old)], 1)
+    cache.put("new", [statcache.stamp(old), statcache.stamp(new)], 2)
+    cache.put("missing", [statcache.stamp(tmp_path / "nothing")], 3)
+    cache.save()
+    again = statcache.StatCache(tmp_path, "test")
+    assert again.get("old", [statcache.stamp(old)]) == 1
+    assert again.get("new", [statcache.stamp(old), statcache.stamp(new)]) is None
+    assert again.get("missing", [None]) == 3
