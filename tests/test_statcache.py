@@ -6,6 +6,7 @@ Real ffmpeg on generated recordings and a real local store, through `radiodesk.c
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -172,11 +173,13 @@ def test_lost_derived_files_are_still_rebuilt(show: Settings, settled: str) -> N
     assert episode.audio is not None
     (folder / episode.audio.file).unlink()
     catalog.peaks_file(folder, episode).unlink()
+    catalog.wave_file(folder, episode).unlink()
     stray = folder / catalog.DERIVED_DIR / "stray.mp3"
     stray.write_bytes(b"old")
     assert main(["-C", str(show.root), "publish"]) == 0
     assert (folder / episode.audio.file).is_file()
     assert catalog.peaks_file(folder, episode).is_file()
+    assert catalog.wave_file(folder, episode).is_file()
     assert not stray.exists()
     page = (show.local_store / "episodes" / settled / "index.html").read_text("utf-8")
     assert 'class="waveform"' in page
@@ -197,3 +200,26 @@ def test_settled_stamps_are_kept_only_for_files_old_enough(tmp_path: Path) -> No
     assert again.get("old", [statcache.stamp(old)]) == 1
     assert again.get("new", [statcache.stamp(old), statcache.stamp(new)]) is None
     assert again.get("missing", [None]) == 3
+
+
+def test_unchanged_feed_and_pages_lost_from_the_store_are_rendered_again(
+    show: Settings, settled: str
+) -> None:
+    store = show.local_store
+    lost = ["feed.xml", "index.html", f"episodes/{settled}/index.html"]
+    before = {key: (store / key).read_bytes() for key in lost}
+    for key in lost:
+        (store / key).unlink()
+    assert main(["-C", str(show.root), "publish"]) == 0
+    assert {key: (store / key).read_bytes() for key in lost} == before
+    state = json.loads((show.root / ".radiodesk" / "published.json").read_text("utf-8"))
+    (hashes,) = state.values()
+    assert hashes["feed.xml"] == hashlib.sha256(before["feed.xml"]).hexdigest()
+
+
+def test_a_changed_title_renders_the_feed_and_pages_again(show: Settings, settled: str) -> None:
+    path = catalog.episode_dir(show.root, settled) / catalog.EPISODE_FILE
+    path.write_text(path.read_text("utf-8").replace('"Выпуск"', '"Другой выпуск"'), "utf-8")
+    assert main(["-C", str(show.root), "publish"]) == 0
+    for key in ("feed.xml", "index.html", f"episodes/{settled}/index.html"):
+        assert "Другой выпуск" in (show.local_store / key).read_text("utf-8")

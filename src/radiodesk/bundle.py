@@ -6,9 +6,10 @@ type and caching. Writes only into the work folder it is given; never talks to a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from radiodesk.catalog import AudioRecord, Episode, Person, Soundbite
 from radiodesk.chapters import CHAPTERS_TYPE, Chapter, chapters_json
 from radiodesk.config import Settings
 from radiodesk.errors import FeedError
+from radiodesk.statcache import StatCache
 from radiodesk.storage import IMMUTABLE, SHORT, Storage
 from radiodesk.transcripts import Transcript, parse_transcript, retime
 
@@ -44,17 +46,20 @@ class Upload:
     size_bytes: int
     sha256: str
     data: bytes | None = None  # rendered content, written to `path` only if it is uploaded
+    render: Callable[[], bytes] | None = None  # or how to render it (a page known unchanged)
 
     def materialize(self) -> Path:
         """Return `path`, writing rendered content there first (most pages are never sent)."""
-        if self.data is not None:
+        if self.data is not None or self.render is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_bytes(self.data)
+            self.path.write_bytes(self.read())
         return self.path
 
     def read(self) -> bytes:
         """Return the content."""
-        return self.data if self.data is not None else self.path.read_bytes()
+        if self.data is not None:
+            return self.data
+        return self.render() if self.render is not None else self.path.read_bytes()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,27 +91,37 @@ class Bundle:
 
 
 def build_bundle(
-    settings: Settings, storage: Storage, episodes: Sequence[Episode], work: Path
+    settings: Settings,
+    storage: Storage,
+    episodes: Sequence[Episode],
+    work: Path,
+    *,
+    with_pages: bool = True,
+    reuse: bool = True,
 ) -> Bundle:
-    """Collect media and render the feed and web pages for the episodes, newest first."""
+    """Collect media and render the feed and web pages for the episodes, newest first.
+
+    Feeds and pages whose inputs are unchanged since a previous build are rendered only if
+    they are uploaded (`reuse=False` renders everything). Without pages, the bundle holds
+    media and feeds only (what the feed alone costs).
+    """
     show_image = (
         _image(settings.root / settings.show.image, "cover") if settings.show.image else None
     )
     media = {e.slug: _episode_media(settings, e, work) for e in episodes}
     channel = _channel(settings, storage, show_image)
     items = [_item(settings, storage, e, media[e.slug], show_image) for e in episodes]
-    page_size = settings.show.feed_page_size or None
-    feeds = feed.build_feeds(channel, items, page_size=page_size, feed_key=FEED_KEY)
-    feed_uploads = [_written(work, key, data, FEED_TYPE, SHORT) for key, data in feeds.items()]
-    feed_uploads.sort(key=lambda u: u.key == FEED_KEY)  # the main feed goes last of all
-    pages = site.render_site(
-        _site_show(settings, storage, show_image),
-        [_site_episode(settings, e, media[e.slug]) for e in episodes],
+    feed_uploads = _uploads(
+        settings.root, work, "feeds", _feed_pages(settings, channel, items), reuse
     )
-    page_uploads = [
-        _written(work, key, data, site.SITE_TYPES[Path(key).suffix], SHORT)
-        for key, data in sorted(pages.items())
-    ]
+    feed_uploads.sort(key=lambda u: u.key == FEED_KEY)  # the main feed goes last of all
+    page_uploads = []
+    if with_pages:
+        pages = site.site_pages(
+            _site_show(settings, storage, show_image),
+            [_site_episode(settings, e, media[e.slug]) for e in episodes],
+        )
+        page_uploads = _uploads(settings.root, work, "pages", pages, reuse)
     files = [show_image] if show_image else []
     for m in media.values():
         files += [
@@ -116,6 +131,55 @@ def build_bundle(
         ]
         files += [clip for _, clip in m.soundbites]
     return Bundle(media=tuple(files), pages=tuple(page_uploads), feeds=tuple(feed_uploads))
+
+
+def _feed_pages(
+    settings: Settings, channel: feed.Channel, items: Sequence[feed.Item]
+) -> list[site.Page]:
+    """Return the feed documents as pages: fingerprinted now, rendered (all at once) if needed."""
+    page_size = settings.show.feed_page_size or None
+    # The feed's checks run as it is rendered; unchanged inputs passed them last time.
+    rendered: dict[str, bytes] = {}
+
+    def render(key: str) -> bytes:
+        if not rendered:
+            rendered.update(
+                feed.build_feeds(channel, items, page_size=page_size, feed_key=FEED_KEY)
+            )
+        return rendered[key]
+
+    print_ = site.digest(repr(channel), repr(items), repr(page_size))
+    count = 1 if not page_size or len(items) <= page_size else -(-len(items) // page_size)
+    keys = [FEED_KEY, *(feed.page_key(FEED_KEY, n) for n in range(2, count + 1))]
+    return [site.Page(key, print_, functools.partial(render, key)) for key in keys]
+
+
+def _uploads(
+    root: Path, work: Path, name: str, pages: Sequence[site.Page], reuse: bool
+) -> list[Upload]:
+    """Render the pages whose fingerprint is new; the others are rendered only if uploaded."""
+    known = StatCache(root, name)  # key -> [fingerprint, sha256, size]; no files to stamp
+    uploads = []
+    for page in sorted(pages, key=lambda p: p.key):
+        content_type = FEED_TYPE if name == "feeds" else site.SITE_TYPES[Path(page.key).suffix]
+        entry = known.get(page.key, []) if reuse else None
+        if isinstance(entry, list) and len(entry) == 3 and entry[0] == page.fingerprint:
+            upload = Upload(
+                path=work / page.key,
+                key=page.key,
+                content_type=content_type,
+                cache_control=SHORT,
+                size_bytes=int(entry[2]),
+                sha256=str(entry[1]),
+                render=page.render,
+            )
+        else:
+            upload = _written(work, page.key, page.render(), content_type, SHORT)
+            known.put(page.key, [], [page.fingerprint, upload.sha256, upload.size_bytes])
+        uploads.append(upload)
+    known.keep_only({p.key for p in pages})
+    known.save()
+    return uploads
 
 
 def _episode_media(settings: Settings, episode: Episode, work: Path) -> EpisodeMedia:
@@ -330,7 +394,8 @@ def _site_episode(settings: Settings, episode: Episode, media: EpisodeMedia) -> 
     assert episode.audio is not None
     folder = catalog.episode_dir(settings.root, episode.slug)
     peaks = catalog.peaks_file(folder, episode)
-    wave = waveform.load_wave(peaks, episode.audio.sha256)  # drawn once, when the MP3 was made
+    # Drawn once per MP3; without a drawing (a dry run's preview) the page draws the peaks.
+    wave = waveform.load_wave(catalog.wave_file(folder, episode), episode.audio.sha256)
     return site.SiteEpisode(
         slug=episode.slug,
         title=episode.title,

@@ -485,6 +485,11 @@ def peaks_file(folder: Path, episode: Episode) -> Path:
     return folder / DERIVED_DIR / f"{episode.slug}.peaks.json"
 
 
+def wave_file(folder: Path, episode: Episode) -> Path:
+    """Return where the drawing of the episode's waveform is kept (a derived file)."""
+    return folder / DERIVED_DIR / f"{episode.slug}.wave.json"
+
+
 def image_key(stem: str, sha256: str, suffix: str) -> str:
     """Return the content-addressed store key of an artwork file."""
     return f"images/{check_slug(stem)}-{sha256[:12]}{suffix.lower()}"

@@ -361,6 +361,7 @@ def _inputs(settings: Settings, folder: Path, episode: Episode) -> list[Stamp]:
         folder / catalog.DERIVED_DIR,  # its mtime moves when a stray MP3 appears
         folder / episode.audio.file if episode.audio else None,
         catalog.peaks_file(folder, episode),
+        catalog.wave_file(folder, episode),
         cover,
         folder / episode.chapters if episode.chapters else None,
     ]
@@ -379,11 +380,13 @@ def _refresh_peaks(folder: Path, episode: Episode) -> None:
     record = episode.audio
     if record is None:
         return
-    path = catalog.peaks_file(folder, episode)
-    if waveform.load_wave(path, record.sha256) is None:
-        # Peaks kept before drawings were: draw them rather than decode the MP3 again.
-        known = waveform.load_peaks(path, record.sha256)
-        waveform.save_peaks(path, known or waveform.peaks(folder / record.file), record.sha256)
+    path, drawing = catalog.peaks_file(folder, episode), catalog.wave_file(folder, episode)
+    peaks = waveform.load_peaks(path, record.sha256)
+    if not peaks:
+        peaks = waveform.peaks(folder / record.file)
+        waveform.save_peaks(path, peaks, record.sha256)
+    if waveform.load_wave(drawing, record.sha256) is None:
+        waveform.save_wave(drawing, peaks, record.sha256)  # drawn once, not on every publish
 
 
 def refresh_audio(

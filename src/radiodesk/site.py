@@ -5,10 +5,12 @@ The only user of Jinja2; pure: values in, bytes out. Reads only its own template
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import html
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
@@ -228,8 +230,26 @@ def render_station(station: SiteStation, programmes: Sequence[SiteProgramme]) ->
     return {INDEX_KEY: page, CSS_KEY: (folder / CSS_KEY).read_bytes()}
 
 
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of the site before it is rendered: its key, a fingerprint of all it shows."""
+
+    key: str
+    fingerprint: str  # the same fingerprint renders the same bytes (with the same radiodesk)
+    render: Callable[[], bytes]
+
+
 def render_site(show: SiteShow, episodes: Sequence[SiteEpisode]) -> dict[str, bytes]:
     """Return store key -> bytes of every page of the site, newest episode first."""
+    return {page.key: page.render() for page in site_pages(show, episodes)}
+
+
+def site_pages(show: SiteShow, episodes: Sequence[SiteEpisode]) -> list[Page]:
+    """Return every page of the site, unrendered: a big show re-renders only changed pages.
+
+    A page's fingerprint covers everything it is rendered from (the values' reprs are exact),
+    so working it out costs far less than rendering the page.
+    """
     env = _environment()
     lang = show.language.split("-")[0].lower()
     show_paragraphs = paragraphs(show.description)
@@ -241,16 +261,54 @@ def render_site(show: SiteShow, episodes: Sequence[SiteEpisode]) -> dict[str, by
         "station_page_key": STATION_PAGE_KEY,
     }
     ordered = sorted(episodes, key=lambda e: (e.published, e.slug), reverse=True)
-    views = [_episode_view(e, lang) for e in ordered]
-    pages = {INDEX_KEY: _render(env.get_template("show.html"), INDEX_KEY, common, episodes=views)}
-    page = env.get_template("episode.html")
-    for view in views:
-        key = episode_key(view["slug"])
-        pages[key] = _render(page, key, common, episode=view)
+    base = repr(sorted(common.items()))
+    episode_page = env.get_template("episode.html")
+    pages = [
+        Page(
+            episode_key(e.slug),
+            digest(base, episode_page.name, repr(e)),
+            functools.partial(_render_episode, episode_page, common, e, lang),
+        )
+        for e in ordered
+    ]
+    pages.insert(
+        0,
+        Page(
+            INDEX_KEY,
+            digest(base, "show.html", *(p.fingerprint for p in pages)),
+            functools.partial(_render_show, env.get_template("show.html"), common, ordered, lang),
+        ),
+    )
     folder = resources.files("radiodesk") / "templates"
     for name in STATIC_FILES:
-        pages[name] = (folder / name).read_bytes()
+        data = (folder / name).read_bytes()
+        pages.append(Page(name, hashlib.sha256(data).hexdigest(), functools.partial(bytes, data)))
     return pages
+
+
+def _render_show(
+    template: jinja2.Template,
+    common: dict[str, Any],
+    episodes: Sequence[SiteEpisode],
+    lang: str,
+) -> bytes:
+    views = [_episode_view(e, lang) for e in episodes]
+    return _render(template, INDEX_KEY, common, episodes=views)
+
+
+def _render_episode(
+    template: jinja2.Template, common: dict[str, Any], episode: SiteEpisode, lang: str
+) -> bytes:
+    key = episode_key(episode.slug)
+    return _render(template, key, common, episode=_episode_view(episode, lang))
+
+
+def digest(*parts: str | None) -> str:
+    """Return the fingerprint of some exact reprs."""
+    hashed = hashlib.sha256()
+    for part in parts:
+        hashed.update(str(part).encode("utf-8", "surrogatepass") + b"\0")
+    return hashed.hexdigest()
 
 
 def episode_key(slug: str) -> str:

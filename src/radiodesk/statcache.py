@@ -95,10 +95,13 @@ class StatCache:
 
 
 def code_version() -> str:
-    """Fingerprint radiodesk's own code: what a cached fact means may change with any release."""
+    """Fingerprint radiodesk's code and templates: what a cached fact means may change with them."""
     digest = hashlib.sha256(radiodesk.__version__.encode())
-    for source in sorted(Path(radiodesk.__file__).parent.rglob("*.py")):
-        digest.update(source.read_bytes())
+    package = Path(radiodesk.__file__).parent
+    for source in sorted(package.rglob("*")):
+        if source.is_file() and source.suffix != ".pyc":
+            digest.update(source.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(source.read_bytes())
     return digest.hexdigest()[:16]
 
 

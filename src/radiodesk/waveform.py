@@ -1,7 +1,7 @@
 """Waveform peaks of a published episode and the SVG path of the web page's picture.
 
 Decodes through `ffmpeg.stream` (mono, low rate, s16le) in chunks: memory stays flat for a 3 h file.
-Starts no process itself. The path is drawn once per MP3 and kept beside the peaks.
+Starts no process itself. The picture is drawn once per MP3 and kept beside the peaks.
 """
 
 from __future__ import annotations
@@ -126,14 +126,13 @@ def svg_path(peaks: Sequence[float]) -> str:
 
 
 def save_peaks(path: Path, values: Sequence[float], sha256: str) -> None:
-    """Keep the peaks of the MP3 whose SHA-256 is given, and their drawing, as JSON beside it."""
-    data = json.dumps(
-        {"sha256": sha256, "peaks": list(values), "path": svg_path(values)},
-        separators=(",", ":"),
-    )
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(data, encoding="utf-8")
-    os.replace(tmp, path)
+    """Keep the peaks of the MP3 whose SHA-256 is given, as JSON beside it."""
+    _write(path, {"sha256": sha256, "peaks": list(values)})
+
+
+def save_wave(path: Path, values: Sequence[float], sha256: str) -> None:
+    """Keep the drawing of the peaks, apart from them: a page needs only the drawing."""
+    _write(path, {"sha256": sha256, "width": len(values), "path": svg_path(values)})
 
 
 def load_peaks(path: Path, sha256: str) -> tuple[float, ...]:
@@ -144,11 +143,17 @@ def load_peaks(path: Path, sha256: str) -> tuple[float, ...]:
 
 def load_wave(path: Path, sha256: str) -> Wave | None:
     """Return the stored drawing of the MP3 with this SHA-256 (None: not drawn yet)."""
-    data = _load(path, sha256)
-    peaks, drawn = (data.get("peaks"), data.get("path")) if data else (None, None)
-    if not isinstance(peaks, list) or not isinstance(drawn, str):
+    data = _load(path, sha256) or {}
+    width, drawn = data.get("width"), data.get("path")
+    if not isinstance(width, int) or not isinstance(drawn, str):
         return None
-    return Wave(width=len(peaks), path=drawn)
+    return Wave(width=width, path=drawn)
+
+
+def _write(path: Path, data: dict[str, object]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def _load(path: Path, sha256: str) -> dict[str, object] | None:

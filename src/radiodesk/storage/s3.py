@@ -9,12 +9,15 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import boto3
 import botocore.exceptions
+import botocore.session
+import botocore.utils
 from boto3.exceptions import S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
@@ -64,8 +67,14 @@ _ERRORS: dict[str, tuple[str, str]] = {
 def open_s3(settings: StorageSettings, public_base_url: str) -> S3Storage:
     """Return an S3Storage for the configured bucket, with botocore's retries."""
     try:
+        core = botocore.session.get_session()  # a new one, ours alone
+        core.get_component("response_parser_factory").set_parser_defaults(
+            timestamp_parser=_parse_timestamp
+        )
         session = boto3.session.Session(
-            profile_name=settings.profile or None, region_name=settings.region or None
+            botocore_session=core,
+            profile_name=settings.profile or None,
+            region_name=settings.region or None,
         )
         client = session.client(
             "s3",
@@ -92,6 +101,20 @@ def open_s3(settings: StorageSettings, public_base_url: str) -> S3Storage:
         acl=settings.acl or None,
         endpoint=settings.endpoint_url or "aws",
     )
+
+
+def _parse_timestamp(value: Any) -> Any:
+    """Parse S3's ISO 8601 times at C speed, anything else with botocore's own parser.
+
+    botocore's default (dateutil) costs about 0.2 ms a time: a third of the CPU of listing a
+    bucket of 4,000 objects, each with its LastModified. Both give an aware datetime.
+    """
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            parsed = datetime.fromisoformat(value)
+            if parsed.tzinfo is not None:
+                return parsed
+    return botocore.utils.parse_timestamp(value)
 
 
 class S3Storage:
