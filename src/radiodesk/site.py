@@ -225,7 +225,8 @@ def render_station(station: SiteStation, programmes: Sequence[SiteProgramme]) ->
         "words": STATION_WORDS.get(lang, STATION_WORDS["en"]),
         "station_paragraphs": paragraphs(station.description),
     }
-    page = _render(_environment(), "station.html", INDEX_KEY, common, programmes=views)
+    template = _environment().get_template("station.html")
+    page = _render(template, INDEX_KEY, common, programmes=views)
     folder = resources.files("radiodesk") / "templates"
     return {INDEX_KEY: page, CSS_KEY: (folder / CSS_KEY).read_bytes()}
 
