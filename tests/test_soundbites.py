@@ -27,6 +27,7 @@ from radiodesk.check.base import NS, Findings
 from radiodesk.cli import main
 from radiodesk.config import Settings
 from radiodesk.errors import CatalogError, FeedError
+from radiodesk.statcache import CACHE_DIR
 
 PODCAST = {"podcast": feed.PODCAST_NS, "itunes": feed.ITUNES_NS}
 GOVERNOR = "Алиханов: локализация — это рабочие места"
@@ -55,7 +56,7 @@ def snapshot(root: Path) -> dict[str, str]:
     return {
         p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and p.name != "lock"
+        if p.is_file() and p.name != "lock" and p.parent != root / CACHE_DIR  # bookkeeping
     }
 
 

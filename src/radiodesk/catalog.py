@@ -398,8 +398,8 @@ def _scalar(value: object, kind: str, name: str) -> object:
 
 # Worked out once: a show of 2,000 episodes builds some 10,000 records each time it is read.
 _FIELDS: dict[type[Any], tuple[dict[str, str], tuple[str, ...]]] = {
-    cls: _fields_of(cls)
-    for cls in (Episode, MasterFile, AudioRecord, Measurement, Person, Correction)
+    Episode: _fields_of(Episode),
+    **{row[1]: _fields_of(row[1]) for table in _TABLES.values() for row in table.values()},
 }
 
 
