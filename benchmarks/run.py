@@ -415,6 +415,8 @@ def _write_show(show: Path, clip: Path, size: int) -> None:
         os.link(seed_dir / seed.master.file, folder / seed.master.file)
         derived = f"{catalog.DERIVED_DIR}/{slug}.mp3"
         shutil.copyfile(seed_dir / seed.audio.file, folder / derived)
+        if seed.audio.provenance:  # a record without its sidecar counts as stale: re-encoded
+            shutil.copyfile(seed_dir / seed.audio.provenance, folder / seed.audio.provenance)
         episode = dataclasses.replace(
             seed,
             slug=slug,
