@@ -14,6 +14,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import click
 import feedparser
 import podcastparser
 import pytest
@@ -21,7 +22,7 @@ from lxml import etree
 
 from media import make_recording, measure
 from radiodesk import tagging
-from radiodesk.cli import main
+from radiodesk.cli import COMMANDS, cli, main
 from radiodesk.config import Settings
 from radiodesk.statcache import CACHE_DIR
 
@@ -341,10 +342,40 @@ def test_init_refuses_bad_values_and_overwrites(
     assert "already exists" in one_line_error(capsys)
 
 
-@pytest.mark.parametrize("command", [[], ["init"], ["add"], ["publish"], ["list"]])
+@pytest.mark.parametrize("command", [[], *([name] for name in sorted(COMMANDS))])
 def test_every_command_has_help(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert run(*command, "--help") == 0
-    assert "Usage: radiodesk" in capsys.readouterr().out
+    assert f"Usage: radiodesk {' '.join(command)}".rstrip() in capsys.readouterr().out
+
+
+def test_help_lists_every_lazily_loaded_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("--help") == 0
+    listed = capsys.readouterr().out.split("Commands:\n")[1].splitlines()
+    assert [line.split()[0] for line in listed] == sorted(COMMANDS)
+    assert all(len(line.split(maxsplit=1)) == 2 for line in listed)  # each with its short help
+    with click.Context(cli) as ctx:
+        assert {name: getattr(cli.get_command(ctx, name), "name", None) for name in COMMANDS} == {
+            name: name for name in COMMANDS
+        }
+
+
+def test_add_loads_no_publishing_code(show: Settings, recordings: Path) -> None:
+    """A real `add` imports the audio side only: no store, feed, page, check or preview code."""
+    code = (
+        "import sys; from radiodesk.cli import main; rc = main(sys.argv[1:]); "
+        "print(rc, *sys.modules, file=sys.stderr)"
+    )
+    recording = recordings / "Алиханов — фрагмент выступления.wav"
+    argv = ["-q", "-C", show.root, "add", recording, "--title", "Лёгкий старт"]
+    done = subprocess.run(
+        [sys.executable, "-c", code, *argv], capture_output=True, text=True, check=True
+    )
+    rc, *loaded = done.stderr.splitlines()[-1].split()  # the line the code above printed
+    assert rc == "0", done.stderr
+    assert {"radiodesk.cli.episodes", "radiodesk.ingest"} <= set(loaded)
+    publishing = {"publish", "bundle", "feed", "site", "station", "storage", "audit", "check"}
+    heavy = {f"radiodesk.{name}" for name in (*publishing, "serve")} | {"boto3", "jinja2"}
+    assert heavy.isdisjoint(loaded)
 
 
 def test_installed_console_script(tmp_path: Path) -> None:

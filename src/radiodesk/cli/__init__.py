@@ -1,0 +1,179 @@
+"""The command line: the only package that prints, prompts, exits and sets up logging.
+
+This module holds the root group, the options every command shares and `main`, the one place
+a RadiodeskError becomes a line on stderr. Each command lives in a module named after what it
+does and is imported only when it runs, so `radiodesk add` never loads the publishing code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+from rich.console import Console
+
+from radiodesk import __version__
+from radiodesk.config import (
+    STATION_FILE,
+    Settings,
+    StationSettings,
+    load_settings,
+    load_station,
+)
+from radiodesk.errors import ConfigError, RadiodeskError
+
+if TYPE_CHECKING:
+    from radiodesk.station import Programme
+
+log = logging.getLogger("radiodesk")
+
+# Command name -> "module:function", loaded on first use (click's "Lazily Loading Subcommands").
+COMMANDS = {
+    "init": "shows:init",
+    "add": "episodes:add",
+    "edit": "episodes:edit",
+    "export": "episodes:export_command",
+    "list": "listing:list_episodes",
+    "show": "listing:show_episode",
+    "publish": "publishing:publish",
+    "remove": "publishing:remove",
+    "check": "checking:check_command",
+    "verify": "checking:verify",
+    "serve": "preview:serve_command",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported from their module only when asked for."""
+
+    def __init__(self, *args: Any, lazy: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.lazy:
+            return super().get_command(ctx, cmd_name)
+        module_name, attribute = self.lazy[cmd_name].split(":")
+        module = importlib.import_module(f"{__name__}.{module_name}")
+        command = getattr(module, attribute)
+        assert isinstance(command, click.Command), self.lazy[cmd_name]
+        return command
+
+
+class Context:
+    """Options shared by every command."""
+
+    def __init__(self, directory: Path, quiet: bool, shows: tuple[str, ...] = ()) -> None:
+        self.directory = directory
+        self.quiet = quiet
+        self.shows = shows
+        self.err = Console(stderr=True, quiet=quiet)
+
+    def settings(self) -> Settings:
+        """The one show a command works on: -C's folder, or the --show of -C's station."""
+        if not self.shows:
+            return load_settings(self.directory)
+        if len(self.shows) > 1:
+            raise click.UsageError("this command works on one programme: give one --show")
+        (programme,) = self.programmes()
+        if programme.error is not None:
+            raise programme.error
+        assert programme.settings is not None  # a Programme holds settings or an error
+        return programme.settings
+
+    def station(self) -> StationSettings | None:
+        """The station -C points at, if it is a station folder."""
+        if (self.directory / STATION_FILE).is_file():
+            return load_station(self.directory)
+        if self.shows:
+            raise ConfigError(
+                f"--show needs a station folder: no {STATION_FILE} in {self.directory}"
+            )
+        return None
+
+    def programmes(self) -> list[Programme]:
+        """The station's programmes, or those --show names."""
+        # Imported here, not above: station.py builds the station page (Jinja2, the feed code),
+        # which a command on one show outside a station never needs.
+        from radiodesk import station as stations
+
+        station = self.station()
+        if station is None:
+            raise ConfigError(f"no {STATION_FILE} in {self.directory}")
+        return stations.load_programmes(station, self.shows)
+
+    @property
+    def interactive(self) -> bool:
+        return not self.quiet and self.err.is_terminal
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="radiodesk")
+@click.option(
+    "-C",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="Run as if started in this show (or station) folder.",
+)
+@click.option(
+    "--show",
+    "shows",
+    multiple=True,
+    metavar="NAME",
+    help="In a station: the programme (folder or prefix) to work on; repeatable.",
+)
+@click.option("-v", "--verbose", count=True, help="Say more (-vv: every ffmpeg command).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only results and errors.")
+@click.pass_context
+def cli(
+    ctx: click.Context, directory: Path, shows: tuple[str, ...], verbose: int, quiet: bool
+) -> None:
+    """Publish radio interviews and speeches as a podcast.
+
+    \b
+    radiodesk init my-show --title "..." --base-url https://example.org/podcast
+    radiodesk -C my-show add interview.wav --title "..."
+    radiodesk -C my-show publish
+    radiodesk -C my-show list
+    radiodesk -C my-station publish      (every programme, then the station page)
+    """
+    level = logging.WARNING if quiet or not verbose else (logging.INFO, logging.DEBUG)[verbose > 1]
+    logging.basicConfig(level=level, format="radiodesk: %(message)s", stream=sys.stderr, force=True)
+    # Their debug output carries request headers (the access key id among them): never show it.
+    for noisy in ("boto3", "botocore", "s3transfer", "urllib3", "filelock"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    ctx.obj = Context(directory, quiet, shows)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; turn every RadiodeskError into one line on stderr and an exit status."""
+    try:
+        status = cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="radiodesk",
+            standalone_mode=False,
+        )
+    except RadiodeskError as exc:
+        click.echo(f"radiodesk: error: {exc.message}", err=True)
+        if exc.hint:
+            click.echo(f"radiodesk: hint: {exc.hint}", err=True)
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.Abort:
+        click.echo("radiodesk: interrupted", err=True)
+        return 130
+    return status if isinstance(status, int) else 0

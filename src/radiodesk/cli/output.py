@@ -1,0 +1,119 @@
+"""What commands print besides their own lines: progress bars, audio lines, publish reports."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import click
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+
+from radiodesk.catalog import Episode
+from radiodesk.config import Settings
+from radiodesk.errors import RadiodeskError
+
+if TYPE_CHECKING:  # types only: importing them would load ingest or publish for every command
+    from radiodesk.cli import Context
+    from radiodesk.ingest import ProgressFn
+    from radiodesk.publish import Report
+    from radiodesk.station import Programme
+
+
+@dataclass
+class Bars:
+    """Progress callbacks for the core, drawn as bars on a terminal (one live display)."""
+
+    audio: ProgressFn | None = None
+    upload: Callable[[int, int], None] | None = None
+
+
+@contextmanager
+def progress(obj: Context) -> Iterator[Bars]:
+    """Bars per recording and stage (from ffmpeg's own progress) and for bytes uploaded."""
+    if not obj.interactive:
+        yield Bars()
+        return
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeRemainingColumn(),
+        console=obj.err,
+        transient=True,
+    ) as bars:
+        tasks: dict[tuple[str, str], TaskID] = {}
+
+        def audio(label: str, stage: str, done: float, total: float) -> None:
+            if (label, stage) not in tasks:
+                tasks[label, stage] = bars.add_task(f"{stage:8} {label}", total=total or None)
+            bars.update(tasks[label, stage], completed=done, total=total or None)
+
+        def upload(sent: int, total: int) -> None:
+            if ("", "upload") not in tasks:
+                tasks["", "upload"] = bars.add_task("upload", total=total)
+            bars.update(tasks["", "upload"], completed=sent, total=total)
+
+        yield Bars(audio=audio, upload=upload)
+
+
+def describe_audio(obj: Context, episode: Episode) -> None:
+    """Print the episode's audio on stderr: duration, channels, loudness before and after."""
+    a = episode.audio
+    if a is None:
+        return
+    click.echo(
+        f"{episode.slug}: {duration(a.duration_s)}, {a.channel_plan}, "
+        f"{a.before.integrated_lufs:.1f} LUFS → {a.after.integrated_lufs:.1f} LUFS, "
+        f"true peak {a.after.true_peak_dbtp:.1f} dBTP, {a.bitrate_kbps} kbit/s",
+        err=True,
+    )
+
+
+def duration(seconds: float) -> str:
+    """Return seconds as H:MM:SS."""
+    whole = round(seconds)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def programme_error(programme: Programme, exc: RadiodeskError) -> None:
+    """Print one programme's error (and hint), named, so the station run can go on."""
+    click.echo(f"radiodesk: error: {programme.name}: {exc.message}", err=True)
+    if exc.hint:
+        click.echo(f"radiodesk: hint: {exc.hint}", err=True)
+
+
+def print_report(report: Report, settings: Settings) -> None:
+    """Print what a publish uploaded and deleted, its warnings, and where the feed is."""
+    verb = "would upload" if report.dry_run else "uploaded"
+    for key in report.uploaded:
+        click.echo(f"{verb} {key}")
+    for key in report.deleted:
+        click.echo(f"{'would delete' if report.dry_run else 'deleted'} {key}")
+    for warning in report.warnings:
+        click.echo(f"radiodesk: warning: {warning}", err=True)
+    click.echo(summary(report))
+    click.echo(f"feed: {report.feed_url}")
+    if settings.storage.backend == "local":
+        click.echo(f"local store: {settings.local_store}")
+        if (settings.local_store / "index.html").exists():
+            click.echo(
+                f"to preview it: radiodesk -C {shlex.quote(str(settings.root))} serve, then open "
+                "http://127.0.0.1:8000/ (or open index.html in the store folder)"
+            )
+
+
+def summary(report: Report) -> str:
+    """Return "3 episode(s) in the feed; 2 uploaded, 0 deleted" (or nothing to do)."""
+    state = (
+        "nothing to do: the store is up to date"
+        if not report.changed
+        else (
+            f"{len(report.uploaded)} to upload, {len(report.deleted)} to delete"
+            if report.dry_run
+            else f"{len(report.uploaded)} uploaded, {len(report.deleted)} deleted"
+        )
+    )
+    return f"{len(report.published)} episode(s) in the feed; {state}"
