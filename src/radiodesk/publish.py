@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -83,16 +84,22 @@ def plan_publish(
     may return every episode as it left them, which saves reading the catalog again;
     `overrides` replaces episodes by slug (a dry run's preview of re-tagged audio).
     """
-    listing = storage.list()  # first: a store that cannot be reached stops us before any work
-    prepared = prepare() if prepare is not None else None
-    replaced = overrides or {}
-    episodes = tuple(
-        replaced.get(e.slug, e)
-        for e in (catalog.load_episodes(settings.root) if prepared is None else prepared)
-        if e.status(now) == "ready" and e.slug not in exclude
-    )
-    bundle = build_bundle(settings, storage, episodes, work)
-    remembered = load_state(settings.root, storage)
+    # The store's first answer comes first: one that cannot be reached stops us before any
+    # work. Its further pages arrive while the catalog is read and the feed and pages built.
+    pages = storage.list_pages()
+    listing = dict(next(pages, {}))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        rest = pool.submit(_merged, pages)
+        prepared = prepare() if prepare is not None else None
+        replaced = overrides or {}
+        episodes = tuple(
+            replaced.get(e.slug, e)
+            for e in (catalog.load_episodes(settings.root) if prepared is None else prepared)
+            if e.status(now) == "ready" and e.slug not in exclude
+        )
+        bundle = build_bundle(settings, storage, episodes, work)
+        remembered = load_state(settings.root, storage)
+        listing.update(rest.result())
     wanted = bundle.uploads
     todo = tuple(u for u in wanted if not _is_current(u, listing, remembered))
     # Check the feed only when it changes: an unchanged feed is the live one, already checked.
@@ -108,6 +115,13 @@ def plan_publish(
         unchanged=len(wanted) - len(todo),
         warnings=warnings,
     )
+
+
+def _merged(pages: Iterator[dict[str, ObjectInfo]]) -> dict[str, ObjectInfo]:
+    merged: dict[str, ObjectInfo] = {}
+    for page in pages:
+        merged.update(page)
+    return merged
 
 
 def publish(

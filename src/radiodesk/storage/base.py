@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -44,6 +44,10 @@ class Storage(Protocol):
 
     def list(self, prefix: str = "") -> dict[str, ObjectInfo]:
         """Return every object under `prefix` in one listing."""
+        ...
+
+    def list_pages(self, prefix: str = "") -> Iterator[dict[str, ObjectInfo]]:
+        """Yield the same listing a page at a time, as the store sends it."""
         ...
 
     def delete(self, keys: Sequence[str]) -> None:

@@ -6,7 +6,7 @@ import glob
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
@@ -58,6 +58,10 @@ class LocalStorage:
         except OSError as exc:
             raise StorageError(f"cannot write {key} to the local store {self.root}: {exc}") from exc
         return self.url(key)
+
+    def list_pages(self, prefix: str = "") -> Iterator[dict[str, ObjectInfo]]:
+        """The whole listing as one page: a folder walk has no pages."""
+        yield self.list(prefix)
 
     def list(self, prefix: str = "") -> dict[str, ObjectInfo]:
         """Walk the store folder once."""

@@ -170,13 +170,20 @@ class S3Storage:
     def list(self, prefix: str = "") -> dict[str, ObjectInfo]:
         """List every object under the store's prefix in one paginated pass."""
         found: dict[str, ObjectInfo] = {}
+        for page in self.list_pages(prefix):
+            found.update(page)
+        return found
+
+    def list_pages(self, prefix: str = "") -> Iterator[dict[str, ObjectInfo]]:
+        """Yield the listing a response (up to 1,000 keys) at a time."""
         paginator = self._client.get_paginator("list_objects_v2")
         with self._translated():
             for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix):
-                for item in page.get("Contents", ()):
-                    key = str(item["Key"])[len(self.prefix) :]
-                    found[key] = ObjectInfo(key, int(item["Size"]))
-        return found
+                yield {
+                    key: ObjectInfo(key, int(item["Size"]))
+                    for item in page.get("Contents", ())
+                    for key in (str(item["Key"])[len(self.prefix) :],)
+                }
 
     def delete(self, keys: Sequence[str]) -> None:
         """Delete objects in batches of 1000; missing keys are fine."""
