@@ -65,7 +65,7 @@ def snapshot(root: Path) -> dict[str, tuple[str, int]]:
             p.stat().st_mtime_ns,
         )
         for p in sorted(root.rglob("*"))
-        if p.is_file() and p.name != "lock" and p.parent != root / CACHE_DIR
+        if p.is_file() and p.name != "lock" and not p.parent.as_posix().endswith(CACHE_DIR)
     }
 
 

@@ -56,7 +56,9 @@ def snapshot(root: Path) -> dict[str, str]:
     return {
         p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and p.name != "lock" and p.parent != root / CACHE_DIR  # bookkeeping
+        if p.is_file()
+        and p.name != "lock"
+        and not p.parent.as_posix().endswith(CACHE_DIR)  # bookkeeping
     }
 
 
