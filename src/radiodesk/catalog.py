@@ -15,7 +15,7 @@ import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from datetime import datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args
 
 import filelock
@@ -355,18 +355,17 @@ def _build(cls: type[_T], table: object, where: str) -> _T:
     tables = _TABLES.get(cls, {})
     values: dict[str, Any] = {}
     for key, value in table.items():
-        name = f"{where}{key}"
         if key in tables:
             target, sub, many = tables[key]
             if many and not isinstance(value, list):
-                raise ValueError(f"{name!r} (a list of tables)")
+                raise ValueError(f"{where + key!r} (a list of tables)")
             rows = value if many else [value]
-            built = tuple(_build(sub, row, f"{name}.") for row in rows)
+            built = tuple(_build(sub, row, f"{where}{key}.") for row in rows)
             values[target] = built if many else built[0]
         elif kinds.get(key) in _KINDS:
-            values[key] = _scalar(value, kinds[key], name)
+            values[key] = _scalar(value, kinds[key], where, key)
         else:
-            raise ValueError(f"{name!r} (no such setting)")
+            raise ValueError(f"{where + key!r} (no such setting)")
     if missing := next((n for n in required if n not in values), None):
         raise ValueError(f"{where + missing!r} (missing)")
     return cls(**values)
@@ -382,17 +381,19 @@ def _fields_of(cls: type[Any]) -> tuple[dict[str, str], tuple[str, ...]]:
     return kinds, required
 
 
-def _scalar(value: object, kind: str, name: str) -> object:
+def _scalar(value: object, kind: str, where: str, key: str) -> object:
+    """Check one value (`where` + `key` names it in errors, built only when one is raised)."""
     accepted, words = _KINDS[kind]
     wrong_type = not isinstance(value, accepted) or isinstance(value, bool) != (kind == "bool")
     if wrong_type or (isinstance(value, float) and not math.isfinite(value)):
-        raise ValueError(f"{name!r} ({value!r} is not {words})")
+        raise ValueError(f"{where + key!r} ({value!r} is not {words})")
     if isinstance(value, datetime) and value.tzinfo is None:
-        raise ValueError(f"{name!r} ({words})")
-    if isinstance(value, str) and _CONTROL_RE.search(value):
-        raise ValueError(f"{name!r} (contains control characters)")
-    if isinstance(value, str) and name.rpartition(".")[2] in _FILE_KEYS and not _inside(value):
-        raise ValueError(f"{name!r} ({value!r} is not a path inside the episode folder)")
+        raise ValueError(f"{where + key!r} ({words})")
+    if isinstance(value, str):
+        if _CONTROL_RE.search(value):
+            raise ValueError(f"{where + key!r} (contains control characters)")
+        if key in _FILE_KEYS and not _inside(value):
+            raise ValueError(f"{where + key!r} ({value!r} is not a path inside the episode folder)")
     return float(value) if kind.startswith("float") else value  # type: ignore[arg-type]
 
 
@@ -404,8 +405,9 @@ _FIELDS: dict[type[Any], tuple[dict[str, str], tuple[str, ...]]] = {
 
 
 def _inside(value: str) -> bool:
-    path = PurePosixPath(value)
-    return bool(path.parts) and not path.is_absolute() and ".." not in path.parts
+    """A relative path with a name in it and no `..` (as PurePosixPath sees it, without one)."""
+    parts = [part for part in value.split("/") if part not in ("", ".")]
+    return bool(parts) and not value.startswith("/") and ".." not in parts
 
 
 def episode_to_toml(episode: Episode) -> str:
