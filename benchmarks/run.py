@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -341,12 +342,32 @@ def bench_batch(work: Path, mode: Mode, checker: Checker) -> list[Row]:
         shows.append(show)
         return add(show, recordings, jobs)
 
+    floors = folder / "floors"
+    floors.mkdir(exist_ok=True)
+
+    def floor_batch(at_once: int) -> Run:
+        """The floor on every recording, `at_once` at a time: how this machine scales."""
+        commands = [
+            shlex.join(map(str, floor_cmd(r, floors / f"{r.stem}.mp3"))) for r in recordings
+        ]
+        waves = [commands[i : i + at_once] for i in range(0, len(commands), at_once)]
+        script = "; ".join(" & ".join(wave) + " & wait" for wave in waves)
+        return timed(["bash", "-c", script])
+
     runs = interleaved(
-        {"-j 1": lambda: batch(1), "default": lambda: batch(None)}, max(1, mode.repeats - 1)
+        {
+            "-j 1": lambda: batch(1),
+            "default": lambda: batch(None),
+            "floor, one at a time": lambda: floor_batch(1),
+            "floor, one per core": lambda: floor_batch(os.cpu_count() or 1),
+        },
+        max(1, mode.repeats - 1),
     )
     for show in shows:
         checker.check(show)
     one, every = median_run(runs["-j 1"]), median_run(runs["default"])
+    floor_one = median_run(runs["floor, one at a time"])
+    floor_all = median_run(runs["floor, one per core"])
     gain = one.wall_s / every.wall_s
     media = count * minutes * 60.0
     cores = os.cpu_count() or 1
@@ -368,6 +389,14 @@ def bench_batch(work: Path, mode: Mode, checker: Checker) -> list[Row]:
             ratio=f"{cores * one.wall_s / one.cpu_s:.2f}x",
         ),
         Row("  cores busy, default", None, ratio=f"{every.cpu_s / every.wall_s / cores:.0%}"),
+        # The same batch of plain ffmpeg encodes: what this machine gives work run side by side.
+        Row("  reference: floor, one at a time", floor_one, media),
+        Row(
+            f"  reference: floor, {cores} at once",
+            floor_all,
+            media,
+            f"{floor_one.wall_s / floor_all.wall_s:.2f}x throughput",
+        ),
     ]
 
 
