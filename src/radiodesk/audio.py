@@ -526,8 +526,13 @@ def first_gain(
 
 def meets_target(after: Loudness, target: float, settings: AudioSettings) -> bool:
     """Tell whether an encoded file is within tolerance of the target and under the ceiling."""
-    near = abs(after.integrated_lufs - target) <= settings.tolerance_lu
-    return near and after.true_peak_dbtp <= settings.true_peak_dbtp
+    return within(after, target, settings.tolerance_lu, settings.true_peak_dbtp)
+
+
+def within(after: Loudness, target_lufs: float, tolerance_lu: float, ceiling_dbtp: float) -> bool:
+    """Tell whether a measurement is near the target and its true peak under the ceiling."""
+    near = abs(after.integrated_lufs - target_lufs) <= tolerance_lu
+    return near and after.true_peak_dbtp <= ceiling_dbtp
 
 
 def correct_gain(
@@ -617,10 +622,15 @@ def _encode(
     timeout_s = 120.0 + 2.0 * analysis.source.duration_s
     args = encode_args(master, tmp, settings, analysis, level, edit)
     _, meter = ffmpeg.run_pipeline(args, meter_args(), timeout_s=timeout_s, on_progress=on_progress)
-    summary = ffmpeg.parse_ebur128(meter.stderr, "encoded")
+    return metered(meter, "encoded", "the encoded MP3")
+
+
+def metered(meter: ffmpeg.Completed, name: str, what: str) -> Loudness:
+    """Read what the ebur128 meter `name` (run with a true peak) printed at its end."""
+    summary = ffmpeg.parse_ebur128(meter.stderr, name)
     if summary is None or summary.true_peak_dbtp is None:
         raise ToolError(
-            "ffmpeg's meter printed no loudness summary for the encoded MP3",
+            f"ffmpeg's meter printed no loudness summary for {what}",
             argv=meter.argv,
             stderr_tail=meter.stderr[-2000:],
         )

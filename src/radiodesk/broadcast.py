@@ -18,7 +18,7 @@ from pathlib import Path
 from radiodesk import __version__, audio, catalog, edits, ffmpeg, provenance
 from radiodesk.catalog import Episode
 from radiodesk.config import BroadcastSettings, Settings
-from radiodesk.errors import AudioError, ToolError
+from radiodesk.errors import AudioError
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,9 @@ def render_broadcast(
         for attempt in range(1, audio.MAX_ATTEMPTS + 1):
             after = _encode(master, tmp, settings, analysis, level, edit, bext)
             tried.append((level, after))
-            if _meets(after, settings):
+            if audio.within(
+                after, settings.target_lufs, settings.tolerance_lu, settings.true_peak_dbtp
+            ):
                 tmp.chmod(0o644)
                 os.replace(tmp, out)
                 log.info("%s: on-air copy at %.1f LUFS", out.name, after.integrated_lufs)
@@ -146,11 +148,6 @@ def first_level(analysis: audio.Analysis, settings: BroadcastSettings) -> audio.
     excess = max(analysis.loudness.sample_peak_dbfs + gain - ceiling, 0.0)
     loss = min(audio.LIMITER_LOSS_PER_DB * excess, audio.LIMITER_LOSS_MAX_LU)
     return audio.GainPlan(gain + loss, ceiling)
-
-
-def _meets(after: audio.Loudness, settings: BroadcastSettings) -> bool:
-    near = abs(after.integrated_lufs - settings.target_lufs) <= settings.tolerance_lu
-    return near and after.true_peak_dbtp <= settings.true_peak_dbtp
 
 
 def broadcast_args(
@@ -209,15 +206,4 @@ def _encode(
         ["-i", ffmpeg.file_url(tmp), "-map", "0:a:0", "-af", METER, "-f", "null", "-"],
         timeout_s=timeout_s,
     )
-    summary = ffmpeg.parse_ebur128(meter.stderr, "broadcast")
-    if summary is None or summary.true_peak_dbtp is None:
-        raise ToolError(
-            "ffmpeg's meter printed no loudness summary for the on-air copy",
-            argv=meter.argv,
-            stderr_tail=meter.stderr[-2000:],
-        )
-    return audio.Loudness(
-        integrated_lufs=summary.integrated_lufs,
-        true_peak_dbtp=summary.true_peak_dbtp,
-        lra_lu=summary.lra_lu,
-    )
+    return audio.metered(meter, "broadcast", "the on-air copy")
