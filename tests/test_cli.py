@@ -24,7 +24,7 @@ from media import make_recording, measure
 from radiodesk import tagging
 from radiodesk.cli import COMMANDS, cli, main
 from radiodesk.config import Settings
-from radiodesk.statcache import CACHE_DIR
+from showfiles import snapshot_with_times as snapshot
 
 NS = {"itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd"}
 HOSTILE = "<b>Срочно</b> & ]]> \"кавычки\" 'одинарные' 😀"
@@ -55,18 +55,6 @@ def run(*argv: str | Path) -> int:
 
 def add(show: Settings, recording: Path, *extra: str, title: str = "Выпуск") -> int:
     return run("-C", show.root, "add", recording, "--title", title, *extra)
-
-
-def snapshot(root: Path) -> dict[str, tuple[str, int]]:
-    """Every file under root with its hash and mtime (lock and caches: bookkeeping)."""
-    return {
-        p.relative_to(root).as_posix(): (
-            hashlib.sha256(p.read_bytes()).hexdigest(),
-            p.stat().st_mtime_ns,
-        )
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and p.name != "lock" and not p.parent.as_posix().endswith(CACHE_DIR)
-    }
 
 
 def feed_of(show: Settings) -> bytes:

@@ -40,8 +40,8 @@ from radiodesk import catalog
 from radiodesk.cli import main
 from radiodesk.config import Settings, load_settings
 from radiodesk.scaffold import create_show
-from radiodesk.statcache import CACHE_DIR
 from s3server import ACCESS_KEY_ID, PREFIX, SECRET_ACCESS_KEY, Bucket, configure_s3, free_port
+from showfiles import snapshot
 
 SCRIPT = Path(sys.executable).with_name("radiodesk")
 BASE_URL = "https://radio.example.org/podcast"
@@ -143,15 +143,6 @@ def retitle(show: Settings, slug: str, title: str) -> None:
     text = path.read_text(encoding="utf-8")
     old = tomllib.loads(text)["title"]
     path.write_text(text.replace(f'title = "{old}"', f'title = "{title}"', 1), encoding="utf-8")
-
-
-def snapshot(root: Path) -> dict[str, str]:
-    """Every file under root (dot files too) with its hash; lock and caches are bookkeeping."""
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and p.name != "lock" and not p.parent.as_posix().endswith(CACHE_DIR)
-    }
 
 
 def feed_urls(feed: bytes) -> dict[str, int | None]:

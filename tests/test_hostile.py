@@ -9,7 +9,6 @@ Empty, plain-text and silent recordings are in test_cli; `../` slugs in test_cli
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import html
 import io
 import json
@@ -39,7 +38,7 @@ from radiodesk.cli import main
 from radiodesk.config import CONFIG_FILE, Settings, load_settings
 from radiodesk.errors import ConfigError
 from radiodesk.scaffold import create_show
-from radiodesk.statcache import CACHE_DIR
+from showfiles import snapshot
 
 BASE_URL = "https://radio.example.org/podcast"
 MARKUP = "<script>alert(1)</script><img src=x onerror=alert(2)> & ]]> \"кавычки\" 'апостроф'"
@@ -76,15 +75,6 @@ def one_error_line(result: Run) -> str:
     assert lines[0].startswith("radiodesk: error: ")
     assert lines[0].isprintable(), lines[0]  # no raw control character reaches the terminal
     return lines[0]
-
-
-def snapshot(root: Path) -> dict[str, str]:
-    """Every file under root with its hash (the lock file and stat caches are bookkeeping)."""
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and p.name != "lock" and not p.parent.as_posix().endswith(CACHE_DIR)
-    }
 
 
 def new_show(root: Path, cover: Path) -> Settings:

@@ -28,7 +28,6 @@ from faultproxy import FaultProxy
 from media import make_recording
 from radiodesk.cli import main
 from radiodesk.config import Settings
-from radiodesk.statcache import CACHE_DIR
 from radiodesk.storage import IMMUTABLE, SHORT, ObjectInfo
 from radiodesk.storage.s3 import S3Storage
 from s3server import (
@@ -41,6 +40,7 @@ from s3server import (
     configure_s3,
     free_port,
 )
+from showfiles import snapshot
 
 NS = {"itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd"}
 FEED_TYPE = "application/rss+xml; charset=utf-8"
@@ -151,15 +151,6 @@ def assert_all_served(feed: bytes) -> None:
         assert int(headers["content-length"]) == length, url
         status, headers, body = fetch(url, Range="bytes=0-1")
         assert (status, headers["content-range"], len(body)) == (206, f"bytes 0-1/{length}", 2)
-
-
-def snapshot(root: Path) -> dict[str, str]:
-    """Every file under root with its hash (the lock file and stat caches are bookkeeping)."""
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and p.name != "lock" and not p.parent.as_posix().endswith(CACHE_DIR)
-    }
 
 
 def one_line_error(capsys: pytest.CaptureFixture[str]) -> tuple[str, str]:

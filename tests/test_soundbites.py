@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import array
 import dataclasses
-import hashlib
 import math
 import wave
 import xml.etree.ElementTree as ET
@@ -27,7 +26,7 @@ from radiodesk.check.base import NS, Findings
 from radiodesk.cli import main
 from radiodesk.config import Settings
 from radiodesk.errors import CatalogError, FeedError
-from radiodesk.statcache import CACHE_DIR
+from showfiles import snapshot
 
 PODCAST = {"podcast": feed.PODCAST_NS, "itunes": feed.ITUNES_NS}
 GOVERNOR = "Алиханов: локализация — это рабочие места"
@@ -50,16 +49,6 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
     lines = [line for line in err.splitlines() if line.startswith("radiodesk: error")]
     assert len(lines) == 1, err
     return lines[0]
-
-
-def snapshot(root: Path) -> dict[str, str]:
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-        and p.name != "lock"
-        and not p.parent.as_posix().endswith(CACHE_DIR)  # bookkeeping
-    }
 
 
 def decode(path: Path, scratch: Path) -> tuple[array.array[int], int]:
