@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import http.client
-import io
 import json
 import os
 import re
@@ -26,18 +25,17 @@ import threading
 import time
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from lxml import etree
 
+from clirun import Run, run
 from conftest import make_cover
 from faultproxy import FaultProxy
 from media import ffmpeg_run, make_recording
 from radiodesk import catalog
-from radiodesk.cli import main
 from radiodesk.config import Settings, load_settings
 from radiodesk.scaffold import create_show
 from s3server import ACCESS_KEY_ID, PREFIX, SECRET_ACCESS_KEY, Bucket, configure_s3, free_port
@@ -80,21 +78,6 @@ SLOW_DOWN = (
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-@dataclass(frozen=True, slots=True)
-class Run:
-    status: int
-    out: str
-    err: str
-
-
-def run(*argv: str | Path) -> Run:
-    """Run the CLI in-process and capture what it prints."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = main([str(a) for a in argv])
-    return Run(status, out.getvalue(), err.getvalue())
 
 
 def killed_at(

@@ -8,7 +8,6 @@ Empty, plain-text and silent recordings are in test_cli; `../` slugs in test_cli
 
 from __future__ import annotations
 
-import contextlib
 import html
 import io
 import json
@@ -16,7 +15,6 @@ import os
 import re
 import shutil
 import tomllib
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,10 +29,10 @@ from lxml import etree
 from mutagen.mp3 import MP3
 from PIL import Image
 
+from clirun import Run, run
 from conftest import make_cover
 from media import ffmpeg_run, make_recording, measure
 from radiodesk import site, tagging
-from radiodesk.cli import main
 from radiodesk.config import CONFIG_FILE, Settings, load_settings
 from radiodesk.errors import ConfigError
 from radiodesk.scaffold import create_show
@@ -49,21 +47,6 @@ CUE_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-@dataclass(frozen=True, slots=True)
-class Run:
-    status: int
-    out: str
-    err: str
-
-
-def run(*argv: str | Path) -> Run:
-    """Run the CLI in-process and capture what it prints (usable inside hypothesis tests)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = main([str(a) for a in argv])
-    return Run(status, out.getvalue(), err.getvalue())
 
 
 def one_error_line(result: Run) -> str:
