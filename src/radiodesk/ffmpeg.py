@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 SIGPIPE = getattr(signal, "SIGPIPE", 13)  # Windows has no SIGPIPE; the value is never seen there
 ProgressFn = Callable[[float], None]  # seconds of media done; called in the caller's thread
 LineFn = Callable[[str], bool]  # sees each log line in a reader thread; True: consumed, not kept
+OutputFn = Callable[[bytes], None]  # sees a run's stdout in chunks, in a reader thread
 _Events = queue.Queue[tuple[int, float] | None]  # (run number, media seconds); None: stderr closed
 
 INSTALL_HINT = (
@@ -48,6 +49,7 @@ CHECK_TIMEOUT_S = 30.0
 PIPE_BYTES = 1 << 20  # Linux's default pipe-max-size; 64 KiB otherwise
 BACKGROUND_NICE = 10
 WAV_PACKET_BYTES = 1 << 16
+OUTPUT_CHUNK_BYTES = 1 << 20
 MIN_VERSION = (5, 0)  # alimiter latency compensation, -stats_period
 GENERIC_MESSAGES = frozenset({"Conversion failed!", "Exiting with exit code 1"})
 # ffmpeg's named channel layouts (libavutil/channel_layout.c) and their channel counts.
@@ -239,10 +241,15 @@ def run_pipeline(
     *,
     timeout_s: float,
     on_progress: ProgressFn | None = None,
+    on_output: OutputFn | None = None,
 ) -> tuple[Completed, Completed]:
-    """Run two ffmpegs at once, the first one's stdout feeding the second one's stdin."""
+    """Run two ffmpegs at once, the first one's stdout feeding the second one's stdin.
+
+    `on_output`, if given, sees the second one's stdout (written to `pipe:1`) as it comes.
+    """
     binary = find_ffmpeg().path
     events: _Events = queue.Queue()
+    output: _Output | None = None
     first = _Process(
         build_argv(binary, producer),
         stdin=subprocess.DEVNULL,
@@ -262,14 +269,21 @@ def run_pipeline(
             events=events,
             report=False,
             background=True,
+            stdout=subprocess.PIPE if on_output else subprocess.DEVNULL,
         )
+        if on_output is not None and second.stdout is not None:
+            output = _Output(second.stdout, on_output)
     except BaseException:
         first.stop()
         raise
     finally:
         if first.stdout is not None:
             first.stdout.close()  # the consumer holds its own copy; EOF reaches it when we exit
-    _supervise([first, second], events, timeout_s=timeout_s, on_progress=on_progress)
+    try:
+        _supervise([first, second], events, timeout_s=timeout_s, on_progress=on_progress)
+    finally:
+        if output is not None:
+            output.finish()
     producer_code = first.popen.returncode
     if producer_code == -SIGPIPE or (producer_code and "Broken pipe" in first.log.text()):
         second.result(check=True)  # the consumer quit first: its error is the cause
@@ -402,6 +416,33 @@ class _Process:
                 stderr_tail=_tail(stderr),
             )
         return Completed(argv=self.argv, stderr=stderr, out_time_s=self.log.out_time_s)
+
+
+class _Output:
+    """A daemon thread that hands a run's stdout to a callback; `finish` re-raises its error."""
+
+    def __init__(self, stream: IO[bytes], on_output: OutputFn) -> None:
+        self.stream = stream
+        self.on_output = on_output
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        try:
+            with self.stream:
+                while chunk := self.stream.read(OUTPUT_CHUNK_BYTES):
+                    self.on_output(chunk)
+        except BaseException as exc:  # handed to the caller's thread by finish()
+            self.error = exc
+            with contextlib.suppress(OSError):
+                self.stream.close()  # the writer sees a broken pipe and stops
+
+    def finish(self) -> None:
+        """Wait for the end of the stream (the process has exited) and re-raise any error."""
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def _supervise(
