@@ -682,12 +682,14 @@ def _copy_master(recording: Path, staging: Path) -> MasterFile:
         target, n = target.with_name(name), n + 1
     digest = hashlib.sha256()
     size = 0
+    buffer = bytearray(1 << 20)  # one buffer for the whole copy: no fresh 1 MiB per read
+    chunk = memoryview(buffer)
     try:
-        with recording.open("rb") as src, target.open("wb") as out:
-            while chunk := src.read(1 << 20):
-                digest.update(chunk)
-                out.write(chunk)
-                size += len(chunk)
+        with recording.open("rb", buffering=0) as src, target.open("wb") as out:
+            while count := src.readinto(buffer):
+                digest.update(chunk[:count])
+                out.write(chunk[:count])
+                size += count
     except OSError as exc:
         raise AudioError(f"cannot copy recording {recording}: {exc.strerror or exc}") from exc
     target.chmod(0o444)
