@@ -11,15 +11,32 @@ import pytest
 from media import ffmpeg_run, make_recording, measure
 from radiodesk import truepeak
 
+# The published table of BS.1770-4 Annex 2, phase by phase: an independent copy for the test.
+ANNEX_2 = [
+    [0.0017089843750, 0.0109863281250, -0.0196533203125, 0.0332031250000, -0.0594482421875,
+     0.1373291015625, 0.9721679687500, -0.1022949218750, 0.0476074218750, -0.0266113281250,
+     0.0148925781250, -0.0083007812500],
+    [-0.0291748046875, 0.0292968750000, -0.0517578125000, 0.0891113281250, -0.1665039062500,
+     0.4650878906250, 0.7797851562500, -0.2003173828125, 0.1015625000000, -0.0582275390625,
+     0.0330810546875, -0.0189208984375],
+    [-0.0189208984375, 0.0330810546875, -0.0582275390625, 0.1015625000000, -0.2003173828125,
+     0.7797851562500, 0.4650878906250, -0.1665039062500, 0.0891113281250, -0.0517578125000,
+     0.0292968750000, -0.0291748046875],
+    [-0.0083007812500, 0.0148925781250, -0.0266113281250, 0.0476074218750, -0.1022949218750,
+     0.9721679687500, 0.1373291015625, -0.0594482421875, 0.0332031250000, -0.0196533203125,
+     0.0109863281250, 0.0017089843750],
+]  # fmt: skip
+
 
 def full_true_peak(frames: np.ndarray) -> float:
-    """Every interpolated value of every channel (and the samples themselves), in dBTP."""
-    tail = np.zeros((truepeak.HISTORY, frames.shape[1]), np.float32)
-    padded = np.concatenate([frames, tail])
-    peak = max(
-        float(np.abs(truepeak.oversample(padded[:, c])).max()) for c in range(frames.shape[1])
-    )
-    return 20 * math.log10(max(peak, float(np.abs(frames).max())))
+    """Textbook 4x oversampling: zero-stuff, convolve with the 48-tap filter, take the peak."""
+    taps = np.array(ANNEX_2).T.ravel()  # coefficient 4k + p is phase p's k-th tap
+    peak = float(np.abs(frames).max())
+    for channel in frames.T.astype(np.float64):
+        stuffed = np.zeros(4 * len(channel))
+        stuffed[::4] = channel
+        peak = max(peak, float(np.abs(np.convolve(stuffed, taps)).max()))
+    return 20 * math.log10(peak)
 
 
 def metered(frames: np.ndarray, chunk_sizes: list[int]) -> truepeak.TruePeakMeter:

@@ -38,13 +38,6 @@ FIRST_BLOCKS = 8  # blocks oversampled first, to raise the running peak before p
 FLOOR_DBTP = -150.0  # what digital silence reads as (a number the catalog can store)
 
 
-def oversample(samples: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
-    """Every interpolated value of one channel (4 per sample), the whole way: for tests."""
-    padded = np.concatenate([np.zeros(HISTORY, np.float32), samples.astype(np.float32)])
-    windows = np.lib.stride_tricks.sliding_window_view(padded, TAPS).astype(np.float64)
-    return (windows @ PHASES_NEWEST_LAST.T.astype(np.float64)).ravel()
-
-
 class TruePeakMeter:
     """Feed interleaved little-endian float32 PCM in chunks of any size; read `dbtp` at the end."""
 
