@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ import tomlkit
 from conftest import make_cover
 from media import make_recording
 from radiodesk import catalog, statcache, tagging
+from radiodesk.catalog import AudioRecord, Correction, MasterFile, Measurement, Person, Soundbite
 from radiodesk.cli import main
 from radiodesk.config import CONFIG_FILE, Settings
 from radiodesk.errors import CatalogError
@@ -60,6 +62,41 @@ def test_settled_episodes_come_from_the_cache_until_they_change(tmp_path: Path) 
 
     path.write_text(path.read_text("utf-8").replace("Первое", "Второе"), "utf-8")
     assert catalog.load_episodes(tmp_path)[0].title == "Второе название"
+
+
+def test_every_kind_of_record_comes_back_from_the_cache_as_it_was_read(tmp_path: Path) -> None:
+    level = Measurement(integrated_lufs=-16.0, true_peak_dbtp=-1.5, lra_lu=3.0)
+    audio = AudioRecord(
+        file="derived/a.mp3", sha256="0" * 64, size_bytes=1, duration_s=60.0,
+        before=Measurement(integrated_lufs=-23.5, lra_lu=7.25, sample_peak_dbfs=-0.1),
+        after=level, gain_db=7.5, limiter_ceiling_dbfs=-1.0, channel_plan="mono", mono=True,
+        bitrate_kbps=64, sample_rate_hz=44100, target_lufs=-19.0, attempts=2, recipe="r",
+        tags="t", offset_s=2.5, provenance="derived/a.json", recording_s=58.0,
+    )  # fmt: skip
+    bites = (
+        Soundbite(start_s=1.0, duration_s=5.0, title="Фраза"),
+        Soundbite(start_s=9.0, duration_s=2.0),
+    )
+    fixed = Correction(at=datetime(2026, 11, 22, 9, tzinfo=UTC), note="Имя", public=True)
+    master = MasterFile(file="master/б.wav", original_name="б.wav", sha256="1" * 64, size_bytes=9)
+    write(
+        tmp_path,
+        "full",
+        audio=audio,
+        image="обложка.jpg",
+        chapters="chapters.json",
+        soundbites=bites,
+        corrections=(fixed,),
+        previous_masters=(master,),
+        persons=(Person("Анна"), Person("Борис", "guest")),
+        episode_type="bonus",
+    )
+    age(tmp_path)
+    read = catalog.load_episodes(tmp_path)
+    assert list(cached(tmp_path, "catalog")) == ["full"]
+    again = catalog.load_episodes(tmp_path)
+    assert again == read == [catalog.load_episode(tmp_path / catalog.EPISODES_DIR / "full")]
+    assert repr(again) == repr(read)  # pages and feeds are fingerprinted by repr
 
 
 def test_a_file_that_just_changed_is_not_cached(tmp_path: Path) -> None:

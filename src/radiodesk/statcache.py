@@ -7,6 +7,7 @@ which is always listed. Losing a cache costs time, never correctness.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -34,6 +35,12 @@ def stamp(path: Path) -> Stamp:
     return (info.st_size, info.st_mtime_ns, info.st_ino)
 
 
+def settled(stamps: Sequence[Stamp]) -> bool:
+    """Return whether every file has gone unchanged long enough for its stamp to stand for it."""
+    limit = time.time_ns() - SETTLE_NS
+    return all(s is None or s[1] <= limit for s in stamps)
+
+
 class StatCache:
     """One named cache: key -> (stamps of the files a value came from, the value)."""
 
@@ -59,8 +66,7 @@ class StatCache:
 
     def put(self, key: str, stamps: Sequence[Stamp], value: Any) -> None:
         """Remember `value` for these stamps, unless a file is too fresh to be trusted yet."""
-        settled = time.time_ns() - SETTLE_NS
-        if any(s is not None and s[1] > settled for s in stamps):
+        if not settled(stamps):
             self.drop(key)
             return
         entry = [_plain(stamps), value]
@@ -94,6 +100,7 @@ class StatCache:
         self.changed = False
 
 
+@functools.cache  # the code cannot change under a running process; hashing it costs 10 ms
 def code_version() -> str:
     """Fingerprint radiodesk's code and templates: what a cached fact means may change with them."""
     digest = hashlib.sha256(radiodesk.__version__.encode())
