@@ -20,9 +20,10 @@ from radiodesk.catalog import AudioRecord, Episode, Person, Soundbite
 from radiodesk.chapters import CHAPTERS_TYPE, Chapter, chapters_json
 from radiodesk.config import Settings
 from radiodesk.errors import FeedError
-from radiodesk.statcache import StatCache
+from radiodesk.statcache import StatCache, settled, stamp
 from radiodesk.storage import IMMUTABLE, SHORT, Storage
 from radiodesk.transcripts import Transcript, parse_transcript, retime
+from radiodesk.waveform import Wave
 
 CORRECTED = {"ru": "Исправлено", "uk": "Виправлено", "be": "Выпраўлена"}  # correction notes
 FEED_KEY = "feed.xml"
@@ -66,6 +67,7 @@ class Upload:
 class EpisodeMedia:
     """The objects one episode needs, and what the feed and page say about them."""
 
+    folder: Path  # the episode's own
     audio: Upload
     image: Upload | None
     chapters: tuple[Chapter, ...]
@@ -212,6 +214,7 @@ def _episode_media(settings: Settings, episode: Episode, work: Path) -> EpisodeM
             work, f"transcripts/{episode.slug}", transcript.suffix, data, transcript.mime
         )
     return EpisodeMedia(
+        folder=folder,
         provenance_file=_provenance(settings, work, folder, episode, audio),
         audio=audio,
         image=image,
@@ -392,10 +395,9 @@ def _site_station(settings: Settings) -> site.SiteStationLink | None:
 
 def _site_episode(settings: Settings, episode: Episode, media: EpisodeMedia) -> site.SiteEpisode:
     assert episode.audio is not None
-    folder = catalog.episode_dir(settings.root, episode.slug)
+    folder = media.folder
     peaks = catalog.peaks_file(folder, episode)
-    # Drawn once per MP3; without a drawing (a dry run's preview) the page draws the peaks.
-    wave = waveform.load_wave(catalog.wave_file(folder, episode), episode.audio.sha256)
+    wave = _drawing(catalog.wave_file(folder, episode), peaks, episode.audio.sha256)
     return site.SiteEpisode(
         slug=episode.slug,
         title=episode.title,
@@ -426,6 +428,27 @@ def _site_episode(settings: Settings, episode: Episode, media: EpisodeMedia) -> 
             for s, clip in media.soundbites
         ),
     )
+
+
+def _drawing(wave: Path, peaks: Path, sha256: str) -> site.StoredWave | Wave | None:
+    """Return the MP3's drawing, read only if its page is rendered (None: the page draws peaks).
+
+    Drawn once per MP3, beside its peaks; without a drawing (a dry run's preview) the page draws
+    the peaks. While both files keep their stamps, the page shows the same picture.
+    """
+    stamps = [stamp(wave), stamp(peaks)]
+    if stamps[0] is None or not settled(stamps):  # too fresh for a stamp to stand for it
+        return waveform.load_wave(wave, sha256)
+    load = functools.partial(_load_drawing, wave, peaks, sha256)
+    return site.StoredWave(identity=f"{sha256} {stamps}", load=load)
+
+
+def _load_drawing(wave: Path, peaks: Path, sha256: str) -> Wave:
+    drawn = waveform.load_wave(wave, sha256)
+    if drawn is not None:
+        return drawn
+    values = waveform.load_peaks(peaks, sha256)  # a stale drawing: as if there were none
+    return Wave(width=len(values), path=waveform.svg_path(values))
 
 
 def _corrected(settings: Settings) -> str:

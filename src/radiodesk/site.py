@@ -11,7 +11,7 @@ import html
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
 from typing import Any
@@ -25,6 +25,8 @@ from radiodesk.waveform import WAVE_HEIGHT, Wave, svg_path
 INDEX_KEY = "index.html"
 # A programme's store root is one prefix below its station's root, where the station page is.
 STATION_PAGE_KEY = f"../{INDEX_KEY}"
+SHOW_TEMPLATE = "show.html"
+EPISODE_TEMPLATE = "episode.html"
 CSS_KEY = "site.css"
 JS_KEY = "site.js"
 STATIC_FILES = (CSS_KEY, JS_KEY)  # copied from the templates folder as they are
@@ -130,6 +132,18 @@ class SitePerson:
     role: str
 
 
+@dataclass(frozen=True, slots=True)
+class StoredWave:
+    """A drawing kept in a file, read only if a page that shows it is rendered.
+
+    Fingerprints see `identity` instead of the drawing, so it must change whenever what `load`
+    returns may change.
+    """
+
+    identity: str
+    load: Callable[[], Wave] = field(repr=False, compare=False)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SiteEpisode:
     """What an episode page shows; keys are store keys (`audio/…`, `images/…`)."""
@@ -147,7 +161,9 @@ class SiteEpisode:
     transcript: tuple[SiteCue, ...] = ()
     transcript_key: str | None = None
     peaks: tuple[float, ...] = ()  # 0..1 waveform peaks, drawn as an inline SVG
-    wave: Wave | None = None  # the peaks drawn already (kept beside them): used instead
+    wave: Wave | StoredWave | None = (
+        None  # the peaks drawn already (kept beside them): used instead
+    )
     loudness_lufs: float | None = None
     soundbites: tuple[SiteSoundbite, ...] = ()
 
@@ -263,12 +279,13 @@ def site_pages(show: SiteShow, episodes: Sequence[SiteEpisode]) -> list[Page]:
     }
     ordered = sorted(episodes, key=lambda e: (e.published, e.slug), reverse=True)
     base = repr(sorted(common.items()))
-    episode_page = env.get_template("episode.html")
+    # Templates are compiled only for a page that is rendered: the fingerprints name them, and
+    # the page cache is dropped whenever radiodesk's code or templates change.
     pages = [
         Page(
             episode_key(e.slug),
-            digest(base, episode_page.name, repr(e)),
-            functools.partial(_render_episode, episode_page, common, e, lang),
+            digest(base, EPISODE_TEMPLATE, repr(e)),
+            functools.partial(_render_episode, env, common, e, lang),
         )
         for e in ordered
     ]
@@ -276,8 +293,8 @@ def site_pages(show: SiteShow, episodes: Sequence[SiteEpisode]) -> list[Page]:
         0,
         Page(
             INDEX_KEY,
-            digest(base, "show.html", *(p.fingerprint for p in pages)),
-            functools.partial(_render_show, env.get_template("show.html"), common, ordered, lang),
+            digest(base, SHOW_TEMPLATE, *(p.fingerprint for p in pages)),
+            functools.partial(_render_show, env, common, ordered, lang),
         ),
     )
     folder = resources.files("radiodesk") / "templates"
@@ -288,19 +305,20 @@ def site_pages(show: SiteShow, episodes: Sequence[SiteEpisode]) -> list[Page]:
 
 
 def _render_show(
-    template: jinja2.Template,
+    env: jinja2.Environment,
     common: dict[str, Any],
     episodes: Sequence[SiteEpisode],
     lang: str,
 ) -> bytes:
     views = [_episode_view(e, lang) for e in episodes]
-    return _render(template, INDEX_KEY, common, episodes=views)
+    return _render(env.get_template(SHOW_TEMPLATE), INDEX_KEY, common, episodes=views)
 
 
 def _render_episode(
-    template: jinja2.Template, common: dict[str, Any], episode: SiteEpisode, lang: str
+    env: jinja2.Environment, common: dict[str, Any], episode: SiteEpisode, lang: str
 ) -> bytes:
     key = episode_key(episode.slug)
+    template = env.get_template(EPISODE_TEMPLATE)  # compiled once: the environment keeps it
     return _render(template, key, common, episode=_episode_view(episode, lang))
 
 
@@ -342,7 +360,8 @@ def _render(template: jinja2.Template, key: str, common: dict[str, Any], **value
 
 def _episode_view(episode: SiteEpisode, lang: str) -> dict[str, Any]:
     """Return what the templates need of an episode, formatted for the show's language."""
-    wave = episode.wave or Wave(width=len(episode.peaks), path=wave_path(episode.peaks))
+    wave = episode.wave.load() if isinstance(episode.wave, StoredWave) else episode.wave
+    wave = wave or Wave(width=len(episode.peaks), path=wave_path(episode.peaks))
     return {
         "slug": episode.slug,
         "key": episode_key(episode.slug),
