@@ -9,24 +9,24 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from radiodesk import catalog, check
+from radiodesk import catalog
 from radiodesk.bundle import (
     FEED_KEY,
     IMMUTABLE_PREFIXES,
     PRUNED_PREFIXES,
+    Bundle,
     Upload,
     build_bundle,
 )
 from radiodesk.catalog import Episode
 from radiodesk.config import Settings
 from radiodesk.errors import FeedError, StorageError
-from radiodesk.storage import ObjectInfo, Storage
+from radiodesk.storage import Listing, ObjectInfo, Storage
 
 log = logging.getLogger(__name__)
 
@@ -77,29 +77,40 @@ def plan_publish(
     exclude: frozenset[str] = frozenset(),
     overrides: Mapping[str, Episode] | None = None,
     prepare: Prepare | None = None,
+    listing: Listing | None = None,
 ) -> Plan:
     """Work out uploads and deletes from one listing of the store and the recorded hashes.
 
     `prepare` runs once the store has answered (the caller rebuilds derived files there) and
     may return every episode as it left them, which saves reading the catalog again;
-    `overrides` replaces episodes by slug (a dry run's preview of re-tagged audio).
+    `overrides` replaces episodes by slug (a dry run's preview of re-tagged audio); `listing`
+    is one the caller started already (by default it starts now).
     """
     # The store's first answer comes first: one that cannot be reached stops us before any
     # work. Its further pages arrive while the catalog is read and the feed and pages built.
-    pages = storage.list_pages()
-    listing = dict(next(pages, {}))
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        rest = pool.submit(_merged, pages)
-        prepared = prepare() if prepare is not None else None
-        replaced = overrides or {}
-        episodes = tuple(
-            replaced.get(e.slug, e)
-            for e in (catalog.load_episodes(settings.root) if prepared is None else prepared)
-            if e.status(now) == "ready" and e.slug not in exclude
-        )
-        bundle = build_bundle(settings, storage, episodes, work)
-        remembered = load_state(settings.root, storage)
-        listing.update(rest.result())
+    listing = listing or Listing(storage)
+    listing.first_page()
+    prepared = prepare() if prepare is not None else None
+    replaced = overrides or {}
+    episodes = tuple(
+        replaced.get(e.slug, e)
+        for e in (catalog.load_episodes(settings.root) if prepared is None else prepared)
+        if e.status(now) == "ready" and e.slug not in exclude
+    )
+    bundle = build_bundle(settings, storage, episodes, work)
+    remembered = load_state(settings.root, storage)
+    return _plan(storage, episodes, bundle, listing.everything(), remembered, work, now)
+
+
+def _plan(
+    storage: Storage,
+    episodes: tuple[Episode, ...],
+    bundle: Bundle,
+    listing: dict[str, ObjectInfo],
+    remembered: dict[str, str],
+    work: Path,
+    now: datetime,
+) -> Plan:
     wanted = bundle.uploads
     todo = tuple(u for u in wanted if not _is_current(u, listing, remembered))
     # Check the feed only when it changes: an unchanged feed is the live one, already checked.
@@ -117,13 +128,6 @@ def plan_publish(
     )
 
 
-def _merged(pages: Iterator[dict[str, ObjectInfo]]) -> dict[str, ObjectInfo]:
-    merged: dict[str, ObjectInfo] = {}
-    for page in pages:
-        merged.update(page)
-    return merged
-
-
 def publish(
     settings: Settings,
     storage: Storage,
@@ -134,6 +138,7 @@ def publish(
     overrides: Mapping[str, Episode] | None = None,
     prepare: Prepare | None = None,
     on_upload: UploadProgressFn | None = None,
+    listing: Listing | None = None,
 ) -> Report:
     """Publish every ready episode (but `exclude`): media first, the feed last, then prune."""
     with tempfile.TemporaryDirectory(prefix="radiodesk-publish-") as tmp:
@@ -145,6 +150,7 @@ def publish(
             exclude=exclude,
             overrides=overrides,
             prepare=prepare,
+            listing=listing,
         )
         if not dry_run:
             _carry_out(settings, storage, plan, on_upload)
@@ -167,6 +173,8 @@ def _gate(
     now: datetime,
 ) -> tuple[str, ...]:
     """Check the new feed against the live one; refuse to replace a good feed with a broken one."""
+    from radiodesk import check  # only a changed feed is checked: most publishes never load it
+
     new = {u.key: u.read() for u in feeds}
     live = None
     if FEED_KEY in listing:

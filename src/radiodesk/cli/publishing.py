@@ -1,23 +1,29 @@
-"""Commands that change the store: `publish` (a show, or a whole station) and `remove`."""
+"""Commands that change the store: `publish` (a show, or a whole station) and `remove`.
+
+The store is asked for its listing before the publishing code is even loaded: a big show's
+listing takes longer than everything else a publish with nothing to do, so it starts first.
+"""
 
 from __future__ import annotations
 
 import tempfile
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from radiodesk import catalog, ingest
-from radiodesk import publish as publishing
-from radiodesk import station as stations
-from radiodesk.catalog import Episode
+from radiodesk import catalog
 from radiodesk.cli import Context
 from radiodesk.cli.options import now
 from radiodesk.cli.output import print_report, programme_error, progress, summary
 from radiodesk.config import Settings, StationSettings
 from radiodesk.errors import RadiodeskError
-from radiodesk.storage import open_storage, open_store
+from radiodesk.storage import Listing, open_storage, open_store
+
+if TYPE_CHECKING:
+    from radiodesk.catalog import Episode
+    from radiodesk.publish import Report
 
 
 @click.command()
@@ -37,7 +43,7 @@ def publish(obj: Context, dry_run: bool) -> None:
         _publish_station_page(settings.station, dry_run)
 
 
-def _publish_show(obj: Context, settings: Settings, dry_run: bool) -> publishing.Report:
+def _publish_show(obj: Context, settings: Settings, dry_run: bool) -> Report:
     storage = open_storage(settings)
     at = now()
     with (
@@ -45,6 +51,10 @@ def _publish_show(obj: Context, settings: Settings, dry_run: bool) -> publishing
         tempfile.TemporaryDirectory() as preview,
         progress(obj) as bars,
     ):
+        listing = Listing(storage)
+        from radiodesk import ingest  # loaded while the store answers (see above)
+        from radiodesk import publish as publishing
+
         overrides: dict[str, Episode] = {}
 
         def prepare() -> list[Episode] | None:  # runs once the store has answered
@@ -61,6 +71,7 @@ def _publish_show(obj: Context, settings: Settings, dry_run: bool) -> publishing
             overrides=overrides,
             prepare=prepare,
             on_upload=bars.upload,
+            listing=listing,
         )
     return report
 
@@ -89,6 +100,8 @@ def _publish_station(obj: Context, station: StationSettings, dry_run: bool) -> N
 
 def _publish_station_page(station: StationSettings, dry_run: bool) -> None:
     """Refresh the station page from every programme (even those --show left out)."""
+    from radiodesk import station as stations
+
     everyone = stations.load_programmes(station)
     broken = [p.name for p in everyone if p.settings is None]
     if broken:  # the programmes asked for are published; a page without the others would lie
@@ -118,6 +131,8 @@ def _publish_station_page(station: StationSettings, dry_run: bool) -> None:
 @click.pass_obj
 def remove(obj: Context, slug: str, purge: bool, dry_run: bool) -> None:
     """Take an episode out of the feed, then delete its published objects."""
+    from radiodesk import publish as publishing
+
     settings = obj.settings()
     storage = open_storage(settings)
     with catalog.locked(settings.root):

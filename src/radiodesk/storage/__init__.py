@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from radiodesk.config import Settings, StorageSettings
-from radiodesk.storage.base import IMMUTABLE, SHORT, ObjectInfo, Storage
+from radiodesk.storage.base import IMMUTABLE, SHORT, Listing, ObjectInfo, Storage
 from radiodesk.storage.local import LocalStorage
 
 __all__ = [
     "IMMUTABLE",
     "SHORT",
+    "Listing",
     "LocalStorage",
     "ObjectInfo",
     "Storage",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -61,3 +62,34 @@ class Storage(Protocol):
     def url(self, key: str) -> str:
         """Return the public URL of `key`."""
         ...
+
+
+class Listing:
+    """One listing of a store, fetched on a thread of its own from the moment it is made.
+
+    A publish asks the store before anything else and works while the answer comes in: the
+    first page tells whether the store can be reached at all, the rest arrive meanwhile.
+    """
+
+    def __init__(self, storage: Storage) -> None:
+        pages = storage.list_pages()
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="radiodesk-listing")
+        empty: dict[str, ObjectInfo] = {}  # a store with nothing in it may send no page
+        self._first = pool.submit(next, pages, empty)
+        self._rest = pool.submit(_merged, pages)  # after the first, on the same thread
+        pool.shutdown(wait=False)  # its thread ends with the listing
+
+    def first_page(self) -> dict[str, ObjectInfo]:
+        """Wait for the store's first answer (a StorageError if it cannot be reached)."""
+        return self._first.result()
+
+    def everything(self) -> dict[str, ObjectInfo]:
+        """Wait for the whole listing."""
+        return {**self._first.result(), **self._rest.result()}
+
+
+def _merged(pages: Iterator[dict[str, ObjectInfo]]) -> dict[str, ObjectInfo]:
+    merged: dict[str, ObjectInfo] = {}
+    for page in pages:
+        merged.update(page)
+    return merged

@@ -2,6 +2,8 @@
 
 Credentials come only from boto3's own chain (environment, shared files, profiles); this module
 never reads, logs or prints them. Retries are botocore's retry modes; multipart is s3transfer's.
+The client is botocore's own: boto3's transfers (s3transfer) load only when a file is sent or
+fetched, since a publish with nothing to send only lists.
 """
 
 from __future__ import annotations
@@ -11,28 +13,30 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import boto3
 import botocore.exceptions
 import botocore.session
 import botocore.utils
-from boto3.exceptions import S3UploadFailedError
-from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 
 from radiodesk.config import StorageSettings
 from radiodesk.errors import StorageError
 from radiodesk.storage.base import ObjectInfo
 
+if TYPE_CHECKING:
+    from boto3.s3.transfer import TransferConfig
+
 log = logging.getLogger(__name__)
 
 MIB = 1 << 20
-# Files above 16 MiB go up as parallel multipart uploads of 8 MiB parts.
-TRANSFER = TransferConfig(
-    multipart_threshold=16 * MIB, multipart_chunksize=8 * MIB, max_concurrency=8
-)
+# Files above 16 MiB go up as parallel multipart uploads of 8 MiB parts (a TransferConfig).
+TRANSFER: dict[str, int] = {
+    "multipart_threshold": 16 * MIB,
+    "multipart_chunksize": 8 * MIB,
+    "max_concurrency": 8,
+}
 DELETE_BATCH = 1000  # DeleteObjects takes at most 1000 keys
 
 # S3 error code -> (what went wrong, what to do); codes from the S3 API reference.
@@ -71,12 +75,12 @@ def open_s3(settings: StorageSettings, public_base_url: str) -> S3Storage:
         core.get_component("response_parser_factory").set_parser_defaults(
             timestamp_parser=_parse_timestamp
         )
-        session = boto3.session.Session(
-            botocore_session=core,
-            profile_name=settings.profile or None,
-            region_name=settings.region or None,
-        )
-        client = session.client(
+        # What boto3.Session(profile_name=..., region_name=...) would set.
+        if settings.profile:
+            core.set_config_variable("profile", settings.profile)
+        if settings.region:
+            core.set_config_variable("region", settings.region)
+        client = core.create_client(
             "s3",
             endpoint_url=settings.endpoint_url or None,
             config=Config(
@@ -129,7 +133,7 @@ class S3Storage:
         prefix: str = "",
         acl: str | None = None,
         endpoint: str = "aws",
-        transfer: TransferConfig = TRANSFER,
+        transfer: TransferConfig | None = None,  # None: TRANSFER
     ) -> None:
         self._client = client
         self.bucket = bucket
@@ -153,18 +157,20 @@ class S3Storage:
         on_bytes: Callable[[int], None] | None = None,
     ) -> str:
         """Upload the file (multipart above the threshold); S3 makes the new version atomic."""
+        from boto3.exceptions import S3UploadFailedError
+        from boto3.s3.transfer import S3Transfer, TransferConfig
+
         extra = {"ContentType": content_type, "CacheControl": cache_control}
         if self.acl:
             extra["ACL"] = self.acl
-        with self._translated(key):
-            self._client.upload_file(
-                str(path),
-                self.bucket,
-                self.prefix + key,
-                ExtraArgs=extra,
-                Callback=on_bytes,
-                Config=self.transfer,
-            )
+        config = self.transfer or TransferConfig(**TRANSFER)
+        with self._translated(key), S3Transfer(self._client, config) as transfer:
+            try:
+                transfer.upload_file(
+                    str(path), self.bucket, self.prefix + key, callback=on_bytes, extra_args=extra
+                )
+            except S3UploadFailedError as exc:
+                raise _describe(exc, self, key) from exc
         return self.url(key)
 
     def list(self, prefix: str = "") -> dict[str, ObjectInfo]:
@@ -202,8 +208,10 @@ class S3Storage:
 
     def download(self, key: str, path: Path) -> None:
         """Fetch the object into a local file."""
-        with self._translated(key):
-            self._client.download_file(self.bucket, self.prefix + key, str(path))
+        from boto3.s3.transfer import S3Transfer
+
+        with self._translated(key), S3Transfer(self._client) as transfer:
+            transfer.download_file(self.bucket, self.prefix + key, str(path))
 
     def url(self, key: str) -> str:
         """Return the public URL of `key`."""
@@ -216,11 +224,11 @@ class S3Storage:
             yield
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
             raise _describe(exc, self, key) from exc
-        except S3UploadFailedError as exc:
-            raise _describe(exc, self, key) from exc
 
 
 def _describe(exc: Exception, storage: S3Storage, key: str | None) -> StorageError:
+    from boto3.exceptions import S3UploadFailedError  # an error: no hurry
+
     where = f"s3://{storage.bucket}/{storage.prefix}{key or ''}"
     if isinstance(exc, S3UploadFailedError):
         # boto3 re-raises the ClientError inside a message that names our temp file;
