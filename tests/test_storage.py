@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from radiodesk.errors import StorageError
-from radiodesk.storage import IMMUTABLE, SHORT, LocalStorage, ObjectInfo, Storage
+from radiodesk.storage import IMMUTABLE, SHORT, Listing, LocalStorage, ObjectInfo, Storage
 
 
 @pytest.fixture
@@ -61,3 +62,31 @@ def test_unwritable_store_is_a_storage_error(tmp_path: Path) -> None:
     src.write_bytes(b"x")
     with pytest.raises(StorageError, match=r"cannot write audio/a\.mp3"):
         LocalStorage(blocker, "https://x.org").put(src, "audio/a.mp3", "audio/mpeg", IMMUTABLE)
+
+
+class _Pages(LocalStorage):
+    """A store that answers `pages` one by one, then fails with `error` if one is given."""
+
+    def __init__(self, pages: list[dict[str, ObjectInfo]], error: StorageError | None) -> None:
+        super().__init__(Path("unused"), "https://radio.example.org/")
+        self.pages, self.error = pages, error
+
+    def list_pages(self, prefix: str = "") -> Iterator[dict[str, ObjectInfo]]:
+        yield from self.pages
+        if self.error is not None:
+            raise self.error
+
+
+def test_a_listing_gathers_every_page_and_hands_on_the_stores_errors() -> None:
+    one, two = {"a": ObjectInfo("a", 1)}, {"b": ObjectInfo("b", 2)}
+    listing = Listing(_Pages([one, two], None))
+    assert listing.first_page() == one
+    assert listing.everything() == {**one, **two}
+    assert Listing(_Pages([], None)).everything() == {}
+    unreachable = Listing(_Pages([], StorageError("cannot reach the store")))
+    with pytest.raises(StorageError, match="cannot reach"):
+        unreachable.first_page()
+    broken = Listing(_Pages([one], StorageError("the store failed")))
+    assert broken.first_page() == one  # the first answer came: the work may start
+    with pytest.raises(StorageError, match="failed"):
+        broken.everything()

@@ -434,13 +434,14 @@ def _drawing(wave: Path, peaks: Path, sha256: str) -> site.StoredWave | Wave | N
     """Return the MP3's drawing, read only if its page is rendered (None: the page draws peaks).
 
     Drawn once per MP3, beside its peaks; without a drawing (a dry run's preview) the page draws
-    the peaks. While both files keep their stamps, the page shows the same picture.
+    the peaks. The drawing's stamp stands for what the page shows: a drawing of another MP3
+    falls back to the peaks, and whatever draws new peaks draws such a drawing again.
     """
-    stamps = [stamp(wave), stamp(peaks)]
-    if stamps[0] is None or not settled(stamps):  # too fresh for a stamp to stand for it
+    drawn = stamp(wave)
+    if drawn is None or not settled([drawn]):  # too fresh for its stamp to stand for it
         return waveform.load_wave(wave, sha256)
     load = functools.partial(_load_drawing, wave, peaks, sha256)
-    return site.StoredWave(identity=f"{sha256} {stamps}", load=load)
+    return site.StoredWave(identity=f"{sha256} {list(drawn)}", load=load)
 
 
 def _load_drawing(wave: Path, peaks: Path, sha256: str) -> Wave:

@@ -200,6 +200,8 @@ def _gate(
 def _carry_out(
     settings: Settings, storage: Storage, plan: Plan, on_upload: UploadProgressFn | None
 ) -> None:
+    if not plan.uploads and not plan.deletes:
+        return  # nothing to remember either
     total = sum(u.size_bytes for u in plan.uploads)
     sent = 0
 

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 import click
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
-from radiodesk.catalog import Episode
 from radiodesk.config import Settings
 from radiodesk.errors import RadiodeskError
 
 if TYPE_CHECKING:  # types only: importing them would load ingest or publish for every command
+    from radiodesk.catalog import Episode  # (and the catalog before a publish's first request)
     from radiodesk.cli import Context
     from radiodesk.ingest import ProgressFn
     from radiodesk.publish import Report

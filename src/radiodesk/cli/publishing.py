@@ -1,7 +1,8 @@
 """Commands that change the store: `publish` (a show, or a whole station) and `remove`.
 
-The store is asked for its listing before the publishing code is even loaded: a big show's
-listing takes longer than everything else a publish with nothing to do, so it starts first.
+The store is asked for its listing before the rest of the publishing code (the catalog too) is
+even loaded: a big show's listing takes longer than all else a publish with nothing to do does,
+so it starts first and the code loads while the store answers.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from radiodesk import catalog
 from radiodesk.cli import Context
 from radiodesk.cli.options import now
 from radiodesk.cli.output import print_report, programme_error, progress, summary
@@ -46,15 +46,15 @@ def publish(obj: Context, dry_run: bool) -> None:
 def _publish_show(obj: Context, settings: Settings, dry_run: bool) -> Report:
     storage = open_storage(settings)
     at = now()
+    listing = Listing(storage)  # first: see above
+    from radiodesk import catalog, ingest
+    from radiodesk import publish as publishing
+
     with (
         catalog.locked(settings.root),
         tempfile.TemporaryDirectory() as preview,
         progress(obj) as bars,
     ):
-        listing = Listing(storage)
-        from radiodesk import ingest  # loaded while the store answers (see above)
-        from radiodesk import publish as publishing
-
         overrides: dict[str, Episode] = {}
 
         def prepare() -> list[Episode] | None:  # runs once the store has answered
@@ -100,6 +100,7 @@ def _publish_station(obj: Context, station: StationSettings, dry_run: bool) -> N
 
 def _publish_station_page(station: StationSettings, dry_run: bool) -> None:
     """Refresh the station page from every programme (even those --show left out)."""
+    from radiodesk import catalog
     from radiodesk import station as stations
 
     everyone = stations.load_programmes(station)
@@ -131,6 +132,7 @@ def _publish_station_page(station: StationSettings, dry_run: bool) -> None:
 @click.pass_obj
 def remove(obj: Context, slug: str, purge: bool, dry_run: bool) -> None:
     """Take an episode out of the feed, then delete its published objects."""
+    from radiodesk import catalog
     from radiodesk import publish as publishing
 
     settings = obj.settings()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -68,16 +69,17 @@ class Listing:
     """One listing of a store, fetched on a thread of its own from the moment it is made.
 
     A publish asks the store before anything else and works while the answer comes in: the
-    first page tells whether the store can be reached at all, the rest arrive meanwhile.
+    first page tells whether the store can be reached at all, the rest arrive meanwhile. The
+    thread never holds up the end of the process (a run that fails early exits at once).
     """
 
     def __init__(self, storage: Storage) -> None:
+        self._first: Future[dict[str, ObjectInfo]] = Future()
+        self._all: Future[dict[str, ObjectInfo]] = Future()
         pages = storage.list_pages()
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="radiodesk-listing")
-        empty: dict[str, ObjectInfo] = {}  # a store with nothing in it may send no page
-        self._first = pool.submit(next, pages, empty)
-        self._rest = pool.submit(_merged, pages)  # after the first, on the same thread
-        pool.shutdown(wait=False)  # its thread ends with the listing
+        threading.Thread(
+            target=self._fetch, args=(pages,), name="radiodesk-listing", daemon=True
+        ).start()
 
     def first_page(self) -> dict[str, ObjectInfo]:
         """Wait for the store's first answer (a StorageError if it cannot be reached)."""
@@ -85,11 +87,20 @@ class Listing:
 
     def everything(self) -> dict[str, ObjectInfo]:
         """Wait for the whole listing."""
-        return {**self._first.result(), **self._rest.result()}
+        return self._all.result()
 
-
-def _merged(pages: Iterator[dict[str, ObjectInfo]]) -> dict[str, ObjectInfo]:
-    merged: dict[str, ObjectInfo] = {}
-    for page in pages:
-        merged.update(page)
-    return merged
+    def _fetch(self, pages: Iterator[dict[str, ObjectInfo]]) -> None:
+        merged: dict[str, ObjectInfo] = {}
+        try:
+            for page in pages:
+                merged.update(page)
+                if not self._first.done():
+                    self._first.set_result(page)
+        except BaseException as exc:  # not handled here: raised again in whoever waits
+            for future in (self._first, self._all):
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        if not self._first.done():
+            self._first.set_result({})  # an empty store may send no page
+        self._all.set_result(merged)
