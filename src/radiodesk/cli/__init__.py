@@ -7,6 +7,7 @@ does and is imported only when it runs, so `radiodesk add` never loads the publi
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 import sys
@@ -15,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
 
 from radiodesk import __version__
 from radiodesk.config import (
@@ -28,6 +28,8 @@ from radiodesk.config import (
 from radiodesk.errors import ConfigError, RadiodeskError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from radiodesk.station import Programme
 
 log = logging.getLogger("radiodesk")
@@ -75,7 +77,13 @@ class Context:
         self.directory = directory
         self.quiet = quiet
         self.shows = shows
-        self.err = Console(stderr=True, quiet=quiet)
+
+    @functools.cached_property
+    def err(self) -> Console:
+        """The console for progress bars on stderr (rich loads only when one is drawn)."""
+        from rich.console import Console
+
+        return Console(stderr=True, quiet=self.quiet)
 
     def settings(self) -> Settings:
         """The one show a command works on: -C's folder, or the --show of -C's station."""

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import click
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from radiodesk.config import Settings
 from radiodesk.errors import RadiodeskError
 
 if TYPE_CHECKING:  # types only: importing them would load ingest or publish for every command
+    from rich.progress import TaskID
+
     from radiodesk.catalog import Episode  # (and the catalog before a publish's first request)
     from radiodesk.cli import Context
     from radiodesk.ingest import ProgressFn
@@ -36,6 +37,8 @@ def progress(obj: Context) -> Iterator[Bars]:
     if not obj.interactive:
         yield Bars()
         return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
