@@ -14,13 +14,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import jinja2
 from markupsafe import Markup
 
 from radiodesk.waveform import WAVE_HEIGHT, Wave, svg_path
+
+if TYPE_CHECKING:
+    import jinja2
 
 INDEX_KEY = "index.html"
 # A programme's store root is one prefix below its station's root, where the station page is.
@@ -267,7 +269,7 @@ def site_pages(show: SiteShow, episodes: Sequence[SiteEpisode]) -> list[Page]:
     A page's fingerprint covers everything it is rendered from (the values' reprs are exact),
     so working it out costs far less than rendering the page.
     """
-    env = _environment()
+    env = functools.cache(_environment)  # made (Jinja2 loaded) only if a page is rendered
     lang = show.language.split("-")[0].lower()
     show_paragraphs = paragraphs(show.description)
     common = {
@@ -305,20 +307,23 @@ def site_pages(show: SiteShow, episodes: Sequence[SiteEpisode]) -> list[Page]:
 
 
 def _render_show(
-    env: jinja2.Environment,
+    env: Callable[[], jinja2.Environment],
     common: dict[str, Any],
     episodes: Sequence[SiteEpisode],
     lang: str,
 ) -> bytes:
     views = [_episode_view(e, lang) for e in episodes]
-    return _render(env.get_template(SHOW_TEMPLATE), INDEX_KEY, common, episodes=views)
+    return _render(env().get_template(SHOW_TEMPLATE), INDEX_KEY, common, episodes=views)
 
 
 def _render_episode(
-    env: jinja2.Environment, common: dict[str, Any], episode: SiteEpisode, lang: str
+    env: Callable[[], jinja2.Environment],
+    common: dict[str, Any],
+    episode: SiteEpisode,
+    lang: str,
 ) -> bytes:
     key = episode_key(episode.slug)
-    template = env.get_template(EPISODE_TEMPLATE)  # compiled once: the environment keeps it
+    template = env().get_template(EPISODE_TEMPLATE)  # compiled once: the environment keeps it
     return _render(template, key, common, episode=_episode_view(episode, lang))
 
 
@@ -336,6 +341,8 @@ def episode_key(slug: str) -> str:
 
 
 def _environment() -> jinja2.Environment:
+    import jinja2  # slow to import: a publish with nothing to render never needs it
+
     return jinja2.Environment(
         loader=jinja2.PackageLoader("radiodesk", "templates"),
         autoescape=True,  # every value is text: hostile titles must stay text
