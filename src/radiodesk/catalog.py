@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
-from stat import S_ISREG
 from typing import Any, Literal, TypeVar, get_args
 
 import filelock
@@ -26,7 +25,7 @@ from slugify import slugify
 
 from radiodesk.chapters import Chapter, fit_chapters, parse_chapters
 from radiodesk.errors import CatalogError
-from radiodesk.statcache import Stamp, StatCache
+from radiodesk.statcache import Stamp, StatCache, stamp
 
 EPISODES_DIR = "episodes"
 EPISODE_FILE = "episode.toml"
@@ -265,17 +264,8 @@ def _episode_stamps(root: Path) -> list[tuple[str, Stamp]]:
         names = sorted(entry.name for entry in os.scandir(folder) if SLUG_RE.match(entry.name))
     except (FileNotFoundError, NotADirectoryError):
         return []
-    found = ((name, _file_stamp(os.path.join(folder, name, EPISODE_FILE))) for name in names)
+    found = ((name, stamp(os.path.join(folder, name, EPISODE_FILE))) for name in names)
     return [(name, info) for name, info in found if info is not None]
-
-
-def _file_stamp(path: str) -> Stamp:
-    """Return the stamp of a regular file (None: missing, or not a file)."""
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return (info.st_size, info.st_mtime_ns, info.st_ino) if S_ISREG(info.st_mode) else None
 
 
 def _load_cached(root: Path, slug: str, stamp_: Stamp, cache: StatCache) -> Episode:

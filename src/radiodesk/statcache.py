@@ -14,6 +14,7 @@ import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 import radiodesk
@@ -26,13 +27,16 @@ SETTLE_NS = 2_000_000_000
 Stamp = tuple[int, int, int] | None  # (size, mtime_ns, inode); None: the file is missing
 
 
-def stamp(path: Path) -> Stamp:
-    """Return what identifies this version of a file on disk (None if it is not there)."""
+def stamp(path: str | os.PathLike[str]) -> Stamp:
+    """Return what identifies this version of a file on disk (None: missing, or not a file).
+
+    A text path is welcome: a caller stamping thousands of files spares making a Path each.
+    """
     try:
-        info = path.stat()
+        info = os.stat(path)
     except OSError:
         return None
-    return (info.st_size, info.st_mtime_ns, info.st_ino)
+    return (info.st_size, info.st_mtime_ns, info.st_ino) if S_ISREG(info.st_mode) else None
 
 
 def settled(stamps: Sequence[Stamp]) -> bool:
