@@ -163,9 +163,8 @@ class SiteEpisode:
     transcript: tuple[SiteCue, ...] = ()
     transcript_key: str | None = None
     peaks: tuple[float, ...] = ()  # 0..1 waveform peaks, drawn as an inline SVG
-    wave: Wave | StoredWave | None = (
-        None  # the peaks drawn already (kept beside them): used instead
-    )
+    # The peaks drawn already (kept beside them), used instead of drawing them on the page.
+    wave: Wave | StoredWave | None = None
     loudness_lufs: float | None = None
     soundbites: tuple[SiteSoundbite, ...] = ()
 
