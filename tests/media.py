@@ -134,3 +134,11 @@ def _encode(
     if path.suffix == ".mp4":
         video = ["-f", "lavfi", "-i", f"color=c=navy:s=64x64:r=5:d={seconds}", "-map", "1:v"]
     ffmpeg_run("-i", str(raw), *video, "-map", "0:a", "-af", chain, *codec, str(path))
+
+
+def joined(path: Path, *parts: Path) -> Path:
+    """Write the recordings one after the other into `path` (same rate and channels)."""
+    inputs = [arg for part in parts for arg in ("-i", str(part))]
+    links = "".join(f"[{index}:a]" for index in range(len(parts)))
+    ffmpeg_run(*inputs, "-filter_complex", f"{links}concat=n={len(parts)}:v=0:a=1", str(path))
+    return path

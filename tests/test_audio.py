@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from mutagen.mp3 import MP3
 
-from media import ffmpeg_run, make_recording, measure
+from media import ffmpeg_run, joined, make_recording, measure
 from radiodesk import audio, ffmpeg
 from radiodesk.config import AudioSettings
+from radiodesk.edits import Edit
 from radiodesk.errors import AudioError, ToolError
 
 SETTINGS = AudioSettings()
@@ -485,3 +486,101 @@ def test_encode_args_are_deterministic_and_limit_after_resampling(tmp_path: Path
     assert {"-map_metadata", "+bitexact", "tee"} <= set(args)
     assert args[args.index("-b:a") + 1] == "128k"
     assert math.isclose(10 ** (-3.0 / 20), 0.70795, abs_tol=1e-5)
+
+
+# ---------------------------------------------------------------- sampled measuring pass
+
+
+def _two_part_talk(tmp_path: Path, channels: int = 2) -> Path:
+    """Two minutes: one at -20 LUFS, then one at -30 (a loud guest, a quiet phone line)."""
+    loud = make_recording(tmp_path / "loud.wav", seconds=60, lufs=-20.0, channels=channels)
+    quiet = make_recording(tmp_path / "quiet.wav", seconds=60, lufs=-30.0, channels=channels)
+    return joined(tmp_path / "talk.wav", loud, quiet)
+
+
+@pytest.fixture
+def sample_short(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sample recordings from one minute on (ten in use), and accept a two-minute sample."""
+    monkeypatch.setattr(audio, "SAMPLE_MIN_S", 60.0)
+    monkeypatch.setattr(audio, "MIN_SAMPLED_BLOCKS", 100)
+
+
+@pytest.mark.usefixtures("sample_short")
+@pytest.mark.parametrize("channels", [1, 2])
+def test_sampled_pass_estimates_what_the_whole_pass_measures(tmp_path: Path, channels: int) -> None:
+    master = _two_part_talk(tmp_path, channels)
+    whole = audio.analyse(master, SETTINGS)
+    sampled = audio.analyse(master, SETTINGS, sample=True)
+    print(f"\nwhole {whole.loudness}\nsampled {sampled.loudness}")
+    assert (whole.sampled, sampled.sampled) == (False, True)
+    assert sampled.source == whole.source  # the length is still counted sample by sample
+    assert (sampled.channel_plan, sampled.mono) == (whole.channel_plan, whole.mono)
+    assert sampled.loudness.sample_peak_dbfs == pytest.approx(
+        whole.loudness.sample_peak_dbfs, abs=0.1
+    )
+    assert sampled.loudness.integrated_lufs == pytest.approx(
+        whole.loudness.integrated_lufs, abs=0.3
+    )
+
+
+@pytest.mark.usefixtures("sample_short")
+def test_sample_is_the_same_however_the_recording_is_cut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    master = _two_part_talk(tmp_path)
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    one = audio.analyse(master, SETTINGS, sample=True)
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(audio, "MIN_PART_S", 20.0)
+    assert len(audio.measure_spans(120.0, 4)) == 4
+    four = audio.analyse(master, SETTINGS, sample=True)
+    assert four.source == one.source
+    # The kept stretches are placed by their time in the whole recording, so only the few
+    # blocks across the three cuts differ.
+    assert four.loudness.integrated_lufs == pytest.approx(one.loudness.integrated_lufs, abs=0.05)
+
+
+@pytest.mark.usefixtures("sample_short")
+def test_encode_after_a_sampled_pass_records_the_master_metered_whole(
+    tmp_path: Path, out_dir: Path
+) -> None:
+    master = _two_part_talk(tmp_path)
+    whole = audio.analyse(master, SETTINGS)
+    sampled = audio.analyse(master, SETTINGS, sample=True)
+    rendered = audio.render(master, out_dir / "talk.mp3", SETTINGS, sampled)
+    lufs, peak = measure(rendered.path)
+    assert abs(lufs - SETTINGS.target_lufs) <= SETTINGS.tolerance_lu
+    assert peak <= SETTINGS.true_peak_dbtp
+    # ebur128's summary, to 0.1: the whole pass's figures, not the sample's estimate.
+    before = rendered.before
+    assert before.integrated_lufs == pytest.approx(whole.loudness.integrated_lufs, abs=0.06)
+    assert before.lra_lu == pytest.approx(whole.loudness.lra_lu, abs=0.15)
+    assert before.lra_lu > 5.0  # the 10 LU step: a sample's blocks could not tell
+    assert before.sample_peak_dbfs == pytest.approx(whole.loudness.sample_peak_dbfs, abs=0.1)
+
+
+@pytest.mark.usefixtures("sample_short")
+def test_sample_with_too_little_sound_is_measured_whole(tmp_path: Path) -> None:
+    speech = make_recording(tmp_path / "speech.wav", seconds=8, lufs=-20.0, channels=2)
+    master = tmp_path / "mostly-silence.wav"
+    ffmpeg_run("-i", str(speech), "-af", "apad=pad_dur=112", str(master))
+    analysis = audio.analyse(master, SETTINGS, sample=True)
+    assert not analysis.sampled
+    assert analysis.loudness.integrated_lufs == pytest.approx(measure(master)[0], abs=0.1)
+
+
+def test_trims_are_refused_after_a_sampled_pass(tmp_path: Path, out_dir: Path) -> None:
+    master = make_recording(tmp_path / "take.wav", seconds=2, lufs=-20.0)
+    sampled = dataclasses.replace(audio.analyse(master, SETTINGS), sampled=True)
+    with pytest.raises(ValueError, match="whole master"):
+        audio.render(master, out_dir / "take.mp3", SETTINGS, sampled, edit=Edit(lead_trim_s=0.5))
+
+
+def test_block_log_counts_only_blocks_inside_one_kept_stretch() -> None:
+    log = audio.BlockLog(whole_only=True)
+    times = [0.1 * n for n in range(1, 16)] + [6.2 + 0.1 * n for n in range(8)]
+    for t in times:
+        log.feed(f"[Parsed_ebur128_0 @ 0x1] t: {t:.6f}  TARGET:-23 LUFS    M: -20.0 S: -21.0")
+    # Blocks ending 0.4 ... 1.4 s into each stretch: 0.4 ... 1.4 (11), then 6.5 ... 6.9 (5).
+    assert log.momentary == {-20.0: 16}
+    assert not log.short_term

@@ -269,16 +269,16 @@ def test_parse_ebur128_reads_each_named_meter_and_both_peaks() -> None:
     [
         ("[Parsed_ebur128_0 @ 0x7fe8] t: 10.099979  TARGET:-23 LUFS    M: -24.7 S: -25.4     "
          "I: -24.2 LUFS       LRA:   2.0 LU  SPK: -10.0  -8.4 dBFS  TPK: -10.0  -8.2 dBFS",
-         (-24.7, -25.4)),
+         (-24.7, -25.4, 10.099979)),
         ("[Parsed_ebur128_0 @ 0x7fe8] t: 0.0999792  TARGET:-23 LUFS    M:-120.7 S:-120.7     "
-         "I: -70.0 LUFS       LRA:   0.0 LU", (-120.7, -120.7)),
+         "I: -70.0 LUFS       LRA:   0.0 LU", (-120.7, -120.7, 0.0999792)),
         ("[ebur128@x @ 0x7fe8] t: 3.1  TARGET:-23 LUFS    M:  -3.0 S:   1.5     I:  -5.0 LUFS",
-         (-3.0, 1.5)),
+         (-3.0, 1.5, 3.1)),
         ("[Parsed_ebur128_0 @ 0x7fe8] Summary:", None),
         ("    I:         -23.9 LUFS", None),
     ],
 )  # fmt: skip
-def test_parse_ebur128_frame(line: str, blocks: tuple[float, float] | None) -> None:
+def test_parse_ebur128_frame(line: str, blocks: tuple[float, float, float] | None) -> None:
     assert ffmpeg.parse_ebur128_frame(line) == blocks
 
 
@@ -431,15 +431,28 @@ def test_pipeline_meters_what_the_encoder_writes() -> None:
     seen: list[float] = []
     encoder = ["-f", "lavfi", "-i", "sine=d=20", "-c:a", "libmp3lame", "-f", "mp3", "pipe:1"]
     meter = ["-f", "mp3", "-i", "pipe:0", "-af", "ebur128=peak=true:framelog=verbose"]
-    first, second = ffmpeg.run_pipeline(
+    first, second, beside = ffmpeg.run_pipeline(
         encoder, [*meter, "-f", "null", "-"], timeout_s=60, on_progress=seen.append
     )
+    assert beside is None
     summary = ffmpeg.parse_ebur128(second.stderr)
     assert summary is not None
     assert summary.true_peak_dbtp is not None
     assert summary.true_peak_dbtp == pytest.approx(-18.1, abs=0.3)  # sine's default amplitude
     assert seen[-1] == pytest.approx(20.0, abs=0.1)
+
     assert first.out_time_s == seen[-1]
+
+
+def test_pipeline_runs_a_third_ffmpeg_alongside() -> None:
+    encoder = ["-f", "lavfi", "-i", "sine=d=5", "-c:a", "libmp3lame", "-f", "mp3", "pipe:1"]
+    meter = ["-f", "mp3", "-i", "pipe:0", "-f", "null", "-"]
+    beside = ["-f", "lavfi", "-i", "sine=d=30", "-af", "ebur128@side=framelog=verbose"]
+    run = ffmpeg.run_pipeline(encoder, meter, timeout_s=60, alongside=[*beside, "-f", "null", "-"])
+    assert run.alongside is not None
+    summary = ffmpeg.parse_ebur128(run.alongside.stderr, "side")
+    assert summary is not None
+    assert summary.integrated_lufs == pytest.approx(-21.8, abs=0.2)  # the sine at 1/8 scale
 
 
 def test_pipeline_runs_the_consumer_at_a_lower_priority() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,9 +12,9 @@ from pathlib import Path
 import pytest
 from mutagen.id3 import ID3
 
-from media import make_recording, measure
+from media import joined, make_recording, measure
 from newsroom_show import configure, jingles, padded
-from radiodesk import catalog, tagging
+from radiodesk import audio, catalog, tagging
 from radiodesk.cli import main
 from radiodesk.config import Settings
 from radiodesk.ingest import AddRequest, add_episode
@@ -121,3 +122,35 @@ def test_plain_episode_keeps_the_recording_alone(show: Settings, tmp_path: Path)
     }  # fmt: skip
     assert "pydub" not in record["tools"]
     assert "offset_s" not in (folder / catalog.EPISODE_FILE).read_text(encoding="utf-8")
+
+
+def test_a_sampled_measuring_pass_records_the_master_metered_whole(
+    show: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A long master's gain comes from a sample; what is recorded is the whole master's."""
+    monkeypatch.setattr(audio, "SAMPLE_MIN_S", 60.0)  # ten minutes in use
+    monkeypatch.setattr(audio, "MIN_SAMPLED_BLOCKS", 100)
+    loud = make_recording(tmp_path / "loud.wav", seconds=60, lufs=-20.0, channels=2)
+    quiet = make_recording(tmp_path / "quiet.wav", seconds=60, lufs=-30.0, channels=2)
+    master = joined(tmp_path / "Интервью по телефону.wav", loud, quiet)
+    caplog.set_level(logging.INFO, logger="radiodesk.audio")
+    episode = add_episode(show, AddRequest(recording=master, title="Телефон"), now=NOW)
+    assert "(sampled)" in caplog.text
+    folder = catalog.episode_dir(show.root, episode.slug)
+    assert episode.audio is not None
+    assert episode.audio.provenance is not None
+    record = json.loads((folder / episode.audio.provenance).read_text(encoding="utf-8"))
+    given = record["input"]
+    whole = audio.analyse(master, show.audio)  # the whole pass, to 0.01; the record's to 0.1
+    assert given["integrated_lufs"] == pytest.approx(whole.loudness.integrated_lufs, abs=0.06)
+    assert given["lra_lu"] == pytest.approx(whole.loudness.lra_lu, abs=0.15)
+    assert given["sample_peak_dbfs"] == pytest.approx(whole.loudness.sample_peak_dbfs, abs=0.1)
+    assert given["duration_s"] == pytest.approx(120.0, abs=0.001)
+    before = episode.audio.before
+    assert (before.integrated_lufs, before.lra_lu) == (given["integrated_lufs"], given["lra_lu"])
+    lufs, peak = measure(folder / episode.audio.file)
+    assert abs(lufs - show.audio.target_lufs) <= show.audio.tolerance_lu
+    assert peak <= show.audio.true_peak_dbtp

@@ -257,7 +257,10 @@ def _copy_and_measure(
     progress = _stage(on_progress, recording.name, "measure", length_s)
     with ThreadPoolExecutor(max_workers=1) as pool:  # leaving it waits for the copy
         copying = pool.submit(_copy_master, recording, staging)
-        analysis = audio.analyse(recording, settings.audio, stream=stream, on_progress=progress)
+        analysis = audio.analyse(
+            recording, settings.audio, stream=stream, on_progress=progress,
+            sample=_may_sample(settings),
+        )  # fmt: skip
         master = copying.result()
     if progress is not None:
         progress(length_s)  # a header that overstated the length must not leave the bar short
@@ -435,8 +438,9 @@ def refresh_audio(
     if analysis is None:
         _verify_master(master, episode.master)
         analysis = audio.analyse(
-            master, settings.audio, on_progress=_stage(on_progress, label, "measure")
-        )
+            master, settings.audio, on_progress=_stage(on_progress, label, "measure"),
+            sample=_may_sample(settings),
+        )  # fmt: skip
     with (
         _scratch(out_dir) as tmp,
         tempfile.TemporaryDirectory(dir=out_dir, prefix=".jingles-") as scratch,
@@ -450,6 +454,8 @@ def refresh_audio(
             on_progress=_stage(on_progress, label, "encode", analysis.source.duration_s),
             edit=steps.edit,
         )
+        # The record keeps what the encode metered of the master, not a sampled estimate.
+        analysis = replace(analysis, loudness=rendered.before, sampled=False)
         steps_record = provenance.build(
             settings, episode.master, analysis, rendered, steps,
             ffmpeg_version=ffmpeg.find_ffmpeg().version, mutagen_version=tagging.MUTAGEN_VERSION,
@@ -472,6 +478,14 @@ def refresh_audio(
             tail_trim_s=steps.edit.tail_trim_s,
         )
     return replace(episode, audio=_located(fresh, final, folder))
+
+
+def _may_sample(settings: Settings) -> bool:
+    """Tell whether a long master's gain may be planned from a sample (see audio.SAMPLE_MIN_S).
+
+    The encode then meters the master whole for the record; trimmed, it would hear only part.
+    """
+    return not settings.audio.trim_silence
 
 
 def _store_provenance(record: dict[str, Any], folder: Path, slug: str) -> Path:
