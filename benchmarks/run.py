@@ -155,6 +155,11 @@ def median_run(runs: Sequence[Run]) -> Run:
     )
 
 
+def paired_ratios(floors: Sequence[Run], runs: Sequence[Run]) -> list[float]:
+    """Wall time of each run over that of the floor run just before it."""
+    return [run.wall_s / floor.wall_s for floor, run in zip(floors, runs, strict=True)]
+
+
 def interleaved(commands: dict[str, Callable[[], Run]], repeats: int) -> dict[str, list[Run]]:
     """Run each command `repeats` times, taking turns, so that load drifts hit them alike."""
     runs: dict[str, list[Run]] = {name: [] for name in commands}
@@ -283,6 +288,13 @@ def bench_speed(work: Path, mode: Mode, checker: Checker) -> tuple[list[Row], Ru
             "  radiodesk CPU vs floor CPU",
             None,
             ratio=f"{radiodesk.cpu_s / floor.cpu_s:.2f}x",
+        ),
+        # Each add ran right after its floor: the median of those pairs' ratios shows how
+        # much of the ratio above is a drift of the machine between runs (not the target's).
+        Row(
+            "  median of each add / the floor just before it",
+            None,
+            ratio=f"{statistics.median(paired_ratios(runs['floor'], runs['radiodesk add'])):.2f}x",
         ),
     ]
     for name, run in references.items():
