@@ -569,11 +569,22 @@ def test_sample_with_too_little_sound_is_measured_whole(tmp_path: Path) -> None:
     assert analysis.loudness.integrated_lufs == pytest.approx(measure(master)[0], abs=0.1)
 
 
-def test_trims_are_refused_after_a_sampled_pass(tmp_path: Path, out_dir: Path) -> None:
-    master = make_recording(tmp_path / "take.wav", seconds=2, lufs=-20.0)
-    sampled = dataclasses.replace(audio.analyse(master, SETTINGS), sampled=True)
-    with pytest.raises(ValueError, match="whole master"):
-        audio.render(master, out_dir / "take.mp3", SETTINGS, sampled, edit=Edit(lead_trim_s=0.5))
+@pytest.mark.usefixtures("sample_short")
+def test_trimmed_encode_after_a_sampled_pass_records_the_whole_master(
+    tmp_path: Path, out_dir: Path
+) -> None:
+    master = _two_part_talk(tmp_path)
+    whole = audio.analyse(master, SETTINGS)
+    sampled = audio.analyse(master, SETTINGS, sample=True)
+    edit = Edit(lead_trim_s=30.0)  # half the loud minute goes: the output is quieter at heart
+    rendered = audio.render(master, out_dir / "talk.mp3", SETTINGS, sampled, edit=edit)
+    assert rendered.duration_s == pytest.approx(90.0, abs=0.01)
+    assert rendered.before.integrated_lufs == pytest.approx(
+        whole.loudness.integrated_lufs, abs=0.06
+    )
+    lufs, peak = measure(rendered.path)
+    assert abs(lufs - SETTINGS.target_lufs) <= SETTINGS.tolerance_lu
+    assert peak <= SETTINGS.true_peak_dbtp
 
 
 def test_block_log_counts_only_blocks_inside_one_kept_stretch() -> None:

@@ -234,7 +234,7 @@ def analyse(
 
     `stream` is the master's `probe()`, if the caller already made it (to size a progress bar).
     `sample` lets a long recording's loudness be estimated from a sample (see SAMPLE_MIN_S):
-    only for an encode that meters the master whole on its way (`render` does).
+    `render` then meters the whole master beside the encode, for the record.
     """
     stream = stream or probe(master)
     sample = sample and (stream.header_duration_s or 0.0) >= SAMPLE_MIN_S
@@ -532,8 +532,6 @@ def render(
     """
     if not out.parent.is_dir():
         raise AudioError(f"cannot write {out.name}: the folder {out.parent} does not exist")
-    if analysis.sampled and edit is not None and (edit.lead_trim_s or edit.tail_trim_s):
-        raise ValueError("a sampled analysis is completed by metering the whole master")
     fd, name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
     os.close(fd)
     tmp = Path(name)

@@ -258,9 +258,8 @@ def _copy_and_measure(
     with ThreadPoolExecutor(max_workers=1) as pool:  # leaving it waits for the copy
         copying = pool.submit(_copy_master, recording, staging)
         analysis = audio.analyse(
-            recording, settings.audio, stream=stream, on_progress=progress,
-            sample=_may_sample(settings),
-        )  # fmt: skip
+            recording, settings.audio, stream=stream, on_progress=progress, sample=True
+        )
         master = copying.result()
     if progress is not None:
         progress(length_s)  # a header that overstated the length must not leave the bar short
@@ -438,9 +437,8 @@ def refresh_audio(
     if analysis is None:
         _verify_master(master, episode.master)
         analysis = audio.analyse(
-            master, settings.audio, on_progress=_stage(on_progress, label, "measure"),
-            sample=_may_sample(settings),
-        )  # fmt: skip
+            master, settings.audio, on_progress=_stage(on_progress, label, "measure"), sample=True
+        )
     with (
         _scratch(out_dir) as tmp,
         tempfile.TemporaryDirectory(dir=out_dir, prefix=".jingles-") as scratch,
@@ -478,14 +476,6 @@ def refresh_audio(
             tail_trim_s=steps.edit.tail_trim_s,
         )
     return replace(episode, audio=_located(fresh, final, folder))
-
-
-def _may_sample(settings: Settings) -> bool:
-    """Tell whether a long master's gain may be planned from a sample (see audio.SAMPLE_MIN_S).
-
-    The encode then meters the master whole for the record; trimmed, it would hear only part.
-    """
-    return not settings.audio.trim_silence
 
 
 def _store_provenance(record: dict[str, Any], folder: Path, slug: str) -> Path:
