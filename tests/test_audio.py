@@ -541,25 +541,6 @@ def test_sample_is_the_same_however_the_recording_is_cut(
 
 
 @pytest.mark.usefixtures("sample_short")
-def test_encode_after_a_sampled_pass_records_the_master_metered_whole(
-    tmp_path: Path, out_dir: Path
-) -> None:
-    master = _two_part_talk(tmp_path)
-    whole = audio.analyse(master, SETTINGS)
-    sampled = audio.analyse(master, SETTINGS, sample=True)
-    rendered = audio.render(master, out_dir / "talk.mp3", SETTINGS, sampled)
-    lufs, peak = measure(rendered.path)
-    assert abs(lufs - SETTINGS.target_lufs) <= SETTINGS.tolerance_lu
-    assert peak <= SETTINGS.true_peak_dbtp
-    # ebur128's summary, to 0.1: the whole pass's figures, not the sample's estimate.
-    before = rendered.before
-    assert before.integrated_lufs == pytest.approx(whole.loudness.integrated_lufs, abs=0.06)
-    assert before.lra_lu == pytest.approx(whole.loudness.lra_lu, abs=0.15)
-    assert before.lra_lu > 5.0  # the 10 LU step: a sample's blocks could not tell
-    assert before.sample_peak_dbfs == pytest.approx(whole.loudness.sample_peak_dbfs, abs=0.1)
-
-
-@pytest.mark.usefixtures("sample_short")
 def test_sample_with_too_little_sound_is_measured_whole(tmp_path: Path) -> None:
     speech = make_recording(tmp_path / "speech.wav", seconds=8, lufs=-20.0, channels=2)
     master = tmp_path / "mostly-silence.wav"
@@ -570,21 +551,27 @@ def test_sample_with_too_little_sound_is_measured_whole(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("sample_short")
-def test_trimmed_encode_after_a_sampled_pass_records_the_whole_master(
-    tmp_path: Path, out_dir: Path
+@pytest.mark.parametrize(
+    ("edit", "duration_s"),
+    [(None, 120.0), (Edit(lead_trim_s=30.0), 90.0)],  # a trim takes half the loud minute
+)
+def test_encode_after_a_sampled_pass_records_the_master_metered_whole(
+    tmp_path: Path, out_dir: Path, edit: Edit | None, duration_s: float
 ) -> None:
     master = _two_part_talk(tmp_path)
     whole = audio.analyse(master, SETTINGS)
     sampled = audio.analyse(master, SETTINGS, sample=True)
-    edit = Edit(lead_trim_s=30.0)  # half the loud minute goes: the output is quieter at heart
     rendered = audio.render(master, out_dir / "talk.mp3", SETTINGS, sampled, edit=edit)
-    assert rendered.duration_s == pytest.approx(90.0, abs=0.01)
-    assert rendered.before.integrated_lufs == pytest.approx(
-        whole.loudness.integrated_lufs, abs=0.06
-    )
+    assert rendered.duration_s == pytest.approx(duration_s, abs=0.01)
     lufs, peak = measure(rendered.path)
     assert abs(lufs - SETTINGS.target_lufs) <= SETTINGS.tolerance_lu
     assert peak <= SETTINGS.true_peak_dbtp
+    # ebur128's summary of the whole master, to 0.1, not the sample's estimate nor the trim's.
+    before = rendered.before
+    assert before.integrated_lufs == pytest.approx(whole.loudness.integrated_lufs, abs=0.06)
+    assert before.lra_lu == pytest.approx(whole.loudness.lra_lu, abs=0.15)
+    assert before.lra_lu > 5.0  # the 10 LU step: a sample's blocks could not tell
+    assert before.sample_peak_dbfs == pytest.approx(whole.loudness.sample_peak_dbfs, abs=0.1)
 
 
 def test_block_log_counts_only_blocks_inside_one_kept_stretch() -> None:
