@@ -63,8 +63,9 @@ MIN_PART_S = 60.0  # shorter stretches are not worth a process
 # rhythm of the programme). Only 400 ms blocks that lie whole inside one kept stretch count: a
 # block across a join mixes speech with another moment's pause and loosens the gate (-0.4 LU on
 # speech). On a 60-minute programme of voices, phone inserts and noise it came within 0.15 LU of
-# the whole; the encode verifies the MP3 whole and corrects, and meters the master whole on its
-# way, so what is recorded is exact. Decoding is still whole (the length is counted exactly).
+# the whole; the MP3 is still verified whole (and corrected), and the master is metered whole
+# beside the encode (MASTER_METER), so what is recorded is exact. Every sample is still decoded
+# (the length and the sample peak count them all).
 SAMPLE_MIN_S = 600.0
 SAMPLE_PERIOD_S, SAMPLE_KEEP_S = 6.0, 1.5
 GOLDEN = 0.6180339887
@@ -152,7 +153,7 @@ class Analysis:
     loudness: SourceLoudness  # its sample peak is what the limiter sees: the gain plan uses it
     channel_plan: ChannelPlan
     mono: bool
-    # The loudness is an estimate from a sample (its LRA unknown): the encode meters it whole.
+    # The loudness is an estimate from a sample (its LRA unknown); `render` meters it whole.
     sampled: bool = False
 
 
