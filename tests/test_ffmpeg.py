@@ -431,9 +431,10 @@ def test_pipeline_meters_what_the_encoder_writes() -> None:
     seen: list[float] = []
     encoder = ["-f", "lavfi", "-i", "sine=d=20", "-c:a", "libmp3lame", "-f", "mp3", "pipe:1"]
     meter = ["-f", "mp3", "-i", "pipe:0", "-af", "ebur128=peak=true:framelog=verbose"]
-    first, second = ffmpeg.run_pipeline(
+    first, second, beside = ffmpeg.run_pipeline(
         encoder, [*meter, "-f", "null", "-"], timeout_s=60, on_progress=seen.append
     )
+    assert beside is None
     summary = ffmpeg.parse_ebur128(second.stderr)
     assert summary is not None
     assert summary.true_peak_dbtp is not None
@@ -441,6 +442,17 @@ def test_pipeline_meters_what_the_encoder_writes() -> None:
     assert seen[-1] == pytest.approx(20.0, abs=0.1)
 
     assert first.out_time_s == seen[-1]
+
+
+def test_pipeline_runs_a_third_ffmpeg_alongside() -> None:
+    encoder = ["-f", "lavfi", "-i", "sine=d=5", "-c:a", "libmp3lame", "-f", "mp3", "pipe:1"]
+    meter = ["-f", "mp3", "-i", "pipe:0", "-f", "null", "-"]
+    beside = ["-f", "lavfi", "-i", "sine=d=30", "-af", "ebur128@side=framelog=verbose"]
+    run = ffmpeg.run_pipeline(encoder, meter, timeout_s=60, alongside=[*beside, "-f", "null", "-"])
+    assert run.alongside is not None
+    summary = ffmpeg.parse_ebur128(run.alongside.stderr, "side")
+    assert summary is not None
+    assert summary.integrated_lufs == pytest.approx(-21.8, abs=0.2)  # the sine at 1/8 scale
 
 
 def test_pipeline_runs_the_consumer_at_a_lower_priority() -> None:

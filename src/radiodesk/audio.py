@@ -85,13 +85,11 @@ ENCODED_METER = "ebur128@encoded=framelog=verbose"
 # context switches an hour between the filter, the PCM encoder and the muxer alone. Gathered
 # into frames of 32,768 after the meter, the meter's CPU fell from 17.4 s to 11.3 s an hour.
 REBATCH = "asetnsamples=n=32768:p=0"
-# After a sampled measuring pass, the meter of the first encode also reads the master file and
-# meters it whole, for the record: the channels as published, before the gain. Beside the
-# encoder, it takes the core the encoder leaves (+0.1-0.4 s a 10-minute encode; in the
-# encoder's own graph, +0.7 s); in the meter's process, not a third one, it adds ~10 MB, not
-# ~40. Its frames are then dropped but the first (an output may not stay empty): the output
-# only keeps ffmpeg waiting for the meter to reach the master's end.
-MASTER_METER = "ebur128@master=peak=sample:framelog=verbose,aselect='eq(n,0)'"
+# After a sampled measuring pass, a third ffmpeg meters the master whole beside the first
+# encode, for the record: the channels as published, before the gain. In the background it
+# takes the core the encoder leaves (+0.1 s a 10-minute encode; in the encoder's own graph,
+# +0.7 s).
+MASTER_METER = "ebur128@master=peak=sample:framelog=verbose"
 # ebur128 passes doubles on; a PCM double codec spares the null muxer a conversion to s16.
 NULL_OUTPUT = ("-c:a", "pcm_f64le", "-f", "null", "-")
 # ebur128 derives its K filter for the stream's rate; below 32 kHz (phone audio) the shelf
@@ -694,28 +692,21 @@ def processed_source(
     return [*demux, "-i", ffmpeg.file_url(master), "-map", "0:a:0", "-af", chain]
 
 
-def master_tap(master: Path, analysis: Analysis, settings: AudioSettings) -> tuple[list[str], str]:
-    """Return the master as the meter's second input, and its chain: MASTER_METER, as published
-    (channels planned, no gain)."""
+def master_meter_args(master: Path, analysis: Analysis, settings: AudioSettings) -> list[str]:
+    """Build the meter of the whole master as published (channels planned, no gain)."""
     resample = _meter_resample(analysis.source.sample_rate_hz, settings)
-    inputs = [*ffmpeg.demuxer_options(analysis.source.container), "-i", ffmpeg.file_url(master)]
-    return inputs, f"{_published_channels(analysis)},{resample}{MASTER_METER}"
-
-
-def meter_args(channels: int, tap: tuple[list[str], str] | None = None) -> list[str]:
-    """Build the independent meter: the encoded MP3 from stdin, float samples to stdout.
-
-    With a `tap` (see `master_tap`), it meters the whole master too, in the same process.
-    """
-    graph = f"[0:a:0]{ENCODED_METER},{REBATCH}[pcm]"
-    pcm = ["-map", "[pcm]", "-ac", str(channels), "-c:a", "pcm_f32le", "-f", "f32le", "pipe:1"]
-    if tap is None:
-        return ["-f", "mp3", "-i", "pipe:0", "-filter_complex", graph, *pcm]
-    inputs, chain = tap
-    graph += f";[1:a:0]{chain}[master]"
+    chain = f"{_published_channels(analysis)},{resample}{MASTER_METER}"
     return [
-        "-f", "mp3", "-i", "pipe:0", *inputs, "-filter_complex", graph,
-        *pcm, "-map", "[master]", *NULL_OUTPUT,
+        *ffmpeg.demuxer_options(analysis.source.container), "-i", ffmpeg.file_url(master),
+        "-map", "0:a:0", "-af", chain, *NULL_OUTPUT,
+    ]  # fmt: skip
+
+
+def meter_args(channels: int) -> list[str]:
+    """Build the independent meter: the encoded MP3 from stdin, float samples to stdout."""
+    return [
+        "-f", "mp3", "-i", "pipe:0", "-map", "0:a:0", "-af", f"{ENCODED_METER},{REBATCH}",
+        "-ac", str(channels), "-c:a", "pcm_f32le", "-f", "f32le", "pipe:1",
     ]  # fmt: skip
 
 
@@ -747,10 +738,10 @@ def _encode(
     args = encode_args(master, tmp, settings, analysis, level, edit)
     channels = 1 if analysis.mono else 2
     peak = TruePeakMeter(channels)
-    tap = master_tap(master, analysis, settings) if meter_master else None
-    _, meter = ffmpeg.run_pipeline(
-        args, meter_args(channels, tap), timeout_s=timeout_s, on_progress=on_progress,
-        on_output=peak.feed,
+    beside = master_meter_args(master, analysis, settings) if meter_master else None
+    _, meter, master_run = ffmpeg.run_pipeline(
+        args, meter_args(channels), timeout_s=timeout_s, on_progress=on_progress,
+        on_output=peak.feed, alongside=beside,
     )  # fmt: skip
     if not peak.frames:
         raise ToolError(
@@ -760,7 +751,7 @@ def _encode(
         )
     true_peak = round(peak.close(), 2)
     after = metered(meter, "encoded", "the encoded MP3", true_peak_dbtp=true_peak)
-    return after, (_master_loudness(meter) if meter_master else None)
+    return after, (None if master_run is None else _master_loudness(master_run))
 
 
 def _master_loudness(run: ffmpeg.Completed) -> SourceLoudness:

@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, Literal, NamedTuple
 
 from radiodesk.errors import ToolError
 
@@ -235,6 +235,14 @@ def run(
     return proc.result(check=check)
 
 
+class PipelineRun(NamedTuple):
+    """The finished runs of `run_pipeline`."""
+
+    producer: Completed
+    consumer: Completed
+    alongside: Completed | None = None
+
+
 def run_pipeline(
     producer: Sequence[str],
     consumer: Sequence[str],
@@ -242,14 +250,17 @@ def run_pipeline(
     timeout_s: float,
     on_progress: ProgressFn | None = None,
     on_output: OutputFn | None = None,
-) -> tuple[Completed, Completed]:
+    alongside: Sequence[str] | None = None,
+) -> PipelineRun:
     """Run two ffmpegs at once, the first one's stdout feeding the second one's stdin.
 
     `on_output`, if given, sees the second one's stdout (written to `pipe:1`) as it comes.
+    `alongside`, if given, is a third ffmpeg run at the same time, in the background.
     """
     binary = find_ffmpeg().path
     events: _Events = queue.Queue()
     output: _Output | None = None
+    third: _Process | None = None
     first = _Process(
         build_argv(binary, producer),
         stdin=subprocess.DEVNULL,
@@ -273,21 +284,34 @@ def run_pipeline(
         )
         if on_output is not None and second.stdout is not None:
             output = _Output(second.stdout, on_output)
+        if alongside is not None:
+            third = _Process(
+                build_argv(binary, alongside),
+                stdin=subprocess.DEVNULL,
+                events=events,
+                report=False,
+                background=True,
+            )
     except BaseException:
-        first.stop()
+        first.stop()  # the consumer, if it started, then sees the end of its input
         raise
     finally:
         if first.stdout is not None:
             first.stdout.close()  # the consumer holds its own copy; EOF reaches it when we exit
+    procs = [first, second] if third is None else [first, second, third]
     try:
-        _supervise([first, second], events, timeout_s=timeout_s, on_progress=on_progress)
+        _supervise(procs, events, timeout_s=timeout_s, on_progress=on_progress)
     finally:
         if output is not None:
             output.finish()
     producer_code = first.popen.returncode
     if producer_code == -SIGPIPE or (producer_code and "Broken pipe" in first.log.text()):
         second.result(check=True)  # the consumer quit first: its error is the cause
-    return first.result(check=True), second.result(check=True)
+    return PipelineRun(
+        first.result(check=True),
+        second.result(check=True),
+        None if third is None else third.result(check=True),
+    )
 
 
 def run_parallel(
