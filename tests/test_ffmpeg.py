@@ -455,17 +455,18 @@ def test_pipeline_runs_a_third_ffmpeg_alongside() -> None:
     assert summary.integrated_lufs == pytest.approx(-21.8, abs=0.2)  # the sine at 1/8 scale
 
 
-def test_pipeline_runs_the_consumer_at_a_lower_priority() -> None:
-    """The meter yields the core to the encoder it reads behind (`nice` execs ffmpeg)."""
+def test_pipeline_runs_the_consumer_in_the_background() -> None:
+    """The meter only takes a core the encoder leaves (`chrt --idle` or `nice` execs ffmpeg)."""
     encoder = ["-f", "lavfi", "-i", "sine=d=120", "-c:a", "libmp3lame", "-f", "mp3", "pipe:1"]
     meter = ["-f", "mp3", "-i", "pipe:0", "-af", "ebur128=peak=true", "-f", "null", "-"]
-    niceness: dict[int, set[int]] = {}
+    niceness: dict[int, set[tuple[int, int]]] = {}
     real_popen = ffmpeg.subprocess.Popen
 
     def watch(popen: Any) -> None:
         while popen.poll() is None:
             with contextlib.suppress(OSError):  # it may end between the two calls
-                niceness[popen.pid].add(os.getpriority(os.PRIO_PROCESS, popen.pid))
+                policy = os.sched_getscheduler(popen.pid)
+                niceness[popen.pid].add((policy, os.getpriority(os.PRIO_PROCESS, popen.pid)))
             time.sleep(0.005)
 
     def spy(argv: Any, **kwargs: Any) -> Any:
@@ -477,10 +478,28 @@ def test_pipeline_runs_the_consumer_at_a_lower_priority() -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(ffmpeg.subprocess, "Popen", spy)
         ffmpeg.run_pipeline(encoder, meter, timeout_s=60)
-    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    ours = (os.sched_getscheduler(0), os.getpriority(os.PRIO_PROCESS, 0))
     producer, consumer = niceness.values()
     assert producer == {ours}
-    assert max(consumer) == min(ours + ffmpeg.BACKGROUND_NICE, 19)
+    if "chrt" in " ".join(ffmpeg.background_prefix()):  # Linux with util-linux: SCHED_IDLE
+        assert (os.SCHED_IDLE, ours[1]) in consumer
+    else:
+        assert (ours[0], min(ours[1] + ffmpeg.BACKGROUND_NICE, 19)) in consumer
+    assert ffmpeg.background_prefix()  # CI has one or the other: the test must not pass idle
+
+
+def test_meter_reader_thread_runs_in_the_background() -> None:
+    policies: list[int] = []
+
+    def record(_: memoryview) -> None:
+        policies.append(os.sched_getscheduler(threading.get_native_id()))
+
+    encoder = ["-f", "lavfi", "-i", "sine=d=2", "-c:a", "libmp3lame", "-f", "mp3", "pipe:1"]
+    meter = ["-f", "mp3", "-i", "pipe:0", "-c:a", "pcm_f32le", "-f", "f32le", "pipe:1"]
+    ffmpeg.run_pipeline(encoder, meter, timeout_s=60, on_output=record)
+    assert policies
+    assert set(policies) == {os.SCHED_IDLE}
+    assert os.sched_getscheduler(0) != os.SCHED_IDLE  # the caller's own thread is left alone
 
 
 def test_run_parallel_adds_up_progress_and_hands_over_lines() -> None:

@@ -16,6 +16,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections import deque
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 SIGPIPE = getattr(signal, "SIGPIPE", 13)  # Windows has no SIGPIPE; the value is never seen there
 ProgressFn = Callable[[float], None]  # seconds of media done; called in the caller's thread
 LineFn = Callable[[str], bool]  # sees each log line in a reader thread; True: consumed, not kept
-OutputFn = Callable[[bytes], None]  # sees a run's stdout in chunks, in a reader thread
+OutputFn = Callable[[memoryview], None]  # a run's stdout in chunks (valid during the call)
 _Events = queue.Queue[tuple[int, float] | None]  # (run number, media seconds); None: stderr closed
 
 INSTALL_HINT = (
@@ -47,7 +48,7 @@ TAIL_LINES = 20
 HEAD_KEEP, TAIL_KEEP = 2000, 2000  # stderr lines kept in memory: flat even for a noisy 3 h file
 CHECK_TIMEOUT_S = 30.0
 PIPE_BYTES = 1 << 20  # Linux's default pipe-max-size; 64 KiB otherwise
-BACKGROUND_NICE = 10
+BACKGROUND_NICE = 10  # where SCHED_IDLE is not to be had (no `chrt`, not Linux)
 WAV_PACKET_BYTES = 1 << 16
 OUTPUT_CHUNK_BYTES = 1 << 20
 MIN_VERSION = (5, 0)  # alimiter latency compensation, -stats_period
@@ -192,7 +193,7 @@ def _query(path: Path, flag: str) -> str:
 
 
 def _widen_pipe(fd: int) -> None:
-    """Give a pipe between two ffmpegs room for about a minute of MP3, where Linux allows."""
+    """Give a pipe 1 MiB (a minute of MP3, 3 s of float PCM) where Linux allows; 64 KiB else."""
     with contextlib.suppress(AttributeError, OSError):  # not Linux, or above pipe-max-size
         fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
 
@@ -271,9 +272,9 @@ def run_pipeline(
     try:
         if first.stdout is not None:
             _widen_pipe(first.stdout.fileno())
-        # The producer is the critical path; the consumer only reads behind it. A wide pipe
-        # lets it fall behind for a moment, and a lower priority makes it yield the core
-        # while both want one, instead of stalling the producer on a full pipe.
+        # The producer is the critical path; the consumer only reads behind it, in the
+        # background (see background_prefix). A wide pipe lets it fall behind for a while
+        # (a minute of MP3) before the producer has to wait for it.
         second = _Process(
             build_argv(binary, consumer),
             stdin=first.stdout,
@@ -283,6 +284,7 @@ def run_pipeline(
             stdout=subprocess.PIPE if on_output else subprocess.DEVNULL,
         )
         if on_output is not None and second.stdout is not None:
+            _widen_pipe(second.stdout.fileno())  # the meter writes on while we read
             output = _Output(second.stdout, on_output)
         if alongside is not None:
             third = _Process(
@@ -402,9 +404,7 @@ class _Process:
         self.log = _Log()
         log.debug("running %s", subprocess.list2cmdline(argv))
         env = {**os.environ, "AV_LOG_FORCE_NOCOLOR": "1"}
-        # `nice` execs ffmpeg in its own place: the pid, signals and exit code stay ffmpeg's.
-        nice = shutil.which("nice") if background else None
-        command = (nice, "-n", str(BACKGROUND_NICE), *argv) if nice else argv
+        command = (*background_prefix(), *argv) if background else argv
         try:
             self.popen = subprocess.Popen(
                 command, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, env=env
@@ -442,6 +442,33 @@ class _Process:
         return Completed(argv=self.argv, stderr=stderr, out_time_s=self.log.out_time_s)
 
 
+@functools.cache
+def background_prefix() -> tuple[str, ...]:
+    """Return the command that runs a process only on a core nothing else wants.
+
+    A meter that reads behind the encoder must not take the encoder's core: at a lower nice
+    value the kernel still shares the core with it (on an hour's encode, 4.5 s of the encoder
+    waiting to run and 3 s stalled behind its own muxer); under SCHED_IDLE (`chrt --idle`) it
+    runs in the time the encode leaves. Both exec the command in their place, so the pid,
+    signals and exit code stay ffmpeg's. Checked once: a sandbox may refuse the policy.
+    """
+    chrt = shutil.which("chrt")
+    if chrt and sys.platform == "linux":
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            argv = (chrt, "--idle", "0")
+            if subprocess.run([*argv, "true"], capture_output=True, timeout=10).returncode == 0:
+                return argv
+    nice = shutil.which("nice")
+    return (nice, "-n", str(BACKGROUND_NICE)) if nice else ()
+
+
+def run_in_background() -> None:
+    """Put the calling thread under SCHED_IDLE, where Linux allows (a reader behind a meter)."""
+    if sys.platform == "linux" and hasattr(os, "SCHED_IDLE"):
+        with contextlib.suppress(OSError):  # a thread id is only a process id on Linux
+            os.sched_setscheduler(threading.get_native_id(), os.SCHED_IDLE, os.sched_param(0))
+
+
 class _Output:
     """A daemon thread that hands a run's stdout to a callback; `finish` re-raises its error."""
 
@@ -453,10 +480,14 @@ class _Output:
         self.thread.start()
 
     def _read(self) -> None:
+        run_in_background()  # it works for the meter, behind the encoder
+        # One buffer for the whole stream: a fresh megabyte per read costs page faults. Popen's
+        # stdout is a BufferedReader, whose readinto fills the buffer unless the stream ends.
+        buffer = memoryview(bytearray(OUTPUT_CHUNK_BYTES))
         try:
             with self.stream:
-                while chunk := self.stream.read(OUTPUT_CHUNK_BYTES):
-                    self.on_output(chunk)
+                while count := self.stream.readinto(buffer):  # type: ignore[attr-defined]
+                    self.on_output(buffer[:count])
         except BaseException as exc:  # handed to the caller's thread by finish()
             self.error = exc
             with contextlib.suppress(OSError):

@@ -11,10 +11,12 @@ against ffmpeg's meter).
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 import numpy.typing as npt
+from threadpoolctl import threadpool_limits
 
 # BS.1770-4 Annex 2: 48-tap interpolator, as 4 phases of 12 taps (phase p: the point p/4 of a
 # sample period on). Phases 2 and 3 are phases 1 and 0 reversed: the filter is symmetric.
@@ -38,24 +40,46 @@ FIRST_BLOCKS = 8  # blocks oversampled first, to raise the running peak before p
 FLOOR_DBTP = -150.0  # what digital silence reads as (a number the catalog can store)
 
 
+def _block_filter() -> npt.NDArray[np.float32]:
+    """A block's window of samples (HISTORY before it, then its own) times this matrix gives
+    its outputs: column p * BLOCK + j is phase p of output j, which reads window[j : j + TAPS]."""
+    matrix = np.zeros((BLOCK + HISTORY, len(PHASES) * BLOCK), np.float32)
+    for phase, taps in enumerate(PHASES_NEWEST_LAST):
+        for j in range(BLOCK):
+            matrix[j : j + TAPS, phase * BLOCK + j] = taps
+    return matrix
+
+
+BLOCK_FILTER = _block_filter()
+
+
+@functools.cache
+def _one_blas_thread() -> None:
+    """Keep numpy's BLAS on the calling thread: it would start a thread per core and spin
+    them beside ffmpeg (21 s of CPU on a 10-minute encode), for products that take 0.1 ms."""
+    threadpool_limits(limits=1, user_api="blas")  # process-wide; radiodesk uses BLAS only here
+
+
 class TruePeakMeter:
     """Feed interleaved little-endian float32 PCM in chunks of any size; read `dbtp` at the end."""
 
     def __init__(self, channels: int) -> None:
         if channels < 1:
             raise ValueError("a true peak needs at least one channel")
+        _one_blas_thread()
         self.channels = channels
         self._block_bytes = 4 * channels * BLOCK
         self._pending = b""  # the bytes after the last whole block
         self._history = np.zeros((HISTORY, channels), np.float32)
+        self._ext = self._levels = np.empty((0, channels), np.float32)
         self.peak = 0.0  # linear; the largest of the sample peak and every interpolated value
         self.frames = 0
 
-    def feed(self, data: bytes) -> None:
-        """Take the next bytes of the stream."""
+    def feed(self, data: bytes | memoryview) -> None:
+        """Take the next bytes of the stream (not kept: the caller may reuse the buffer)."""
         data = self._pending + data if self._pending else data
         usable = len(data) - len(data) % self._block_bytes
-        self._pending = data[usable:]
+        self._pending = bytes(data[usable:])
         if usable:
             samples = np.frombuffer(data, dtype="<f4", count=usable // 4)
             self._measure(samples.reshape(-1, self.channels))
@@ -81,10 +105,17 @@ class TruePeakMeter:
         count = len(frames)
         self.frames += count if real is None else real
         blocks = count // BLOCK
-        # ext[i + HISTORY] is frames[i]; output i reads ext[i : i + TAPS].
-        ext = np.concatenate([self._history, frames])
-        self._history = ext[count:]
-        levels = np.abs(ext)
+        # ext[i + HISTORY] is frames[i]; output i reads ext[i : i + TAPS]. The buffers are
+        # kept from chunk to chunk: a fresh megabyte each time costs the kernel more (page
+        # faults) than the arithmetic does.
+        if len(self._ext) < HISTORY + count:
+            self._ext = np.empty((HISTORY + count, self.channels), np.float32)
+            self._levels = np.empty_like(self._ext)
+        ext, levels = self._ext[: HISTORY + count], self._levels[: HISTORY + count]
+        ext[:HISTORY] = self._history
+        ext[HISTORY:] = frames
+        self._history = ext[count:].copy()
+        np.abs(ext, out=levels)
         own = levels[HISTORY:].reshape(blocks, BLOCK * self.channels).max(axis=1)
         self.peak = max(self.peak, float(own.max()))  # the sample peak
         before = np.empty_like(own)  # the samples before a block that its outputs also read
@@ -98,15 +129,10 @@ class TruePeakMeter:
             self._oversample(ext, rest)
 
     def _oversample(self, ext: npt.NDArray[np.float32], blocks: npt.NDArray[np.intp]) -> None:
-        # Each block's outputs read its own samples and the HISTORY before them: one gather.
+        # Each block's outputs read its own samples and the HISTORY before them: one gather,
+        # then one product gives all four phases of all its outputs.
         spans = blocks[:, None] * BLOCK + np.arange(BLOCK + HISTORY)[None, :]
-        values = np.empty((len(blocks), BLOCK), np.float32)
-        term = np.empty_like(values)
         for channel in range(self.channels):
             samples = ext[:, channel][spans]  # (blocks, BLOCK + HISTORY)
-            for phase in PHASES_NEWEST_LAST:
-                np.multiply(samples[:, :BLOCK], phase[0], out=values)
-                for tap in range(1, TAPS):
-                    np.multiply(samples[:, tap : tap + BLOCK], phase[tap], out=term)
-                    values += term
-                self.peak = max(self.peak, float(np.abs(values, out=values).max()))
+            values = samples @ BLOCK_FILTER  # (blocks, 4 * BLOCK)
+            self.peak = max(self.peak, float(np.abs(values, out=values).max()))
