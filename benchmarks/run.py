@@ -74,6 +74,10 @@ QUICK = Mode(speed_min=10, memory_min=(2, 10), repeats=2, batch=(2, 2))
 # Three in both modes (a publish is seconds): the first after the seed also settles the caches
 # of the files the seed had just written, and with two runs the median would be their mean.
 NOOP_PUBLISHES = 3
+LIST_BUCKET = """import sys, boto3
+pages = boto3.client("s3", endpoint_url=sys.argv[1]).get_paginator("list_objects_v2")
+print(sum(len(page.get("Contents", ())) for page in pages.paginate(Bucket=sys.argv[2])))
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -584,6 +588,16 @@ def bench_show(work: Path, mode: Mode, checker: Checker) -> list[Row]:
                 ok=noop.wall_s < 3.0 and not puts,
             )
         )
+        # What a no-op publish cannot go below: a fresh Python listing the same bucket with
+        # boto3 and nothing else, through the same proxy.
+        bare = [
+            timed([sys.executable, "-c", LIST_BUCKET, proxy.url, bucket], env=env)
+            for _ in range(NOOP_PUBLISHES)
+        ]
+        bare_run = median_run(bare)
+        listed = len(client_keys(client, bucket))
+        print(f"  boto3 listings alone: {', '.join(f'{r.wall_s:.2f} s' for r in bare)}", flush=True)
+        rows.append(Row(f"  reference: boto3 listing of the bucket alone, {listed} keys", bare_run))
         subprocess.run(
             [RADIODESK, "-q", "-C", show, "add", clip, "--title", "New", "--slug", "new-one"],
             check=True, stdout=subprocess.DEVNULL,
@@ -608,6 +622,12 @@ def bench_show(work: Path, mode: Mode, checker: Checker) -> list[Row]:
             print(f"  not the new episode's: {', '.join(strays)}", flush=True)
     checker.check(show, ["new-one"])
     return rows
+
+
+def client_keys(client: Any, bucket: str) -> list[str]:
+    """Every key in the bucket (the test server's own count, for the table)."""
+    pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+    return [item["Key"] for page in pages for item in page.get("Contents", ())]
 
 
 @contextmanager

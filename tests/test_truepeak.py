@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import threadpoolctl
 
 from media import ffmpeg_run, make_recording, measure
 from radiodesk import truepeak
@@ -40,14 +41,20 @@ def full_true_peak(frames: np.ndarray) -> float:
 
 
 def metered(frames: np.ndarray, chunk_sizes: list[int]) -> truepeak.TruePeakMeter:
-    """Feed `frames` as float32 bytes cut into the given chunk sizes (cycled)."""
+    """Feed `frames` as float32 bytes cut into the given chunk sizes (cycled).
+
+    Through one buffer overwritten for every chunk, as ffmpeg's reader hands them over: what
+    the meter keeps of a chunk must be its own copy.
+    """
     meter = truepeak.TruePeakMeter(frames.shape[1])
     data = frames.astype("<f4").tobytes()
+    buffer = bytearray(max(chunk_sizes))
     start, turn = 0, 0
     while start < len(data):
-        size = chunk_sizes[turn % len(chunk_sizes)]
-        meter.feed(data[start : start + size])
-        start, turn = start + size, turn + 1
+        piece = data[start : start + chunk_sizes[turn % len(chunk_sizes)]]
+        buffer[: len(piece)] = piece
+        meter.feed(memoryview(buffer)[: len(piece)])
+        start, turn = start + len(piece), turn + 1
     meter.close()
     return meter
 
@@ -75,6 +82,14 @@ def test_intersample_peak_is_found_above_the_samples() -> None:
     assert sample_peak == pytest.approx(-9.03, abs=0.01)
     assert meter.dbtp == pytest.approx(20 * math.log10(0.5), abs=0.3)  # ~3 dB over the samples
     assert meter.dbtp > sample_peak + 2.5
+
+
+def test_meter_keeps_numpys_blas_on_one_thread() -> None:
+    """A BLAS thread per core would spin beside the ffmpegs the meter reads behind."""
+    truepeak.TruePeakMeter(2)
+    blas = [lib for lib in threadpoolctl.threadpool_info() if lib["user_api"] == "blas"]
+    assert blas  # numpy's wheels bring OpenBLAS: the limit must have something to hold
+    assert {lib["num_threads"] for lib in blas} == {1}
 
 
 def test_silence_reads_the_floor_and_nothing_reads_nothing() -> None:
