@@ -70,7 +70,7 @@ class Mode:
 
 
 FULL = Mode(speed_min=60, memory_min=(10, 60, 180), repeats=3, batch=(4, 5))
-QUICK = Mode(speed_min=10, memory_min=(2, 10), repeats=2, batch=(2, 2))
+QUICK = Mode(speed_min=10, memory_min=(10, 15), repeats=2, batch=(2, 2))
 # Three in both modes (a publish is seconds): the first after the seed also settles the caches
 # of the files the seed had just written, and with two runs the median would be their mean.
 NOOP_PUBLISHES = 3
