@@ -447,9 +447,10 @@ def background_prefix() -> tuple[str, ...]:
     the pid, signals and exit code stay ffmpeg's).
 
     Not SCHED_IDLE (`chrt --idle`), though it keeps a meter off the encoder's core better (an
-    hour's add 2-5 s faster here): a process cannot leave that policy without privileges, and
-    when other programs keep the cores busy it gets no CPU at all; the encoder, waiting for its
-    meter, stalls with it (a 1-minute add took 199 s beside four busy loops, 11 s at nice 10).
+    hour's add 2.3-6.4 s faster in three pairs): a process cannot leave that policy without
+    privileges, and when other programs keep the cores busy it gets no CPU at all; the encoder,
+    waiting for its meter, stalls with it (a 1-minute add took 199 s beside four busy loops,
+    11 s at nice 10).
     """
     nice = shutil.which("nice")
     return (nice, "-n", str(BACKGROUND_NICE)) if nice else ()
