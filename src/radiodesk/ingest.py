@@ -756,6 +756,7 @@ class EditRequest:
     replace_audio: Path | None = None
     note: str | None = None
     public_note: bool = False
+    draft: bool | None = None  # False releases a draft: dated `now` unless `date` is given
 
 
 def edit_episode(
@@ -780,6 +781,10 @@ def edit_episode(
             changes["description"] = catalog.clean_text(request.description, "the description")
         if request.date is not None:
             changes["date"] = request.date
+        if request.draft is not None:
+            changes["draft"] = request.draft
+            if episode.draft and not request.draft and request.date is None:
+                changes["date"] = now.replace(microsecond=0)  # released: dated now
         if request.persons is not None:
             changes["persons"] = request.persons
         if request.soundbites is not None:

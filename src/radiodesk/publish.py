@@ -51,7 +51,7 @@ class Plan:
     deletes: tuple[str, ...]
     feed_url: str
     unchanged: int
-    live: LiveShow  # what is live once the plan is carried out
+    live: LiveShow | None  # what is live once the plan is carried out (None: nothing)
     named: frozenset[str] | None = None  # None: the whole show
     held: tuple[Episode, ...] = ()  # scheduled: held back until their date
     released: tuple[Episode, ...] = ()  # drafts released by naming them
@@ -112,18 +112,23 @@ def plan_publish(
         only = _due(settings, kept, now) if due else only
         assert only is not None
         only |= removing
+        if not only:  # nothing has come due: nothing to build, nothing to change
+            return _nothing(settings, storage, kept, now)
         for slug in sorted(only):
             catalog.load_episode(catalog.episode_dir(settings.root, slug))  # a typo stops here
     marked = _mark(settings, only or frozenset(), removing, now, write=not dry_run)
     prepared = prepare(only) if prepare is not None else None
-    replaced = {**(overrides or {}), **marked}
+    replaced = dict(overrides or {})
+    for slug, e in marked.items() if dry_run else ():  # written, so prepared, when not a dry run
+        base = replaced.get(slug, e)
+        replaced[slug] = replace(base, draft=e.draft, date=e.date, removed=e.removed)
     chosen = [
         replaced.get(e.slug, e)
         for e in (catalog.load_episodes(settings.root) if prepared is None else prepared)
         if only is None or e.slug in only
     ]
     episodes = tuple(e for e in chosen if e.status(now) == "ready")
-    held = tuple(e for e in chosen if e.status(now) == "scheduled")
+    held = _held(settings, now) if due else tuple(e for e in chosen if e.status(now) == "scheduled")
     bundle = build_bundle(
         settings, storage, episodes, work, kept=kept.without(only) if kept and only else None
     )
@@ -145,6 +150,23 @@ def _kept(settings: Settings, storage: Storage, listing: Listing) -> LiveShow | 
             "`radiodesk publish` once; after that, naming episodes works",
         )
     return record
+
+
+def _held(settings: Settings, now: datetime) -> tuple[Episode, ...]:
+    return tuple(e for e in catalog.load_episodes(settings.root) if e.status(now) == "scheduled")
+
+
+def _nothing(settings: Settings, storage: Storage, kept: LiveShow | None, now: datetime) -> Plan:
+    return Plan(
+        episodes=(),
+        uploads=(),
+        deletes=(),
+        feed_url=storage.url(FEED_KEY),
+        unchanged=0,
+        live=kept,
+        named=frozenset(),
+        held=_held(settings, now),
+    )
 
 
 def _due(settings: Settings, kept: LiveShow | None, now: datetime) -> frozenset[str]:
@@ -259,7 +281,8 @@ def publish(
         )
         if not dry_run:
             _carry_out(settings, storage, plan, on_upload)
-    items = sorted(plan.live.episodes.values(), key=lambda e: (e.item.published, e.entry.slug))
+    shown = plan.live.episodes.values() if plan.live else ()
+    items = sorted(shown, key=lambda e: (e.item.published, e.entry.slug))
     return Report(
         feed_url=plan.feed_url,
         published=tuple(e.entry.slug for e in reversed(items)),
@@ -345,6 +368,8 @@ def _record(settings: Settings, storage: Storage, plan: Plan, *, changed: bool) 
     A publish that changed nothing rewrites the record only if it is missing or an episode's
     files changed since it was written (an edit that changes nothing listeners see).
     """
+    if plan.live is None:
+        return
     inputs = live.Inputs(settings.root)
     found, edited = inputs.of(plan.episodes)
     if not changed and not edited and live.exists(settings.root, storage.identity):

@@ -89,15 +89,21 @@ def programme_error(programme: Programme, exc: RadiodeskError) -> None:
         click.echo(f"radiodesk: hint: {exc.hint}", err=True)
 
 
-def when(moment: datetime, settings: Settings) -> str:
-    """Write a moment for a producer: in the show's time zone if it has one, else as dated."""
+def when(moment: datetime, settings: Settings, *, short: bool = False) -> str:
+    """Write a moment for a producer: in the show's time zone if it has one, else as dated.
+
+    `short` leaves out which zone (a table's column).
+    """
     zone = getattr(settings.show, "time_zone", "")  # [show] time_zone, where the show sets one
     if isinstance(zone, str) and zone:
         from zoneinfo import ZoneInfo
 
-        return f"{moment.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} ({zone})"
-    offset = moment.strftime("%z")  # +0300
-    return f"{moment:%Y-%m-%d %H:%M} (UTC{offset[:3]}:{offset[3:]})"
+        moment = moment.astimezone(ZoneInfo(zone))
+        named = zone
+    else:
+        offset = moment.strftime("%z")  # +0300
+        named = f"UTC{offset[:3]}:{offset[3:]}"
+    return f"{moment:%Y-%m-%d %H:%M}" + ("" if short else f" ({named})")
 
 
 def schedule_lines(report: Report, settings: Settings) -> list[str]:
