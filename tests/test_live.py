@@ -356,3 +356,63 @@ def test_publish_says_what_it_holds_back_and_due_publishes_only_what_came_due(
     assert waiting not in feed.decode()
     again = ok("-C", show.root, "publish", "--due").out
     assert "nothing to do" in again
+
+
+# ----------------------------------------------------------------------------- verify --repair
+
+
+def corrupt(show: Settings, request: pytest.FixtureRequest, key: str, data: bytes) -> None:
+    """Flip the object's bytes in the store, keeping its size (what publish cannot see)."""
+    damaged = bytes(b ^ 0x5A for b in data[:64]) + data[64:]
+    if show.storage.backend == "s3":
+        bucket: Bucket = request.getfixturevalue("s3_bucket")
+        bucket.client.put_object(Bucket=bucket.name, Key=f"{PREFIX}/{key}", Body=damaged)
+    else:
+        (show.local_store / key).write_bytes(damaged)
+
+
+def test_verify_repair_uploads_again_exactly_the_damaged_objects(
+    any_show: Settings, clips: Path, request: pytest.FixtureRequest
+) -> None:
+    show = any_show
+    a = add(show, clips / "a.wav", "Первый")
+    b = add(show, clips / "b.wav", "Второй")
+    ok("-C", show.root, "publish")
+    good = stored(show, request)
+    (audio,) = (k for k in good if k.startswith(f"audio/{a}-") and k.endswith(".mp3"))
+    broken = [audio, "feed.xml", "index.html", f"episodes/{a}/index.html"]
+    for key in broken:
+        corrupt(show, request, key, good[key])
+
+    found = run("-C", show.root, "verify")
+    assert found.status == 1
+    assert {k for k in broken if f"published object {k} has changed" in found.err} == set(broken)
+    assert "radiodesk verify --repair" in found.err
+    assert "nothing to do" in ok("-C", show.root, "publish").out  # same sizes: publish cannot tell
+    ok("-C", show.root, "edit", b, "--title", "Второй, правка не опубликована")
+
+    result = ok("-C", show.root, "verify", "--repair")
+    assert sorted(line.removeprefix("repaired ") for line in result.out.splitlines()
+                  if line.startswith("repaired ")) == sorted(broken)  # fmt: skip
+    assert "all intact" in result.out
+    assert stored(show, request) == good  # B's unpublished edit stayed unpublished
+
+
+def test_verify_repair_names_what_no_local_file_can_replace(
+    any_show: Settings, clips: Path, request: pytest.FixtureRequest
+) -> None:
+    show = any_show
+    a = add(show, clips / "a.wav", "Первый")
+    ok("-C", show.root, "publish")
+    ok("-C", show.root, "edit", a, "--title", "Новое название")  # the live MP3 is re-tagged away
+    good = stored(show, request)
+    (audio,) = (k for k in good if k.startswith(f"audio/{a}-") and k.endswith(".mp3"))
+    corrupt(show, request, audio, good[audio])
+    corrupt(show, request, "feed.xml", good["feed.xml"])
+
+    result = run("-C", show.root, "verify", "--repair")
+
+    assert result.status == 1
+    assert "repaired feed.xml" in result.out
+    assert f"cannot repair {audio}: no file on this computer" in result.err
+    assert stored(show, request)["feed.xml"] == good["feed.xml"]

@@ -211,7 +211,8 @@ def _uploads(
 
     `forget` drops what is remembered of pages not given (a whole show was built).
     """
-    known = StatCache(root, name)  # key -> [fingerprint, sha256, size]; no files to stamp
+    # key -> [fingerprint, sha256, size]; no files to stamp. Not reusing, it is left alone.
+    known = StatCache(root, name)
     uploads = []
     for page in sorted(pages, key=lambda p: p.key):
         content_type = FEED_TYPE if name == "feeds" else site.SITE_TYPES[Path(page.key).suffix]
@@ -228,9 +229,10 @@ def _uploads(
             )
         else:
             upload = _written(work, page.key, page.render(), content_type, SHORT)
-            known.put(page.key, [], [page.fingerprint, upload.sha256, upload.size_bytes])
+            if reuse:
+                known.put(page.key, [], [page.fingerprint, upload.sha256, upload.size_bytes])
         uploads.append(upload)
-    if forget:
+    if forget and reuse:
         known.keep_only({p.key for p in pages})
     known.save()
     return uploads

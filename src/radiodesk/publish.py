@@ -244,10 +244,13 @@ def _prunable(key: str, only: frozenset[str] | None) -> bool:
     """Publish owns these keys; naming episodes, only theirs (and the feed's pages) go."""
     if not key.startswith(PRUNED_PREFIXES):
         return False
-    if only is None or key.startswith("feed-"):
-        return True
-    owner = _OWNED_RE.match(key)
-    return owner is not None and (owner.group(1) or owner.group(2)) in only
+    return only is None or key.startswith("feed-") or owner(key) in only
+
+
+def owner(key: str) -> str | None:
+    """Return the slug of the episode an object belongs to (None: the show's, or unknown)."""
+    found = _OWNED_RE.match(key)
+    return (found.group(1) or found.group(2)) if found else None
 
 
 def publish(
