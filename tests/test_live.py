@@ -8,8 +8,10 @@ podcastparser and feedparser.
 from __future__ import annotations
 
 import io
+import json
 import os
 import pty
+import re
 import select
 import subprocess
 import sys
@@ -159,8 +161,6 @@ def test_publish_one_episode_leaves_another_with_pending_edits_as_it_was(
 
 
 def _listed(show: Settings) -> list[dict[str, object]]:
-    import json
-
     return list(json.loads(ok("-C", show.root, "list", "--json").out))
 
 
@@ -416,3 +416,60 @@ def test_verify_repair_names_what_no_local_file_can_replace(
     assert "repaired feed.xml" in result.out
     assert f"cannot repair {audio}: no file on this computer" in result.err
     assert stored(show, request)["feed.xml"] == good["feed.xml"]
+
+
+# ----------------------------------------------------------------------------- list and show
+
+
+def test_list_tells_every_status_and_never_cuts_the_slug(
+    show: Settings, clips: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    long_title = "Очень длинное название выпуска о заводах, портах и дорогах области " * 2
+    live_one = add(show, clips / "a.wav", "Выпуск в ленте")
+    changed = add(show, clips / "a.wav", long_title.strip())
+    removed = add(show, clips / "b.wav", "Снятый")
+    ok("-C", show.root, "publish")
+    ok("-C", show.root, "remove", removed, "--yes")
+    ok("-C", show.root, "edit", changed, "--description", "Новые заметки")
+    ready = add(show, clips / "b.wav", "Готов, не опубликован")
+    draft = add(show, clips / "b.wav", "Черновик", "--draft")
+    later = ok("-C", show.root, "add", clips / "b.wav", "--title", "Потом",
+               "--date", "2999-01-01T09:00:00+03:00").out.strip()  # fmt: skip
+    expected = {live_one: "live", changed: "changed", removed: "removed", ready: "ready",
+                draft: "draft", later: "scheduled"}  # fmt: skip
+
+    data = {e["slug"]: e for e in _listed(show)}
+    assert {slug: e["status"] for slug, e in data.items()} == expected
+    page = f"https://radio.example.org/podcast/episodes/{live_one}/index.html"
+    assert data[live_one]["url"] == page
+    assert str(data[live_one]["audio_url"]).startswith(
+        f"https://radio.example.org/podcast/audio/{live_one}-"
+    )
+    assert data[ready]["url"] is None  # not public
+
+    for columns in ("100", "60"):
+        monkeypatch.setenv("COLUMNS", columns)
+        table = ok("-C", show.root, "list").out
+        rows = {line.split()[0]: line.split()[1] for line in table.splitlines()
+                if line.split() and line.split()[0] in expected}  # fmt: skip
+        assert rows == expected, table  # every slug whole, with its status beside it
+        assert "Очень длинное" in table  # the title folds instead
+
+
+def test_show_prints_a_report_a_producer_can_read(show: Settings, clips: Path) -> None:
+    slug = add(show, clips / "a.wav", "Выпуск", "--person", "Анна Петрова:guest")
+    ok("-C", show.root, "publish")
+
+    text = ok("-C", show.root, "show", slug).out
+
+    assert "None" not in text
+    assert "False" not in text
+    assert "  status:" in text
+    assert re.search(rf"page: +https://radio.example.org/podcast/episodes/{slug}/index.html", text)
+    assert re.search(r"length:\s+0:02\n", text), text
+    assert "Анна Петрова (guest)" in text
+    assert re.search(r"loudness:\s+-\d+\.\d LUFS in, -1\d\.\d LUFS out", text), text
+    data = json.loads(ok("-C", show.root, "show", slug, "--json").out)
+    assert data["status"] == "live"
+    assert data["season"] is None  # the machine-readable form stays complete
+    assert data["url"] == f"https://radio.example.org/podcast/episodes/{slug}/index.html"

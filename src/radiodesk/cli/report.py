@@ -37,32 +37,36 @@ def clock(seconds: float) -> str:
 def episode_table(rows: Sequence[tuple[str, Settings, Episode, str]], in_station: bool) -> None:
     """Print the episodes as a table: slugs whole at any width, titles folded instead."""
     from rich import box
+    from rich.cells import cell_len
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    if in_station:
-        table.add_column("programme", no_wrap=True)
-    table.add_column("slug", no_wrap=True)
-    for name in ("status", "date", "length", "LUFS"):
-        table.add_column(name, no_wrap=True)
-    table.add_column("title", min_width=TITLE_MIN, overflow="fold")
-    for name, settings, e, status in rows:
-        a = e.audio
-        table.add_row(
-            *([name] if in_station else []),
+    header = ["slug", "status", "date", "length", "LUFS"]
+    cells = [
+        [
             e.slug,
             status,
             when(e.date, settings, short=True),
-            clock(a.duration_s) if a else "-",
-            f"{a.after.integrated_lufs:.1f}" if a else "-",
-            e.title,
-        )
-    console = Console(width=shutil.get_terminal_size((WIDE, 24)).columns)
-    needed = console.measure(table).minimum  # every no_wrap column whole, the title at its least
-    if needed > console.width:  # a narrow terminal wraps the long lines: nothing is cut
-        console = Console(width=needed)
-    console.print(table)
+            clock(e.audio.duration_s) if e.audio else "-",
+            f"{e.audio.after.integrated_lufs:.1f}" if e.audio else "-",
+        ]
+        for _, settings, e, status in rows
+    ]
+    if in_station:
+        header.insert(0, "programme")
+        cells = [[name, *row] for (name, *_), row in zip(rows, cells, strict=True)]
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    needed = TITLE_MIN + 3 * (len(header) + 1)  # each column: padding either side, a rule
+    for index, name in enumerate(header):  # never narrower than their widest cell: never cut
+        widest = max([cell_len(name), *(cell_len(row[index]) for row in cells)])
+        table.add_column(name, no_wrap=True, min_width=widest)
+        needed += widest
+    table.add_column("title", min_width=TITLE_MIN, overflow="fold")
+    for row, (_, _, e, _) in zip(cells, rows, strict=True):
+        table.add_row(*row, e.title)
+    # A terminal too narrow for that wraps the long lines: nothing is cut.
+    width = max(shutil.get_terminal_size((WIDE, 24)).columns, needed)
+    Console(width=width).print(table)
 
 
 def episode_report(
@@ -167,5 +171,7 @@ def _tree(data: dict[str, Any], indent: str) -> Iterator[str]:
             for item in value:
                 yield f"{indent}  -"
                 yield from _tree(item, indent + "    ")
+        elif isinstance(value, bool):
+            yield f"{indent}{key}: {'yes' if value else 'no'}"
         else:
             yield f"{indent}{key}: {value}"
