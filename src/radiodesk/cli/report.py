@@ -41,14 +41,14 @@ def episode_table(rows: Sequence[tuple[str, Settings, Episode, str]], in_station
     from rich.console import Console
     from rich.table import Table
 
-    header = ["slug", "status", "date", "length", "LUFS"]
+    header = ["slug", "status", "date", "length", "LUFS in → out"]
     cells = [
         [
             e.slug,
             status,
             when(e.date, settings, short=True),
             clock(e.audio.duration_s) if e.audio else "-",
-            f"{e.audio.after.integrated_lufs:.1f}" if e.audio else "-",
+            _lufs(e) if e.audio else "-",
         ]
         for _, settings, e, status in rows
     ]
@@ -132,6 +132,11 @@ def episode_report(
         yield ""
         yield "Processing (full record: radiodesk show SLUG --json)"
         yield from _tree(record, "  ")
+
+
+def _lufs(e: Episode) -> str:
+    assert e.audio is not None
+    return f"{e.audio.before.integrated_lufs:.1f} → {e.audio.after.integrated_lufs:.1f}"
 
 
 def _unit(value: float | None, unit: str) -> str | None:
