@@ -523,7 +523,7 @@ def seed_bucket(show: Path, client: Any, bucket: str) -> None:
             settings,
             cast(Storage, store),
             now=datetime.now(UTC),
-            prepare=lambda: ingest.up_to_date_episodes(settings),
+            prepare=lambda only: ingest.up_to_date_episodes(settings, only=only),
         )
     store.wait()
     store.pool.shutdown()

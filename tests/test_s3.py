@@ -393,7 +393,7 @@ def test_remove_takes_the_episode_out_of_the_feed_before_deleting_it(
     (kept_key,) = (k for k in listing(s3_bucket) if k.startswith(f"audio/{kept}-"))
     s3_proxy.reset()
 
-    assert run("-C", s3_show.root, "remove", gone) == 0
+    assert run("-C", s3_show.root, "remove", gone, "--yes") == 0
     out = capsys.readouterr().out
 
     # The show page and feed without it first; then its audio and its page go.
@@ -414,7 +414,7 @@ def test_remove_takes_the_episode_out_of_the_feed_before_deleting_it(
     assert tomllib.loads((folder / "episode.toml").read_text("utf-8"))["removed"] is True
 
     s3_proxy.reset()
-    assert run("-C", s3_show.root, "remove", kept, "--purge") == 0
+    assert run("-C", s3_show.root, "remove", kept, "--purge", "--yes") == 0
     assert f"deleted episodes/{kept} and its master" in capsys.readouterr().out
     assert not (s3_show.root / "episodes" / kept).exists()
     events = writes(s3_proxy, s3_bucket.name)

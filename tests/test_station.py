@@ -491,3 +491,18 @@ def test_check_of_a_station_with_a_broken_programme_still_checks_the_page(
         f"station page: error   programmes.opml: feed {GONE_FEED} answered HEAD with 404",
         "station page: 1 error, 1 warning",
     ]
+
+
+def test_station_page_names_what_is_live_not_pending_edits(
+    station: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("-C", station, "publish") == 0
+    assert (
+        run("-C", station, "--show", "news", "edit", "hello", "--title", "Hello, unreviewed") == 0
+    )
+    assert run("-C", station, "--show", MORNING, "publish") == 0  # refreshes the station page
+    capsys.readouterr()
+    page = html.fromstring((station / "public" / "index.html").read_bytes())
+    text = page.xpath("string(//ul[@class='programmes'])")
+    assert "Hello" in text
+    assert "unreviewed" not in text

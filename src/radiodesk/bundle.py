@@ -10,16 +10,17 @@ import functools
 import hashlib
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from radiodesk import catalog, feed, provenance, site, soundbites, waveform
+from radiodesk import catalog, feed, live, provenance, site, soundbites, waveform
 from radiodesk.artwork import inspect_image
 from radiodesk.audio import file_sha256
 from radiodesk.catalog import AudioRecord, Episode, Person, Soundbite
 from radiodesk.chapters import CHAPTERS_TYPE, Chapter, chapters_json
 from radiodesk.config import Settings
 from radiodesk.errors import FeedError
+from radiodesk.live import LiveEpisode, LiveShow
 from radiodesk.statcache import StatCache, settled, stamp
 from radiodesk.storage import IMMUTABLE, SHORT, Storage
 from radiodesk.transcripts import Transcript, parse_transcript, retime
@@ -85,6 +86,7 @@ class Bundle:
     media: tuple[Upload, ...]
     pages: tuple[Upload, ...]
     feeds: tuple[Upload, ...]  # feed.xml is the last of them
+    live: LiveShow  # what is live once the bundle is in place (fresh episodes: no inputs yet)
 
     @property
     def uploads(self) -> tuple[Upload, ...]:
@@ -98,33 +100,48 @@ def build_bundle(
     episodes: Sequence[Episode],
     work: Path,
     *,
+    kept: LiveShow | None = None,
     with_pages: bool = True,
     reuse: bool = True,
 ) -> Bundle:
     """Collect media and render the feed and web pages for the episodes, newest first.
 
-    Feeds and pages whose inputs are unchanged since a previous build are rendered only if
-    they are uploaded (`reuse=False` renders everything). Without pages, the bundle holds
-    media and feeds only (what the feed alone costs).
+    `kept` is the show as it is live, less the episodes given: its show part and episodes go
+    into the feed and show page as they were published, and their own objects and pages are
+    left in the store as they are (None: the whole show comes from its folder). Feeds and pages
+    whose inputs are unchanged since a previous build are rendered only if they are uploaded
+    (`reuse=False` renders everything). Without pages, the bundle holds media and feeds only.
     """
-    show_image = (
-        _image(settings.root / settings.show.image, "cover") if settings.show.image else None
-    )
+    files: list[Upload] = []
+    if kept is None:
+        show_image = (
+            _image(settings.root / settings.show.image, "cover") if settings.show.image else None
+        )
+        files += [show_image] if show_image else []
+        kept = LiveShow(
+            channel=_channel(settings, storage, show_image),
+            site=_site_show(settings, storage, show_image),
+            objects={show_image.key: show_image.sha256} if show_image else {},
+            episodes={},
+        )
     media = {e.slug: _episode_media(settings, e, work) for e in episodes}
-    channel = _channel(settings, storage, show_image)
-    items = [_item(settings, storage, e, media[e.slug], show_image) for e in episodes]
+    image_key = kept.site.image_key  # Apple lists itunes:image per item: the show's by default
+    items = {e.slug: _item(settings, storage, e, media[e.slug], image_key) for e in episodes}
+    all_items = [*items.values(), *(e.item for e in kept.episodes.values())]
     feed_uploads = _uploads(
-        settings.root, work, "feeds", _feed_pages(settings, channel, items), reuse
+        settings.root, work, "feeds", _feed_pages(settings, kept.channel, all_items), reuse
     )
     feed_uploads.sort(key=lambda u: u.key == FEED_KEY)  # the main feed goes last of all
+    entries = {e.slug: _site_episode(settings, e, media[e.slug]) for e in episodes}
     page_uploads = []
     if with_pages:
         pages = site.site_pages(
-            _site_show(settings, storage, show_image),
-            [_site_episode(settings, e, media[e.slug]) for e in episodes],
+            kept.site, [*entries.values(), *(e.entry for e in kept.episodes.values())]
         )
-        page_uploads = _uploads(settings.root, work, "pages", pages, reuse)
-    files = [show_image] if show_image else []
+        # A kept episode's page stays in the store as it was published: never rendered again.
+        left = {site.episode_key(slug) for slug in kept.episodes}
+        pages = [p for p in pages if p.key not in left]
+        page_uploads = _uploads(settings.root, work, "pages", pages, reuse, forget=not left)
     for m in media.values():
         files += [
             u
@@ -132,7 +149,32 @@ def build_bundle(
             if u
         ]
         files += [clip for _, clip in m.soundbites]
-    return Bundle(media=tuple(files), pages=tuple(page_uploads), feeds=tuple(feed_uploads))
+    shas = {u.key: u.sha256 for u in page_uploads}
+    fresh = {
+        slug: LiveEpisode(
+            item=items[slug],
+            entry=live.light(entries[slug]),
+            objects=_objects(slug, media[slug], shas),
+        )
+        for slug in items
+    }
+    return Bundle(
+        media=tuple(files),
+        pages=tuple(page_uploads),
+        feeds=tuple(feed_uploads),
+        live=replace(kept, episodes={**kept.episodes, **fresh}),
+    )
+
+
+def _objects(slug: str, media: EpisodeMedia, pages: dict[str, str]) -> dict[str, str]:
+    """Return key -> sha256 of every object an episode holds in the store."""
+    uploads = [media.audio, media.image, media.chapters_file, media.transcript_file]
+    uploads += [media.provenance_file, *(clip for _, clip in media.soundbites)]
+    found = {u.key: u.sha256 for u in uploads if u is not None}
+    page = site.episode_key(slug)
+    if page in pages:
+        found[page] = pages[page]
+    return found
 
 
 def _feed_pages(
@@ -157,10 +199,20 @@ def _feed_pages(
 
 
 def _uploads(
-    root: Path, work: Path, name: str, pages: Sequence[site.Page], reuse: bool
+    root: Path,
+    work: Path,
+    name: str,
+    pages: Sequence[site.Page],
+    reuse: bool,
+    *,
+    forget: bool = True,
 ) -> list[Upload]:
-    """Render the pages whose fingerprint is new; the others are rendered only if uploaded."""
-    known = StatCache(root, name)  # key -> [fingerprint, sha256, size]; no files to stamp
+    """Render the pages whose fingerprint is new; the others are rendered only if uploaded.
+
+    `forget` drops what is remembered of pages not given (a whole show was built).
+    """
+    # key -> [fingerprint, sha256, size]; no files to stamp. Not reusing, it is left alone.
+    known = StatCache(root, name)
     uploads = []
     for page in sorted(pages, key=lambda p: p.key):
         content_type = FEED_TYPE if name == "feeds" else site.SITE_TYPES[Path(page.key).suffix]
@@ -177,9 +229,11 @@ def _uploads(
             )
         else:
             upload = _written(work, page.key, page.render(), content_type, SHORT)
-            known.put(page.key, [], [page.fingerprint, upload.sha256, upload.size_bytes])
+            if reuse:
+                known.put(page.key, [], [page.fingerprint, upload.sha256, upload.size_bytes])
         uploads.append(upload)
-    known.keep_only({p.key for p in pages})
+    if forget and reuse:
+        known.keep_only({p.key for p in pages})
     known.save()
     return uploads
 
@@ -322,10 +376,10 @@ def _item(
     storage: Storage,
     episode: Episode,
     media: EpisodeMedia,
-    show_image: Upload | None,
+    show_image_key: str | None,
 ) -> feed.Item:
     assert episode.audio is not None  # _episode_media refused episodes without audio
-    image = media.image or show_image  # Apple lists itunes:image per item
+    image_key = media.image.key if media.image else show_image_key
     transcripts: tuple[feed.Transcript, ...] = ()
     if media.transcript and media.transcript_file:
         transcripts = (
@@ -348,7 +402,7 @@ def _item(
         season=episode.season,
         episode=episode.number,
         explicit=episode.explicit,
-        image_url=storage.url(image.key) if image else None,
+        image_url=storage.url(image_key) if image_key else None,
         persons=_feed_persons(episode.persons),
         episode_type=episode.episode_type,
         block=episode.block,

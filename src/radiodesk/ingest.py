@@ -317,14 +317,17 @@ def rebuild_stale(settings: Settings, *, on_progress: ProgressFn | None = None) 
 
 
 def up_to_date_episodes(
-    settings: Settings, *, on_progress: ProgressFn | None = None
+    settings: Settings,
+    *,
+    on_progress: ProgressFn | None = None,
+    only: frozenset[str] | None = None,
 ) -> list[Episode]:
-    """Bring every episode's derived MP3 up to date; return all of them, newest first."""
-    return _bring_up_to_date(settings, on_progress)[0]
+    """Bring every episode's (or those `only` names) derived MP3 up to date; return them."""
+    return _bring_up_to_date(settings, on_progress, only)[0]
 
 
 def _bring_up_to_date(
-    settings: Settings, on_progress: ProgressFn | None
+    settings: Settings, on_progress: ProgressFn | None, only: frozenset[str] | None = None
 ) -> tuple[list[Episode], list[Episode]]:
     current, rebuilt = [], []
     # An episode whose files and settings have not changed since it was last found up to date
@@ -333,7 +336,7 @@ def _bring_up_to_date(
     context = _fingerprint(
         {"show": settings.show, "audio": settings.audio, "pipeline": audio.PIPELINE_VERSION}
     )
-    episodes = catalog.load_episodes(settings.root)
+    episodes = [e for e in catalog.load_episodes(settings.root) if only is None or e.slug in only]
     for episode in episodes:
         folder = catalog.episode_dir(settings.root, episode.slug)
         if checked.get(episode.slug, _inputs(settings, folder, episode)) == context:
@@ -348,7 +351,8 @@ def _bring_up_to_date(
         _refresh_peaks(folder, fresh)
         checked.put(episode.slug, _inputs(settings, folder, fresh), context)
         current.append(fresh)
-    checked.keep_only({e.slug for e in episodes})
+    if only is None:
+        checked.keep_only({e.slug for e in episodes})
     checked.save()
     return current, rebuilt
 
@@ -527,10 +531,14 @@ def prune_derived(folder: Path, episode: Episode) -> None:
             path.unlink(missing_ok=True)
 
 
-def preview_stale(settings: Settings, work: Path) -> dict[str, Episode]:
-    """Rebuild stale MP3s under `work` only; return the episodes whose audio would change."""
+def preview_stale(
+    settings: Settings, work: Path, *, only: frozenset[str] | None = None
+) -> dict[str, Episode]:
+    """Rebuild stale MP3s (of those `only` names) under `work` only; return those that change."""
     changed: dict[str, Episode] = {}
     for episode in catalog.load_episodes(settings.root):
+        if only is not None and episode.slug not in only:
+            continue
         folder = catalog.episode_dir(settings.root, episode.slug)
         fresh = refresh_audio(settings, folder, episode, preview_dir=work)
         if not soundbites.clips_ready(settings.audio, folder, fresh):
@@ -748,6 +756,7 @@ class EditRequest:
     replace_audio: Path | None = None
     note: str | None = None
     public_note: bool = False
+    draft: bool | None = None  # False releases a draft: dated `now` unless `date` is given
 
 
 def edit_episode(
@@ -772,6 +781,10 @@ def edit_episode(
             changes["description"] = catalog.clean_text(request.description, "the description")
         if request.date is not None:
             changes["date"] = request.date
+        if request.draft is not None:
+            changes["draft"] = request.draft
+            if episode.draft and not request.draft and request.date is None:
+                changes["date"] = now.replace(microsecond=0)  # released: dated now
         if request.persons is not None:
             changes["persons"] = request.persons
         if request.soundbites is not None:

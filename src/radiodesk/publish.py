@@ -1,20 +1,22 @@
 """Runs one publish: plan from one listing, upload media, pages, then the feed LAST, then prune.
 
-Moves what ingest made; never processes audio. Refuses to replace the live feed with one that
-fails the feed checks. Returns a Report; never prints.
+The whole show, or only the episodes named (the rest stays as live.py recorded it). Moves what
+ingest made; never processes audio. Refuses to replace the live feed with one that fails the
+feed checks. Returns a Report; never prints.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from radiodesk import catalog
+from radiodesk import catalog, live
 from radiodesk.bundle import (
     FEED_KEY,
     IMMUTABLE_PREFIXES,
@@ -25,7 +27,8 @@ from radiodesk.bundle import (
 )
 from radiodesk.catalog import Episode
 from radiodesk.config import Settings
-from radiodesk.errors import FeedError, StorageError
+from radiodesk.errors import CatalogError, FeedError, StorageError
+from radiodesk.live import LiveShow
 from radiodesk.storage import Listing, ObjectInfo, Storage
 
 log = logging.getLogger(__name__)
@@ -34,19 +37,24 @@ STATE_DIR = ".radiodesk"
 
 # bytes sent, bytes in all
 UploadProgressFn = Callable[[int, int], None]
-# runs before planning; returns the show's episodes, newest first, or None (read the catalog)
-Prepare = Callable[[], Sequence[Episode] | None]
+# runs before planning, given the episodes named (None: all); returns those episodes, newest
+# first, or None (read the catalog)
+Prepare = Callable[[frozenset[str] | None], Sequence[Episode] | None]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Plan:
     """What a publish will do, worked out before anything is touched."""
 
-    episodes: tuple[Episode, ...]
+    episodes: tuple[Episode, ...]  # published from their folders (all, or those named)
     uploads: tuple[Upload, ...]  # media, then pages, then feed pages; feed.xml last
     deletes: tuple[str, ...]
     feed_url: str
     unchanged: int
+    live: LiveShow | None  # what is live once the plan is carried out (None: nothing)
+    named: frozenset[str] | None = None  # None: the whole show
+    held: tuple[Episode, ...] = ()  # scheduled: held back until their date
+    released: tuple[Episode, ...] = ()  # drafts released by naming them
     warnings: tuple[str, ...] = ()
 
 
@@ -60,6 +68,8 @@ class Report:
     deleted: tuple[str, ...] = field(default_factory=tuple)
     unchanged: int = 0
     warnings: tuple[str, ...] = ()
+    held: tuple[tuple[str, datetime], ...] = ()  # scheduled episodes and when they are due
+    released: tuple[tuple[str, datetime], ...] = ()  # drafts released, with their new date
     dry_run: bool = False
 
     @property
@@ -74,15 +84,21 @@ def plan_publish(
     *,
     now: datetime,
     work: Path,
-    exclude: frozenset[str] = frozenset(),
+    only: frozenset[str] | None = None,
+    removing: frozenset[str] = frozenset(),
+    due: bool = False,
+    dry_run: bool = False,
     overrides: Mapping[str, Episode] | None = None,
     prepare: Prepare | None = None,
     listing: Listing | None = None,
 ) -> Plan:
     """Work out uploads and deletes from one listing of the store and the recorded hashes.
 
+    `only` names the episodes to publish (None: the whole show); every other one stays as it
+    was last published. `removing` (named too) are marked removed and so leave the feed; a named
+    draft is released, dated `now`. `due` names the scheduled episodes whose time has come.
     `prepare` runs once the store has answered (the caller rebuilds derived files there) and
-    may return every episode as it left them, which saves reading the catalog again;
+    may return the episodes as it left them, which saves reading the catalog again;
     `overrides` replaces episodes by slug (a dry run's preview of re-tagged audio); `listing`
     is one the caller started already (by default it starts now).
     """
@@ -90,42 +106,151 @@ def plan_publish(
     # work. Its further pages arrive while the catalog is read and the feed and pages built.
     listing = listing or Listing(storage)
     listing.first_page()
-    prepared = prepare() if prepare is not None else None
-    replaced = overrides or {}
-    episodes = tuple(
+    kept = None
+    if only is not None or due:
+        kept = _kept(settings, storage, listing)
+        only = _due(settings, kept, now) if due else only
+        assert only is not None
+        only |= removing
+        if not only:  # nothing has come due: nothing to build, nothing to change
+            return _nothing(settings, storage, kept, now)
+        for slug in sorted(only):
+            catalog.load_episode(catalog.episode_dir(settings.root, slug))  # a typo stops here
+    marked = _mark(settings, only or frozenset(), removing, now, write=not dry_run)
+    prepared = prepare(only) if prepare is not None else None
+    replaced = dict(overrides or {})
+    for slug, e in marked.items() if dry_run else ():  # written, so prepared, when not a dry run
+        base = replaced.get(slug, e)
+        replaced[slug] = replace(base, draft=e.draft, date=e.date, removed=e.removed)
+    chosen = [
         replaced.get(e.slug, e)
         for e in (catalog.load_episodes(settings.root) if prepared is None else prepared)
-        if e.status(now) == "ready" and e.slug not in exclude
+        if only is None or e.slug in only
+    ]
+    episodes = tuple(e for e in chosen if e.status(now) == "ready")
+    held = _held(settings, now) if due else tuple(e for e in chosen if e.status(now) == "scheduled")
+    bundle = build_bundle(
+        settings, storage, episodes, work, kept=kept.without(only) if kept and only else None
     )
-    bundle = build_bundle(settings, storage, episodes, work)
     remembered = load_state(settings.root, storage)
-    return _plan(storage, episodes, bundle, listing.everything(), remembered, work, now)
+    plan = _plan(storage, bundle, listing.everything(), remembered, work, now, only)
+    released = tuple(e for e in marked.values() if e.slug not in removing)
+    return replace(plan, episodes=episodes, held=held, released=released)
+
+
+def _kept(settings: Settings, storage: Storage, listing: Listing) -> LiveShow | None:
+    """Return what is live in the store; refuse when its live feed was never recorded."""
+    record = live.load(settings.root, storage.identity)
+    if record is None and FEED_KEY in listing.everything():
+        raise CatalogError(
+            "this store's live feed was published by an older radiodesk, which kept no record "
+            "of what each episode looks like in it, so publishing only some episodes could "
+            "put other pending changes live",
+            hint="review the pending changes with `radiodesk publish --dry-run`, then run "
+            "`radiodesk publish` once; after that, naming episodes works",
+        )
+    return record
+
+
+def _held(settings: Settings, now: datetime) -> tuple[Episode, ...]:
+    return tuple(e for e in catalog.load_episodes(settings.root) if e.status(now) == "scheduled")
+
+
+def _nothing(settings: Settings, storage: Storage, kept: LiveShow | None, now: datetime) -> Plan:
+    return Plan(
+        episodes=(),
+        uploads=(),
+        deletes=(),
+        feed_url=storage.url(FEED_KEY),
+        unchanged=0,
+        live=kept,
+        named=frozenset(),
+        held=_held(settings, now),
+    )
+
+
+def _due(settings: Settings, kept: LiveShow | None, now: datetime) -> frozenset[str]:
+    """Return the scheduled episodes whose time has come: dated after they were added, not live.
+
+    A ready episode dated when it was added (or earlier) waits for a producer's publish.
+    """
+    return frozenset(
+        e.slug
+        for e in catalog.load_episodes(settings.root)
+        if e.status(now) == "ready"
+        and e.date > e.created
+        and not (kept and e.slug in kept.episodes)
+    )
+
+
+def _mark(
+    settings: Settings,
+    named: frozenset[str],
+    removing: frozenset[str],
+    now: datetime,
+    *,
+    write: bool,
+) -> dict[str, Episode]:
+    """Mark the episodes to remove, release the named drafts; return them as marked."""
+    marked: dict[str, Episode] = {}
+    for slug in sorted(named):
+        folder = catalog.episode_dir(settings.root, slug)
+        episode = catalog.load_episode(folder)
+        if slug in removing:
+            episode = replace(episode, removed=True)
+        elif episode.draft and not episode.removed:
+            episode = replace(episode, draft=False, date=now.replace(microsecond=0))
+        else:
+            continue
+        if write:
+            catalog.write_episode(folder, episode)
+        marked[slug] = episode
+    return marked
 
 
 def _plan(
     storage: Storage,
-    episodes: tuple[Episode, ...],
     bundle: Bundle,
     listing: dict[str, ObjectInfo],
     remembered: dict[str, str],
     work: Path,
     now: datetime,
+    only: frozenset[str] | None,
 ) -> Plan:
     wanted = bundle.uploads
     todo = tuple(u for u in wanted if not _is_current(u, listing, remembered))
     # Check the feed only when it changes: an unchanged feed is the live one, already checked.
     changing = any(u.key in {f.key for f in bundle.feeds} for u in todo)
     warnings = _gate(storage, bundle.feeds, listing, work, now) if changing else ()
-    keep = {u.key for u in wanted}
-    deletes = tuple(sorted(k for k in listing if k.startswith(PRUNED_PREFIXES) and k not in keep))
+    keep = {u.key for u in wanted} | bundle.live.keys()
+    deletes = tuple(sorted(k for k in listing if k not in keep and _prunable(k, only)))
     return Plan(
-        episodes=episodes,
+        episodes=(),
         uploads=todo,
         deletes=deletes,
         feed_url=storage.url(FEED_KEY),
         unchanged=len(wanted) - len(todo),
+        live=bundle.live,
+        named=only,
         warnings=warnings,
     )
+
+
+# Who an object belongs to: `<folder>/<slug>-<sha256:12><suffix>`, or an episode's page.
+_OWNED_RE = re.compile(r"^(?:[a-z]+/(.+)-[0-9a-f]{12}\.[\w.]+|episodes/([^/]+)/.*)$")
+
+
+def _prunable(key: str, only: frozenset[str] | None) -> bool:
+    """Publish owns these keys; naming episodes, only theirs (and the feed's pages) go."""
+    if not key.startswith(PRUNED_PREFIXES):
+        return False
+    return only is None or key.startswith("feed-") or owner(key) in only
+
+
+def owner(key: str) -> str | None:
+    """Return the slug of the episode an object belongs to (None: the show's, or unknown)."""
+    found = _OWNED_RE.match(key)
+    return (found.group(1) or found.group(2)) if found else None
 
 
 def publish(
@@ -134,33 +259,42 @@ def publish(
     *,
     now: datetime,
     dry_run: bool = False,
-    exclude: frozenset[str] = frozenset(),
+    only: frozenset[str] | None = None,
+    removing: frozenset[str] = frozenset(),
+    due: bool = False,
     overrides: Mapping[str, Episode] | None = None,
     prepare: Prepare | None = None,
     on_upload: UploadProgressFn | None = None,
     listing: Listing | None = None,
 ) -> Report:
-    """Publish every ready episode (but `exclude`): media first, the feed last, then prune."""
+    """Publish the ready episodes (all, or those named): media first, the feed last, then prune."""
     with tempfile.TemporaryDirectory(prefix="radiodesk-publish-") as tmp:
         plan = plan_publish(
             settings,
             storage,
             now=now,
             work=Path(tmp),
-            exclude=exclude,
+            only=only,
+            removing=removing,
+            due=due,
+            dry_run=dry_run,
             overrides=overrides,
             prepare=prepare,
             listing=listing,
         )
         if not dry_run:
             _carry_out(settings, storage, plan, on_upload)
+    shown = plan.live.episodes.values() if plan.live else ()
+    items = sorted(shown, key=lambda e: (e.item.published, e.entry.slug))
     return Report(
         feed_url=plan.feed_url,
-        published=tuple(e.slug for e in plan.episodes),
+        published=tuple(e.entry.slug for e in reversed(items)),
         uploaded=tuple(u.key for u in plan.uploads),
         deleted=plan.deletes,
         unchanged=plan.unchanged,
         warnings=plan.warnings,
+        held=tuple((e.slug, e.date) for e in plan.held),
+        released=tuple((e.slug, e.date) for e in plan.released),
         dry_run=dry_run,
     )
 
@@ -201,7 +335,8 @@ def _carry_out(
     settings: Settings, storage: Storage, plan: Plan, on_upload: UploadProgressFn | None
 ) -> None:
     if not plan.uploads and not plan.deletes:
-        return  # nothing to remember either
+        _record(settings, storage, plan, changed=False)  # most often: a few stats, no writing
+        return
     total = sum(u.size_bytes for u in plan.uploads)
     sent = 0
 
@@ -222,11 +357,32 @@ def _carry_out(
         log.info("uploaded %s", upload.key)
     if plan.uploads:
         _save_state(settings.root, storage, state)  # before pruning: a kill loses nothing
+    _record(settings, storage, plan, changed=True)  # the feed is in place: this is what is live
     if plan.deletes:
         storage.delete(list(plan.deletes))
         for key in plan.deletes:
             state.pop(key, None)
         _save_state(settings.root, storage, state)
+
+
+def _record(settings: Settings, storage: Storage, plan: Plan, *, changed: bool) -> None:
+    """Keep what is live, with the inputs each published episode had.
+
+    A publish that changed nothing rewrites the record only if it is missing or an episode's
+    files changed since it was written (an edit that changes nothing listeners see).
+    """
+    if plan.live is None:
+        return
+    inputs = live.Inputs(settings.root)
+    found, edited = inputs.of(plan.episodes)
+    if not changed and not edited and live.exists(settings.root, storage.identity):
+        return
+    episodes = {
+        slug: replace(entry, inputs=found[slug]) if slug in found else entry
+        for slug, entry in plan.live.episodes.items()
+    }
+    live.save(settings.root, storage.identity, replace(plan.live, episodes=episodes))
+    inputs.remember()
 
 
 def _is_current(upload: Upload, listing: dict[str, ObjectInfo], remembered: dict[str, str]) -> bool:

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from radiodesk import catalog, site
+from radiodesk import catalog, live, site
 from radiodesk.artwork import inspect_image
 from radiodesk.audio import file_sha256
 from radiodesk.bundle import FEED_KEY, Upload, show_artwork
 from radiodesk.check.station import Listed
 from radiodesk.config import CONFIG_FILE, Settings, StationSettings, load_settings
 from radiodesk.errors import ConfigError, RadiodeskError, StorageError
-from radiodesk.storage import IMMUTABLE, SHORT, Storage
+from radiodesk.storage import IMMUTABLE, SHORT, Storage, store_identity
 
 OPML_KEY = "programmes.opml"
 OPML_TYPE = "text/x-opml; charset=utf-8"
@@ -194,15 +194,13 @@ def live_listings(storage: Storage, programmes: Sequence[Settings]) -> list[List
 
 def _site_programme(settings: Settings, storage: Storage, now: datetime) -> site.SiteProgramme:
     prefix = settings.show.prefix
-    ready = [e for e in catalog.load_episodes(settings.root) if e.status(now) == "ready"]
     art = show_artwork(settings)
+    live = _live_episodes(settings, now)
     latest = None
-    if ready:
-        newest = ready[0]  # load_episodes lists newest first
+    if live:
+        title, published, slug = max(live, key=lambda e: (e[1], e[2]))
         latest = site.SiteLatest(
-            title=newest.title,
-            published=newest.date,
-            page_key=f"{prefix}/{site.episode_key(newest.slug)}",
+            title=title, published=published, page_key=f"{prefix}/{site.episode_key(slug)}"
         )
     listed = listing(settings, storage)
     return site.SiteProgramme(
@@ -212,9 +210,21 @@ def _site_programme(settings: Settings, storage: Storage, now: datetime) -> site
         page_url=listed.page_url,
         feed_url=listed.feed_url,
         image_key=f"{prefix}/{art.key}" if art else None,
-        episode_count=len(ready),
+        episode_count=len(live),
         latest=latest,
     )
+
+
+def _live_episodes(settings: Settings, now: datetime) -> list[tuple[str, datetime, str]]:
+    """Return (title, date, slug) of the programme's episodes as they are live in its store.
+
+    A programme published by an older radiodesk has no record: its ready episodes stand in.
+    """
+    record = live.load(settings.root, store_identity(settings))
+    if record is not None:
+        return [(e.item.title, e.item.published, slug) for slug, e in record.episodes.items()]
+    ready = [e for e in catalog.load_episodes(settings.root) if e.status(now) == "ready"]
+    return [(e.title, e.date, e.slug) for e in ready]
 
 
 def _station_artwork(station: StationSettings) -> Upload | None:

@@ -1,4 +1,4 @@
-"""Commands that look at what was published without changing it: `check` and `verify`."""
+"""Commands that look at what was published: `check`, and `verify` (which may `--repair`)."""
 
 from __future__ import annotations
 
@@ -21,11 +21,20 @@ from radiodesk.storage import Storage, open_storage, open_store
 
 @click.command()
 @click.option("--local-only", is_flag=True, help="Check masters and derived files, not the store.")
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="Upload again the published objects whose bytes differ, from files on this computer.",
+)
 @click.pass_obj
-def verify(obj: Context, local_only: bool) -> None:
+def verify(obj: Context, local_only: bool, repair: bool) -> None:
     """Prove every master and published object is the bytes that were recorded."""
+    if local_only and repair:
+        raise click.UsageError("--repair works on the store: leave out --local-only")
     settings = obj.settings()
     storage = None if local_only else open_storage(settings)
+    if repair and storage is not None:
+        _repair(settings, storage)
     report = integrity.verify(settings, storage)
     for problem in report.problems:
         click.echo(f"radiodesk: error: {problem}", err=True)
@@ -34,8 +43,36 @@ def verify(obj: Context, local_only: bool) -> None:
         f"{report.objects} published objects: "
         + ("all intact" if report.ok else f"{len(report.problems)} problem(s)")
     )
+    if any(p.startswith("published object ") for p in report.problems) and not repair:
+        click.echo(
+            "radiodesk: hint: `radiodesk verify --repair` uploads the damaged objects again "
+            "from the files on this computer (and names any it cannot)",
+            err=True,
+        )
     if not report.ok:
         raise click.exceptions.Exit(1)
+
+
+def _repair(settings: Settings, storage: Storage) -> None:
+    """Send the damaged objects again; name each one no local file can replace."""
+    from radiodesk import catalog
+
+    with catalog.locked(settings.root):
+        done = integrity.repair(settings, storage, now=now())
+    for key in done.repaired:
+        click.echo(f"repaired {key}")
+    for key in done.unrepairable:
+        click.echo(
+            f"radiodesk: error: cannot repair {key}: no file on this computer has the bytes "
+            "that were published",
+            err=True,
+        )
+    if done.unrepairable:
+        click.echo(
+            "radiodesk: hint: `radiodesk publish` (naming the episode if it is a page or its "
+            "media) replaces what cannot be repaired with what the show holds now",
+            err=True,
+        )
 
 
 @click.command(name="check")

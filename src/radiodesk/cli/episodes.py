@@ -7,11 +7,11 @@ from typing import Any
 
 import click
 
-from radiodesk import broadcast, ingest, soundbites
+from radiodesk import broadcast, catalog, ingest, soundbites
 from radiodesk.catalog import Person
 from radiodesk.cli import Context
 from radiodesk.cli.options import expand_recordings, now, parse_date, read_description
-from radiodesk.cli.output import describe_audio, progress
+from radiodesk.cli.output import describe_audio, progress, when
 from radiodesk.errors import CatalogError
 
 
@@ -152,6 +152,11 @@ def add(
 )
 @click.option("--note", help="Correction note, recorded with the date.")
 @click.option("--public-note", is_flag=True, help="Show the note under the description.")
+@click.option(
+    "--draft/--no-draft",
+    default=None,
+    help="Make it a draft, or release one (dated now unless --date is given).",
+)
 @click.pass_obj
 def edit(
     obj: Context,
@@ -178,11 +183,23 @@ def edit(
         soundbites=bites or (() if clear_soundbites else None),
         **options,
     )
+    was_draft = catalog.load_episode(catalog.episode_dir(settings.root, slug)).draft
     with progress(obj) as bars:
         episode = ingest.edit_episode(settings, slug, request, now=now(), on_progress=bars.audio)
     if not obj.quiet:
         describe_audio(obj, episode)
-    click.echo(f"{episode.slug}: corrected; run `radiodesk publish` to update listeners")
+    if was_draft and not episode.draft:
+        click.echo(
+            f"released {episode.slug}, dated {when(episode.date, settings)}; "
+            f"run `radiodesk publish {episode.slug}` to put it in the feed"
+        )
+    elif episode.draft and not was_draft:
+        click.echo(
+            f"{episode.slug} is a draft now; if it is live, "
+            f"`radiodesk publish {episode.slug}` takes it out of the feed"
+        )
+    else:
+        click.echo(f"{episode.slug}: corrected; run `radiodesk publish` to update listeners")
 
 
 @click.command(name="export")

@@ -1,23 +1,25 @@
-"""Commands that read the catalog and print it: `list` (a table or JSON) and `show`."""
+"""Commands that read the catalog and print it: `list` (a table or JSON) and `show`.
+
+Each episode's status is told against what is live in the show's store (live.py's record).
+"""
 
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from radiodesk import catalog, provenance, soundbites
+from radiodesk import catalog, live, provenance, soundbites
 from radiodesk.catalog import AudioRecord, Episode, Measurement, Soundbite
-from radiodesk.cli import Context
+from radiodesk.cli import Context, report
 from radiodesk.cli.options import now
-from radiodesk.cli.output import duration, programme_error
+from radiodesk.cli.output import programme_error
+from radiodesk.cli.report import State
 from radiodesk.config import Settings
+from radiodesk.storage import store_identity
 
 
 @click.command(name="show")
@@ -25,10 +27,12 @@ from radiodesk.config import Settings
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def show_episode(obj: Context, slug: str, as_json: bool) -> None:
-    """Print everything about one episode: metadata, files, processing, corrections."""
+    """Print everything about one episode: status, public URLs, audio, files, corrections."""
     settings = obj.settings()
     episode = catalog.load_episode(catalog.episode_dir(settings.root, slug))
-    data = _episode_json(episode, now())
+    at = now()
+    state = _statuses(settings, [episode], at)[slug]
+    data = _episode_json(episode, at, state)
     data.update(
         description=episode.description,
         persons=[{"name": p.name, "role": p.role} for p in episode.persons],
@@ -58,7 +62,8 @@ def show_episode(obj: Context, slug: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    _print_tree(data, "")
+    for line in report.episode_report(settings, episode, state, data.get("provenance")):
+        click.echo(line)
 
 
 def _soundbite_text(sound: Soundbite, record: AudioRecord | None) -> str:
@@ -71,38 +76,41 @@ def _soundbite_text(sound: Soundbite, record: AudioRecord | None) -> str:
     return text + (f" {sound.title}" if sound.title else "")
 
 
-def _print_tree(data: dict[str, Any], indent: str) -> None:
-    """Print nested values as indented `key: value` lines (lists of tables as `-` items)."""
-    for key, value in data.items():
-        if isinstance(value, dict):
-            click.echo(f"{indent}{key}:")
-            _print_tree(value, indent + "  ")
-        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            click.echo(f"{indent}{key}:")
-            for item in value:
-                click.echo(f"{indent}  -")
-                _print_tree(item, indent + "    ")
-        else:
-            click.echo(f"{indent}{key}: {value}")
-
-
 @click.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def list_episodes(obj: Context, as_json: bool) -> None:
-    """Show episodes with status, date, duration and loudness (a station: of every programme)."""
+    """Show episodes: live, changed, ready, scheduled, draft or removed (a station: every one)."""
     in_station = obj.station() is not None
     shows, failed = _shows_to_list(obj) if in_station else ([("", obj.settings())], False)
-    rows = [(name, e) for name, s in shows for e in catalog.load_episodes(s.root)]
     at = now()
+    rows = []
+    for name, settings in shows:
+        episodes = catalog.load_episodes(settings.root)
+        states = _statuses(settings, episodes, at)
+        rows += [(name, settings, e, states[e.slug]) for e in episodes]
     if as_json:
-        data = [{"programme": n, **_episode_json(e, at)} if in_station else _episode_json(e, at)
-                for n, e in rows]  # fmt: skip
+        data = [{"programme": n, **_episode_json(e, at, st)} if in_station
+                else _episode_json(e, at, st) for n, _, e, st in rows]  # fmt: skip
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        _episode_table(rows, at, in_station)
+        report.episode_table([(n, s, e, st.status) for n, s, e, st in rows], in_station)
     if failed:
         raise click.exceptions.Exit(1)
+
+
+def _statuses(settings: Settings, episodes: list[Episode], at: datetime) -> dict[str, State]:
+    """Tell each episode's status against what is live in the show's store."""
+    record = live.load(settings.root, store_identity(settings))
+    on_air = [e for e in episodes if record and e.slug in record.episodes]
+    inputs, _ = live.Inputs(settings.root).of(on_air)  # never remembered: see live.Inputs
+    return {
+        e.slug: State(
+            status=live.status(e, at, record, inputs.get(e.slug)),
+            live=record.episodes.get(e.slug) if record else None,
+        )
+        for e in episodes
+    }
 
 
 def _shows_to_list(obj: Context) -> tuple[list[tuple[str, Settings]], bool]:
@@ -118,35 +126,22 @@ def _shows_to_list(obj: Context) -> tuple[list[tuple[str, Settings]], bool]:
     return shows, failed
 
 
-def _episode_table(rows: list[tuple[str, Episode]], at: datetime, in_station: bool) -> None:
-    columns = ["slug", "status", "date", "duration", "LUFS before → after", "TP after", "title"]
-    table = Table(*(["programme", *columns] if in_station else columns))
-    for name, e in rows:
-        a = e.audio
-        table.add_row(
-            *([name] if in_station else []),
-            e.slug,
-            e.status(at),
-            e.date.strftime("%Y-%m-%d %H:%M %z"),
-            duration(a.duration_s) if a else "-",
-            f"{a.before.integrated_lufs:.1f} → {a.after.integrated_lufs:.1f}" if a else "-",
-            f"{a.after.true_peak_dbtp:.1f} dBTP" if a else "-",
-            e.title,
-        )
-    Console(width=200 if not sys.stdout.isatty() else None).print(table)
-
-
 def _measured(measurement: Measurement) -> dict[str, float]:
     """A measurement as JSON, without the peaks that were not metered."""
     return {k: v for k, v in asdict(measurement).items() if v is not None}
 
 
-def _episode_json(e: Episode, at: datetime) -> dict[str, Any]:
+def _episode_json(e: Episode, at: datetime, state: State) -> dict[str, Any]:
+    item = state.live.item if state.live else None
     data: dict[str, Any] = {
         "slug": e.slug,
         "guid": e.guid,
         "title": e.title,
-        "status": e.status(at),
+        "status": state.status,
+        "live": item is not None,
+        "url": item.link if item else None,  # the episode's page, as listeners have it
+        "audio_url": item.enclosure_url if item else None,
+        "live_title": item.title if item else None,
         "date": e.date.isoformat(),
         "season": e.season,
         "episode": e.number,

@@ -6,6 +6,7 @@ import shlex
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import click
@@ -88,8 +89,35 @@ def programme_error(programme: Programme, exc: RadiodeskError) -> None:
         click.echo(f"radiodesk: hint: {exc.hint}", err=True)
 
 
+def when(moment: datetime, settings: Settings, *, short: bool = False) -> str:
+    """Write a moment for a producer: in the show's time zone if it has one, else as dated.
+
+    `short` leaves out which zone (a table's column).
+    """
+    zone = getattr(settings.show, "time_zone", "")  # [show] time_zone, where the show sets one
+    if isinstance(zone, str) and zone:
+        from zoneinfo import ZoneInfo
+
+        moment = moment.astimezone(ZoneInfo(zone))
+        named = zone
+    else:
+        offset = moment.strftime("%z")  # +0300
+        named = f"UTC{offset[:3]}:{offset[3:]}"
+    return f"{moment:%Y-%m-%d %H:%M}" + ("" if short else f" ({named})")
+
+
+def schedule_lines(report: Report, settings: Settings) -> list[str]:
+    """Return what a publish released, and one line per episode it held back, with when."""
+    verb = "would release" if report.dry_run else "released"
+    lines = [f"{verb} {slug}, dated {when(date, settings)}" for slug, date in report.released]
+    lines += [f"held back: {slug} until {when(date, settings)}" for slug, date in report.held]
+    return lines
+
+
 def print_report(report: Report, settings: Settings) -> None:
     """Print what a publish uploaded and deleted, its warnings, and where the feed is."""
+    for line in schedule_lines(report, settings):
+        click.echo(line)
     verb = "would upload" if report.dry_run else "uploaded"
     for key in report.uploaded:
         click.echo(f"{verb} {key}")

@@ -1,4 +1,4 @@
-"""Commands that change the store: `publish` (a show, or a whole station) and `remove`.
+"""Commands that change the store: `publish` (a show, some episodes, a station) and `remove`.
 
 The store is asked for its listing before the rest of the publishing code (the catalog too) is
 even loaded: a big show's listing takes longer than all else a publish with nothing to do does,
@@ -7,8 +7,8 @@ so it starts first and the code loads while the store answers.
 
 from __future__ import annotations
 
+import sys
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,9 +16,15 @@ import click
 
 from radiodesk.cli import Context
 from radiodesk.cli.options import now
-from radiodesk.cli.output import print_report, programme_error, progress, summary
+from radiodesk.cli.output import (
+    print_report,
+    programme_error,
+    progress,
+    schedule_lines,
+    summary,
+)
 from radiodesk.config import Settings, StationSettings
-from radiodesk.errors import RadiodeskError
+from radiodesk.errors import CatalogError, RadiodeskError
 from radiodesk.storage import Listing, open_storage, open_store
 
 if TYPE_CHECKING:
@@ -27,23 +33,44 @@ if TYPE_CHECKING:
 
 
 @click.command()
+@click.argument("slugs", nargs=-1)
 @click.option(
     "--dry-run", is_flag=True, help="Show what would be uploaded and deleted; touch nothing."
 )
+@click.option(
+    "--due",
+    is_flag=True,
+    help="Only the scheduled episodes whose time has come (for cron); nothing else changes.",
+)
 @click.pass_obj
-def publish(obj: Context, dry_run: bool) -> None:
-    """Publish ready episodes to the store, then the feed (a station: every programme)."""
+def publish(obj: Context, slugs: tuple[str, ...], dry_run: bool, due: bool) -> None:
+    """Publish ready episodes, then the feed (a station: every programme).
+
+    With SLUGS, only those episodes change in the live feed (a draft among them is released,
+    dated now); every other episode, and the show itself, stays as it was last published.
+    """
+    if slugs and due:
+        raise click.UsageError("give episode slugs or --due, not both")
+    only = frozenset(slugs) if slugs else None
     station = obj.station()
     if station is not None:
-        _publish_station(obj, station, dry_run)
+        if only is not None and len(obj.shows) != 1:
+            raise click.UsageError("in a station, name the episodes' programme with one --show")
+        _publish_station(obj, station, dry_run, only, due)
         return
     settings = obj.settings()
-    print_report(_publish_show(obj, settings, dry_run), settings)
+    print_report(_publish_show(obj, settings, dry_run, only, due), settings)
     if settings.station is not None:  # a programme: its station page names its latest episode
         _publish_station_page(settings.station, dry_run)
 
 
-def _publish_show(obj: Context, settings: Settings, dry_run: bool) -> Report:
+def _publish_show(
+    obj: Context,
+    settings: Settings,
+    dry_run: bool,
+    only: frozenset[str] | None = None,
+    due: bool = False,
+) -> Report:
     storage = open_storage(settings)
     at = now()
     listing = Listing(storage)  # first: see above
@@ -57,17 +84,21 @@ def _publish_show(obj: Context, settings: Settings, dry_run: bool) -> Report:
     ):
         overrides: dict[str, Episode] = {}
 
-        def prepare() -> list[Episode] | None:  # runs once the store has answered
+        def prepare(
+            named: frozenset[str] | None,
+        ) -> list[Episode] | None:  # once the store answered
             if dry_run:
-                overrides.update(ingest.preview_stale(settings, Path(preview)))
+                overrides.update(ingest.preview_stale(settings, Path(preview), only=named))
                 return None
-            return ingest.up_to_date_episodes(settings, on_progress=bars.audio)
+            return ingest.up_to_date_episodes(settings, on_progress=bars.audio, only=named)
 
         report = publishing.publish(
             settings,
             storage,
             now=at,
             dry_run=dry_run,
+            only=only,
+            due=due,
             overrides=overrides,
             prepare=prepare,
             on_upload=bars.upload,
@@ -76,21 +107,29 @@ def _publish_show(obj: Context, settings: Settings, dry_run: bool) -> Report:
     return report
 
 
-def _publish_station(obj: Context, station: StationSettings, dry_run: bool) -> None:
-    """Publish each programme in full (one failing stops none of the others), then the page."""
+def _publish_station(
+    obj: Context,
+    station: StationSettings,
+    dry_run: bool,
+    only: frozenset[str] | None = None,
+    due: bool = False,
+) -> None:
+    """Publish each programme (one failing stops none of the others), then the page."""
     failed: list[str] = []
     for programme in obj.programmes():
         try:
             if programme.error is not None:
                 raise programme.error
             assert programme.settings is not None
-            report = _publish_show(obj, programme.settings, dry_run)
+            report = _publish_show(obj, programme.settings, dry_run, only, due)
         except RadiodeskError as exc:
             programme_error(programme, exc)
             failed.append(programme.name)
             continue
         for warning in report.warnings:
             click.echo(f"radiodesk: warning: {programme.name}: {warning}", err=True)
+        for line in schedule_lines(report, programme.settings):
+            click.echo(f"{programme.name}: {line}")
         click.echo(f"{programme.name}: {summary(report)}; feed: {report.feed_url}")
     if failed:
         click.echo(f"station page left as it was: fix {', '.join(failed)}, then publish again")
@@ -129,24 +168,49 @@ def _publish_station_page(station: StationSettings, dry_run: bool) -> None:
 @click.argument("slug")
 @click.option("--purge", is_flag=True, help="Also delete the episode folder and its master.")
 @click.option("--dry-run", is_flag=True, help="Show what would be deleted; touch nothing.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (for scripts).")
 @click.pass_obj
-def remove(obj: Context, slug: str, purge: bool, dry_run: bool) -> None:
-    """Take an episode out of the feed, then delete its published objects."""
+def remove(obj: Context, slug: str, purge: bool, dry_run: bool, yes: bool) -> None:
+    """Take an episode out of the live feed, then delete its published objects.
+
+    Every other episode stays as it was last published. Asks first on a terminal.
+    """
     from radiodesk import catalog
     from radiodesk import publish as publishing
 
     settings = obj.settings()
     storage = open_storage(settings)
     with catalog.locked(settings.root):
-        episode = catalog.load_episode(catalog.episode_dir(settings.root, slug))
         folder = catalog.episode_dir(settings.root, slug)
-        if not dry_run:
-            catalog.write_episode(folder, replace(episode, removed=True))
+        episode = catalog.load_episode(folder)
+        if not dry_run and not yes:
+            _confirm_removal(settings, episode, purge)
+        named = frozenset({slug})
         report = publishing.publish(
-            settings, storage, now=now(), dry_run=dry_run, exclude=frozenset({slug})
+            settings, storage, now=now(), dry_run=dry_run, only=named, removing=named
         )
         if purge and not dry_run:
             catalog.purge_episode(settings.root, slug)
     print_report(report, settings)
     if purge and not dry_run:
         click.echo(f"deleted episodes/{slug} and its master")
+
+
+def _confirm_removal(settings: Settings, episode: Episode, purge: bool) -> None:
+    """Name what will be lost and ask; without a terminal to ask on, refuse."""
+    lost = f"take «{episode.title}» ({episode.slug}) out of the live feed and delete its "
+    lost += "published audio and page from the store"
+    if purge:
+        master = f"episodes/{episode.slug}/{episode.master.file}"
+        size_mb = episode.master.size_bytes / 1_000_000
+        lost += f", then delete its folder with the master recording {master} ({size_mb:.1f} MB)"
+        lost += " for good"
+    if not sys.stdin.isatty():
+        raise CatalogError(
+            f"remove would {lost}; it asks first, and there is no terminal to ask on",
+            hint="add --yes to do it without asking (or --dry-run to see what would change)",
+        )
+    click.echo(f"This will {lost}.", err=True)
+    if not click.confirm("Go ahead?", default=False, err=True):
+        click.echo(f"radiodesk: nothing changed: {episode.slug} stays as it was", err=True)
+        raise click.exceptions.Exit(1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from radiodesk.config import Settings, StorageSettings
-from radiodesk.storage.base import IMMUTABLE, SHORT, Listing, ObjectInfo, Storage
+from radiodesk.storage.base import IMMUTABLE, SHORT, Listing, ObjectInfo, Storage, s3_identity
 from radiodesk.storage.local import LocalStorage
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "Storage",
     "open_storage",
     "open_store",
+    "store_identity",
 ]
 
 
@@ -33,3 +34,11 @@ def open_store(storage: StorageSettings, base_url: str, local_store: Path) -> St
 
         return open_s3(storage, public)
     return LocalStorage(local_store, public)
+
+
+def store_identity(settings: Settings) -> str:
+    """Return the identity of the store radiodesk.toml configures, without opening it."""
+    storage = settings.storage
+    if storage.backend == "s3":
+        return s3_identity(storage.endpoint_url, storage.bucket, storage.prefix)
+    return f"local:{settings.local_store.resolve()}"

@@ -22,6 +22,16 @@ class ObjectInfo:
     size_bytes: int
 
 
+def s3_identity(endpoint: str, bucket: str, prefix: str) -> str:
+    """Return the identity of a bucket's prefix: what a publish is remembered against."""
+    return f"s3:{endpoint or 'aws'}/{bucket}/{prefix_of(prefix)}"
+
+
+def prefix_of(prefix: str) -> str:
+    """Return a key prefix as stores use it: no leading slash, one trailing slash (or none)."""
+    return prefix.strip("/") + "/" if prefix.strip("/") else ""
+
+
 class Storage(Protocol):
     """A place listeners download from."""
 

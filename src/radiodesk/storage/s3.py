@@ -23,7 +23,7 @@ from botocore.config import Config
 
 from radiodesk.config import StorageSettings
 from radiodesk.errors import StorageError
-from radiodesk.storage.base import ObjectInfo
+from radiodesk.storage.base import ObjectInfo, prefix_of, s3_identity
 
 if TYPE_CHECKING:
     from boto3.s3.transfer import TransferConfig
@@ -137,7 +137,7 @@ class S3Storage:
     ) -> None:
         self._client = client
         self.bucket = bucket
-        self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        self.prefix = prefix_of(prefix)
         self.base_url = base_url.rstrip("/")
         self.acl = acl
         self.endpoint = endpoint
@@ -146,7 +146,7 @@ class S3Storage:
     @property
     def identity(self) -> str:
         """Return endpoint, bucket and prefix: what a publish is remembered against."""
-        return f"s3:{self.endpoint}/{self.bucket}/{self.prefix}"
+        return s3_identity(self.endpoint, self.bucket, self.prefix)
 
     def put(
         self,
