@@ -25,6 +25,7 @@ import podcastparser
 import pytest
 
 from clirun import Run, run
+from faultproxy import FaultProxy
 from media import make_recording
 from radiodesk.config import Settings
 from radiodesk.storage import open_storage
@@ -478,3 +479,34 @@ def test_show_prints_a_report_a_producer_can_read(show: Settings, clips: Path) -
     assert data["status"] == "live"
     assert data["season"] is None  # the machine-readable form stays complete
     assert data["url"] == f"https://radio.example.org/podcast/episodes/{slug}/index.html"
+
+
+# ----------------------------------------------------------------------------- all or nothing
+
+ACCESS_DENIED = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
+    b"<Message>Access Denied</Message></Error>"
+)
+
+
+def test_a_removal_or_release_whose_feed_never_went_live_is_taken_back(
+    s3_show: Settings, s3_proxy: FaultProxy, clips: Path, request: pytest.FixtureRequest
+) -> None:
+    show = s3_show
+    a = add(show, clips / "a.wav", "Первый выпуск")
+    b = add(show, clips / "b.wav", "Черновик", "--draft")
+    ok("-C", show.root, "publish")
+    live_before = stored(show, request)
+    episodes = {
+        slug: (show.root / "episodes" / slug / "episode.toml").read_bytes() for slug in (a, b)
+    }
+    s3_proxy.add_rule(method="PUT", path_part="/feed.xml", status=403, body=ACCESS_DENIED)
+
+    for argv in (("remove", a, "--yes"), ("publish", b)):
+        result = run("-C", show.root, *argv)
+
+        assert result.status == 1, result.out
+        assert "Traceback" not in result.err
+        assert stored(show, request)["feed.xml"] == live_before["feed.xml"]
+        for slug, data in episodes.items():  # still live / still a draft, as before
+            assert (show.root / "episodes" / slug / "episode.toml").read_bytes() == data

@@ -7,11 +7,12 @@ feed checks. Returns a Report; never prints.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -91,6 +92,7 @@ def plan_publish(
     overrides: Mapping[str, Episode] | None = None,
     prepare: Prepare | None = None,
     listing: Listing | None = None,
+    undo: dict[Path, bytes] | None = None,
 ) -> Plan:
     """Work out uploads and deletes from one listing of the store and the recorded hashes.
 
@@ -100,8 +102,11 @@ def plan_publish(
     `prepare` runs once the store has answered (the caller rebuilds derived files there) and
     may return the episodes as it left them, which saves reading the catalog again;
     `overrides` replaces episodes by slug (a dry run's preview of re-tagged audio); `listing`
-    is one the caller started already (by default it starts now).
+    is one the caller started already (by default it starts now). Unless a dry run, the marks
+    are written to episode.toml at once (the rebuild must see them); `undo` gets each file's
+    bytes from before, to put back if the new feed never goes live.
     """
+    undo = {} if undo is None else undo
     # The store's first answer comes first: one that cannot be reached stops us before any
     # work. Its further pages arrive while the catalog is read and the feed and pages built.
     listing = listing or Listing(storage)
@@ -116,7 +121,7 @@ def plan_publish(
             return _nothing(settings, storage, kept, now)
         for slug in sorted(only):
             catalog.load_episode(catalog.episode_dir(settings.root, slug))  # a typo stops here
-    marked = _mark(settings, only or frozenset(), removing, now, write=not dry_run)
+    marked = _mark(settings, only or frozenset(), removing, now, undo=None if dry_run else undo)
     prepared = prepare(only) if prepare is not None else None
     replaced = dict(overrides or {})
     for slug, e in marked.items() if dry_run else ():  # written, so prepared, when not a dry run
@@ -189,9 +194,12 @@ def _mark(
     removing: frozenset[str],
     now: datetime,
     *,
-    write: bool,
+    undo: dict[Path, bytes] | None,
 ) -> dict[str, Episode]:
-    """Mark the episodes to remove, release the named drafts; return them as marked."""
+    """Mark the episodes to remove, release the named drafts; return them as marked.
+
+    With `undo`, each mark is written, the file's bytes from before kept there by path.
+    """
     marked: dict[str, Episode] = {}
     for slug in sorted(named):
         folder = catalog.episode_dir(settings.root, slug)
@@ -202,7 +210,8 @@ def _mark(
             episode = replace(episode, draft=False, date=now.replace(microsecond=0))
         else:
             continue
-        if write:
+        if undo is not None:
+            undo[folder / catalog.EPISODE_FILE] = (folder / catalog.EPISODE_FILE).read_bytes()
             catalog.write_episode(folder, episode)
         marked[slug] = episode
     return marked
@@ -267,8 +276,13 @@ def publish(
     on_upload: UploadProgressFn | None = None,
     listing: Listing | None = None,
 ) -> Report:
-    """Publish the ready episodes (all, or those named): media first, the feed last, then prune."""
-    with tempfile.TemporaryDirectory(prefix="radiodesk-publish-") as tmp:
+    """Publish the ready episodes (all, or those named): media first, the feed last, then prune.
+
+    All or nothing for the episodes it marks: a removal or a release that never reached the
+    live feed is taken back from episode.toml.
+    """
+    undo: dict[Path, bytes] = {}
+    with tempfile.TemporaryDirectory(prefix="radiodesk-publish-") as tmp, _undone(undo):
         plan = plan_publish(
             settings,
             storage,
@@ -281,9 +295,10 @@ def publish(
             overrides=overrides,
             prepare=prepare,
             listing=listing,
+            undo=undo,
         )
         if not dry_run:
-            _carry_out(settings, storage, plan, on_upload)
+            _carry_out(settings, storage, plan, on_upload, undo)
     shown = plan.live.episodes.values() if plan.live else ()
     items = sorted(shown, key=lambda e: (e.item.published, e.entry.slug))
     return Report(
@@ -332,10 +347,15 @@ def _gate(
 
 
 def _carry_out(
-    settings: Settings, storage: Storage, plan: Plan, on_upload: UploadProgressFn | None
+    settings: Settings,
+    storage: Storage,
+    plan: Plan,
+    on_upload: UploadProgressFn | None,
+    undo: dict[Path, bytes],
 ) -> None:
     if not plan.uploads and not plan.deletes:
         _record(settings, storage, plan, changed=False)  # most often: a few stats, no writing
+        undo.clear()
         return
     total = sum(u.size_bytes for u in plan.uploads)
     sent = 0
@@ -358,11 +378,23 @@ def _carry_out(
     if plan.uploads:
         _save_state(settings.root, storage, state)  # before pruning: a kill loses nothing
     _record(settings, storage, plan, changed=True)  # the feed is in place: this is what is live
+    undo.clear()  # the marks are live now: a failed prune must not take them back
     if plan.deletes:
         storage.delete(list(plan.deletes))
         for key in plan.deletes:
             state.pop(key, None)
         _save_state(settings.root, storage, state)
+
+
+@contextlib.contextmanager
+def _undone(undo: dict[Path, bytes]) -> Iterator[None]:
+    """Put back the episode files in `undo` if the block fails (Ctrl-C included)."""
+    try:
+        yield
+    except BaseException:
+        for path, data in undo.items():
+            catalog.write_atomic(path, data)
+        raise
 
 
 def _record(settings: Settings, storage: Storage, plan: Plan, *, changed: bool) -> None:
