@@ -121,7 +121,7 @@ def build_bundle(
     if with_pages:
         pages = site.site_pages(
             _site_show(settings, storage, show_image),
-            [_site_episode(settings, e, media[e.slug]) for e in episodes],
+            [_site_episode(settings, storage, e, media[e.slug]) for e in episodes],
         )
         page_uploads = _uploads(settings.root, work, "pages", pages, reuse)
     files = [show_image] if show_image else []
@@ -382,6 +382,8 @@ def _site_show(settings: Settings, storage: Storage, image: Upload | None) -> si
         feed_url=storage.url(FEED_KEY),
         links=links,
         station=_site_station(settings),
+        page_url=storage.url(site.INDEX_KEY),
+        image_url=storage.url(image.key) if image else None,
     )
 
 
@@ -393,7 +395,9 @@ def _site_station(settings: Settings) -> site.SiteStationLink | None:
     return site.SiteStationLink(name=info.name, language=info.language)
 
 
-def _site_episode(settings: Settings, episode: Episode, media: EpisodeMedia) -> site.SiteEpisode:
+def _site_episode(
+    settings: Settings, storage: Storage, episode: Episode, media: EpisodeMedia
+) -> site.SiteEpisode:
     assert episode.audio is not None
     folder = media.folder
     peaks = catalog.peaks_file(folder, episode)
@@ -427,6 +431,9 @@ def _site_episode(settings: Settings, episode: Episode, media: EpisodeMedia) -> 
             )
             for s, clip in media.soundbites
         ),
+        page_url=storage.url(site.episode_key(episode.slug)),
+        audio_url=storage.url(media.audio.key),
+        image_url=storage.url(media.image.key) if media.image else None,
     )
 
 
