@@ -40,6 +40,10 @@ HOSTILE = '<script>alert(1)</script> & ]]> "q" <img src=x onerror=alert(2)>'
 CALM = "Алиханов — фрагмент выступления"
 LONG_S = 40
 CHAPTER_S = 30.0
+SOUNDBITE_S = (5, 25)
+PUBLIC = "https://radio.example.org/podcast"
+# The notes link to the show's own page: the preview serves it, so the link can be followed.
+NOTES = f"Губернатор — о заводах. Все выпуски: {PUBLIC}/index.html."
 TIMEOUT_MS = 15_000
 
 
@@ -65,7 +69,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     create_show(
         root,
         title="Радио: актуальные комментарии",
-        base_url="https://radio.example.org/podcast",
+        base_url=PUBLIC,
         description="Интервью и выступления — «как есть».\n\nБез купюр.",
         language="ru",
         author="Редакция радио",
@@ -90,8 +94,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     )
     add(root, short, HOSTILE, "2026-01-10T10:00:00+03:00", "--person", f"{HOSTILE}:guest")
     add(
-        root, long, CALM, "2026-02-01T10:00:00+03:00", "--description", "Губернатор — о заводах.",
+        root, long, CALM, "2026-02-01T10:00:00+03:00", "--description", NOTES,
         "--chapters", str(chapters), "--transcript", str(transcript),
+        "--soundbite", f"{SOUNDBITE_S[0]}-{SOUNDBITE_S[1]}:Главное",
     )  # fmt: skip
     assert main(["-q", "-C", str(root), "publish"]) == 0
     settings = load_settings(root)
@@ -269,6 +274,139 @@ def test_player_is_keyboard_usable(site: Site, page: Page) -> None:
     page.wait_for_function("!document.getElementById('player').paused")
     page.keyboard.press("Space")
     page.wait_for_function("document.getElementById('player').paused")
+
+
+def click_play(page: Page, selector: str) -> None:
+    """Click the play button of a native player, as a listener would (it is at the left end)."""
+    audio = page.locator(selector)
+    audio.scroll_into_view_if_needed()
+    box = audio.bounding_box()
+    assert box is not None
+    audio.click(position={"x": min(24, box["width"] / 2), "y": box["height"] / 2})
+
+
+def wait_until(page: Page, selector: str, condition: str) -> None:
+    """Wait until a condition on the audio element `a` holds (a function: the CSP forbids eval)."""
+    page.wait_for_function(f"s => (a => {condition})(document.querySelector(s))", arg=selector)
+
+
+def audio_state(page: Page, selector: str) -> dict[str, Any]:
+    return dict(
+        page.evaluate(
+            "s => { const a = document.querySelector(s); return {paused: a.paused, "
+            "time: a.currentTime, duration: a.duration, ready: a.readyState, error: a.error}; }",
+            selector,
+        )
+    )
+
+
+def test_show_page_plays_an_episode_inline_one_at_a_time(site: Site, page: Page) -> None:
+    audio = audio_responses(page)
+    page.goto(site.base + "index.html")
+    first, second = ".episodes li:nth-child(1) audio", ".episodes li:nth-child(2) audio"
+    assert page.locator(".episodes audio").count() == 2
+    assert page.locator(".episodes audio:visible").count() == 0  # a button stands for each
+    shoot(page, "show-buttons.png")
+    page.wait_for_load_state("load")
+    assert audio == []  # preload="none": a long list costs no MP3 until one is played
+    page.get_by_role("button", name=f"Слушать: {CALM}").click()
+    assert page.get_by_label(f"Плеер: {CALM}").is_visible()  # the player in its place
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == f"Плеер: {CALM}"
+    wait_until(page, first, "a.currentTime > 0.5")
+    assert audio_state(page, first)["error"] is None
+    assert not audio_state(page, first)["paused"]
+    assert page.url == site.base + "index.html"  # it plays right there, on the show page
+    shoot(page, "show-playing.png")
+    page.get_by_role("button", name=f"Слушать: {HOSTILE}").click()
+    wait_until(page, second, "a.currentTime > 0.5")
+    assert audio_state(page, first)["paused"]  # starting one paused the other
+    assert not audio_state(page, second)["paused"]
+    click_play(page, first)  # the first one's own play button: back to it, the other pauses
+    wait_until(page, first, "!a.paused")
+    wait_until(page, second, "a.paused")
+    assert audio
+    assert all(status == 206 for _url, status in audio)
+
+
+def test_show_page_plays_inline_without_javascript(site: Site, browser: Browser) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(site.base + "index.html")
+        assert page.get_by_role("button").count() == 0  # nothing that needs a script
+        assert page.get_by_label(f"Плеер: {CALM}").is_visible()
+        first = ".episodes li:nth-child(1) audio"
+        click_play(page, first)
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
+        while audio_state(page, first)["time"] <= 0.5:  # wait_for_function needs scripts on
+            assert time.monotonic() < deadline, audio_state(page, first)
+            time.sleep(0.1)
+        assert not audio_state(page, first)["paused"]
+        assert page.url == site.base + "index.html"
+        shoot(page, "show-no-script.png")
+    finally:
+        context.close()
+
+
+def test_soundbite_shows_its_duration_before_it_is_played(site: Site, page: Page) -> None:
+    page.goto(episode_url(site, site.calm))
+    bite = ".soundbite audio"
+    wait_until(page, bite, "a.readyState >= 1")
+    state = audio_state(page, bite)
+    assert state["paused"]
+    assert state["time"] == 0
+    assert state["duration"] == pytest.approx(SOUNDBITE_S[1] - SOUNDBITE_S[0], abs=0.5)
+    assert page.get_by_text("Громкость").count() == 0  # the producer's loudness is not shown
+    assert page.get_by_text("LUFS").count() == 0
+    shoot(page, "episode-soundbite.png")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shoot(page, "episode-phone.png")
+    wait_for_metadata(page)
+    click_play(page, bite)  # and the soundbite and the episode never play together
+    wait_until(page, bite, "a.currentTime > 0.3")
+    page.get_by_role("link", name="О заводах").click()
+    wait_until(page, "#player", "!a.paused")
+    wait_until(page, bite, "a.paused")
+
+
+def test_a_link_in_the_notes_can_be_followed(site: Site, page: Page) -> None:
+    page.goto(episode_url(site, site.calm))
+    link = page.get_by_role("link", name=f"{site.base}index.html")  # the preview's own address
+    assert link.get_attribute("href") == f"{site.base}index.html"
+    link.click()
+    page.wait_for_url(site.base + "index.html")
+    assert page.locator("h1").inner_text() == site.settings.show.title
+
+
+def previews(page: Page) -> dict[str, str]:
+    return dict(
+        page.evaluate(
+            "Object.fromEntries([...document.querySelectorAll("
+            '\'meta[property^="og:"], meta[name^="twitter:"]\')]'
+            ".map(m => [m.getAttribute('property') || m.name, m.content]))"
+        )
+    )
+
+
+@pytest.mark.parametrize("which", ["show", "episode"])
+def test_pages_carry_link_previews_of_real_objects(site: Site, page: Page, which: str) -> None:
+    url = site.base + "index.html" if which == "show" else episode_url(site, site.calm)
+    page.goto(url)
+    tags = previews(page)
+    title = site.settings.show.title if which == "show" else CALM
+    assert (tags["og:title"], tags["twitter:title"]) == (title, title)
+    assert tags["og:url"] == url  # the public URL, as the preview serves it
+    assert (tags["og:locale"], tags["twitter:card"]) == ("ru_RU", "summary_large_image")
+    expected = {"og:image": "image/jpeg", "twitter:image": "image/jpeg"}
+    if which == "episode":
+        assert tags["og:type"] == "article"
+        assert tags["og:audio:type"] == "audio/mpeg"
+        expected["og:audio"] = "audio/mpeg"
+    for name, content_type in expected.items():
+        answer = page.request.get(tags[name])  # each one is a published object
+        assert answer.status == 200, name
+        assert answer.headers["content-type"] == content_type
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import feedparser
+import lxml.html
 import podcastparser
 import pytest
 from hypothesis import given, settings
@@ -34,7 +35,12 @@ from radiodesk.feed import (
     podcast_guid_for,
 )
 
-NS = {"itunes": ITUNES_NS, "atom": "http://www.w3.org/2005/Atom", "podcast": PODCAST_NS}
+NS = {
+    "itunes": ITUNES_NS,
+    "atom": "http://www.w3.org/2005/Atom",
+    "podcast": PODCAST_NS,
+    "content": "http://purl.org/rss/1.0/modules/content/",
+}
 FEED_URL = "https://cdn.example.org/radio/feed.xml"
 LEGACY_PODCAST_NS = "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md"
 MSK = timezone(timedelta(hours=3))
@@ -357,6 +363,54 @@ def test_description_paragraphs_accept_any_newline_style() -> None:
     feed = build_feed(make_channel(), [make_item(1, description=text)])
     expected = "<p>one<br>two</p><p>three<br>four</p>"
     assert one(parse_xml(feed), "//item/description").text == expected
+
+
+LINKED_NOTES = (
+    "Полная запись: https://radio.example.org/эфир/5-марта.\n"
+    "Сайт «https://пример.рф/новости», а вопросы — на www.example.org!\n\n"
+    "(см. https://ru.wikipedia.org/wiki/Москва_(город)) javascript:alert(1) <b>не жирный</b> & ]]>"
+)
+LINKED_HREFS = [
+    "https://radio.example.org/эфир/5-марта",
+    "https://пример.рф/новости",
+    "http://www.example.org",
+    "https://ru.wikipedia.org/wiki/Москва_(город)",
+]
+
+
+def test_links_in_the_notes_are_clickable_in_content_encoded() -> None:
+    feed = build_feed(make_channel(), [make_item(1, description=LINKED_NOTES)])
+    assert b"<content:encoded><![CDATA[<p>" in feed
+    item = one(parse_xml(feed), "//item")
+    notes = lxml.html.fragment_fromstring(one(item, "content:encoded").text, create_parent="div")
+    assert [child.tag for child in notes] == ["p", "p"]
+    assert [a.get("href") for a in notes.iter("a")] == LINKED_HREFS
+    assert not notes.xpath("//b | //script | //@onclick")  # the producer's <b> stays text
+    assert html_to_text(one(item, "content:encoded").text) == LINKED_NOTES
+    # <description> stays as it was: the same paragraphs, escaped, without links.
+    description = one(item, "description").text
+    assert "<a " not in description
+    assert html_to_text(description) == LINKED_NOTES
+
+
+def test_both_readers_read_the_links_back() -> None:
+    feed = build_feed(make_channel(), [make_item(1, description=LINKED_NOTES)])
+    episode = read_podcastparser(feed)["episodes"][0]
+    hrefs = lxml.html.fragment_fromstring(episode["description_html"], create_parent="div")
+    assert [a.get("href") for a in hrefs.iter("a")] == LINKED_HREFS
+    assert html_to_text(episode["description_html"]) == LINKED_NOTES
+    entry = read_feedparser(feed).entries[0]
+    content = lxml.html.fragment_fromstring(entry.content[0].value, create_parent="div")
+    assert [a.get("href") for a in content.iter("a")] == LINKED_HREFS
+    assert html_to_text(entry.content[0].value) == LINKED_NOTES
+    assert html_to_text(entry.summary) == LINKED_NOTES
+
+
+def test_notes_without_links_need_no_content_encoded(feed: bytes) -> None:
+    assert not parse_xml(feed).xpath("//content:encoded", namespaces=NS)
+    plain = "Сайт radio.by и javascript:alert(1) и почта desk@example.org"
+    linkless = build_feed(make_channel(), [make_item(1, description=plain)])
+    assert not parse_xml(linkless).xpath("//content:encoded", namespaces=NS)
 
 
 def test_same_inputs_give_identical_bytes() -> None:

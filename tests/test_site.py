@@ -7,11 +7,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
-from urllib.parse import urldefrag, urljoin, urlsplit
+from pathlib import Path
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 import lxml.html
 import pytest
+from lxml import etree
 
+from clirun import run
+from conftest import make_cover
+from media import make_recording
+from radiodesk.config import load_settings
+from radiodesk.scaffold import create_show
 from radiodesk.site import (
     SITE_TYPES,
     SiteChapter,
@@ -19,6 +26,7 @@ from radiodesk.site import (
     SiteEpisode,
     SitePerson,
     SiteShow,
+    SiteSoundbite,
     SiteStationLink,
     episode_key,
     format_date,
@@ -27,6 +35,8 @@ from radiodesk.site import (
     paragraphs,
     render_site,
 )
+from radiodesk.social import og_locale
+from showfiles import snapshot_with_times
 
 HOSTILE = "<script>alert(1)</script> & ]]> \"q\" 'a' <img src=x onerror=alert(2)>"
 MSK = timezone(timedelta(hours=3))
@@ -38,6 +48,7 @@ MEDIA_KEYS = {
     "audio/alikhanov-aaaaaaaaaaaa.mp3",
     "audio/hostile-bbbbbbbbbbbb.mp3",
     "transcripts/alikhanov.vtt",
+    "clips/alikhanov-cccccccccccc.mp3",
 }
 
 
@@ -84,6 +95,15 @@ def episodes() -> list[SiteEpisode]:
         transcript_key="transcripts/alikhanov.vtt",
         peaks=(0.0, 0.25, 1.0, 0.5),
         loudness_lufs=-19.02,
+        soundbites=(
+            SiteSoundbite(
+                start_s=65.5,
+                duration_s=20.0,
+                title="Главное",
+                clip_key="clips/alikhanov-cccccccccccc.mp3",
+                clip_size=321_000,
+            ),
+        ),
     )
     newer = SiteEpisode(
         slug="hostile",
@@ -208,7 +228,6 @@ def test_episode_page_has_player_chapters_guests_and_transcript(
     assert svg.get("role") == "img"
     assert svg.get("viewbox", svg.get("viewBox")) == "0 0 4 100"
     assert svg.xpath("path/@d")[0].count("z") == 4
-    assert doc.xpath("//p[@class='technical']")[0].text_content() == "Громкость: -19.0 LUFS"
     assert doc.xpath("//img[@class='cover']/@src") == ["../../images/cover-0123456789ab.jpg"]
 
 
@@ -305,3 +324,216 @@ def test_format_date_needs_no_locale(lang: str, shown: str) -> None:
 def test_paragraphs() -> None:
     assert paragraphs("a\r\nb\n \n\nc\n") == [["a", "b"], ["c"]]
     assert paragraphs("  ") == []
+
+
+def test_show_page_plays_every_episode_inline(show: SiteShow, episodes: list[SiteEpisode]) -> None:
+    doc = parse(render_site(show, episodes)["index.html"])
+    items = doc.xpath("//ul[@class='episodes']/li")
+    assert len(items) == 2
+    for item, episode in zip(items, reversed(episodes), strict=True):  # newest first
+        (audio,) = item.xpath(".//audio")
+        assert audio.get("controls") is not None
+        assert audio.get("preload") == "none"  # a long list must not fetch every MP3 at once
+        assert audio.get("src") == episode.audio_key  # relative to the show page
+        assert audio.get("aria-label") == f"Плеер: {episode.title}"
+        assert audio.xpath("a/@href") == [episode.audio_key]  # a browser without <audio>
+        (button,) = item.xpath(".//button")  # shown by site.js in the player's place
+        assert button.get("hidden") is not None  # without JavaScript: the player itself
+        assert button.get("aria-controls") == audio.get("id")
+        assert button.get("aria-label") == f"Слушать: {episode.title}"
+        assert button.text_content().strip() == "▶\ufe0e Слушать"
+    assert doc.xpath("//script/@src") == ["site.js"]  # it lets one episode play at a time
+
+
+def test_soundbite_players_load_their_duration(show: SiteShow, episodes: list[SiteEpisode]) -> None:
+    doc = parse(render_site(show, episodes)[episode_key("alikhanov")])
+    (clip,) = doc.xpath("//li[@class='soundbite']/audio")
+    assert clip.get("preload") == "metadata"  # "0:00 / 0:00" until played, otherwise
+    assert clip.get("src") == "../../clips/alikhanov-cccccccccccc.mp3"
+    assert clip.get("aria-label") == "Фрагмент: Главное"
+    links = doc.xpath("//li[@class='soundbite']/p[@class='links']/a")  # two pills, no loose text
+    assert [a.text_content() for a in links] == [
+        "Слушать в выпуске с этого места",
+        "Скачать фрагмент (321 КБ)",
+    ]
+    assert not links[0].getparent().text
+    assert not any(a.tail.strip() for a in links if a.tail)
+
+
+def test_listeners_are_not_shown_the_loudness(show: SiteShow, episodes: list[SiteEpisode]) -> None:
+    for key, page in render_site(show, episodes).items():
+        if key.endswith(".html"):
+            text = parse(page).text_content()
+            assert "LUFS" not in text, key
+            assert "Громкость" not in text, key
+
+
+LINKED_NOTES = (
+    "Полная запись: https://radio.example.org/эфир/5-марта.\n"
+    "Сайт «https://пример.рф/новости», вопросы — на www.example.org!\n\n"
+    f"{HOSTILE} javascript:alert(3) <a href='javascript:alert(4)'>https://example.org/x</a>"
+)
+
+
+def test_addresses_in_the_notes_are_links(show: SiteShow, episodes: list[SiteEpisode]) -> None:
+    linked = replace(episodes[0], description=LINKED_NOTES)
+    programme = replace(show, description="Наш сайт (https://radio.example.org/).\n\nВторой.")
+    pages = render_site(programme, [linked, episodes[1]])
+    doc = parse(pages[episode_key("alikhanov")])
+    notes = doc.xpath("//article/p[not(@class)]")
+    assert [(a.get("href"), a.text_content()) for a in doc.xpath("//article/p/a")] == [
+        ("https://radio.example.org/эфир/5-марта", "https://radio.example.org/эфир/5-марта"),
+        ("https://пример.рф/новости", "https://пример.рф/новости"),
+        ("http://www.example.org", "www.example.org"),
+        ("https://example.org/x", "https://example.org/x"),
+    ]
+    first, second = LINKED_NOTES.split("\n\n")
+    assert [p.text_content() for p in notes] == [first.replace("\n", ""), second]
+    assert not doc.xpath("//@href[contains(., 'javascript')] | //*[@onerror] | //img[@src='x']")
+    assert [s.get("src") for s in doc.xpath("//script")] == ["../../site.js"]
+    summary = doc.xpath("//meta[@name='description']/@content")[0]
+    assert summary == first.replace("\n", " ")  # plain text, never markup
+    show_page = parse(pages["index.html"])
+    assert show_page.xpath("//main/p[1]/a/@href") == ["https://radio.example.org/"]
+    assert (
+        show_page.xpath("//main/p[1]")[0].text_content() == "Наш сайт (https://radio.example.org/)."
+    )
+    summaries = show_page.xpath("//ul[@class='episodes']//p[not(@class)]")
+    assert summaries[1].xpath("a/@href")[:2] == [
+        "https://radio.example.org/эфир/5-марта",
+        "https://пример.рф/новости",
+    ]
+
+
+PUBLIC = "https://radio.example.org/podcast/"
+
+
+def public(show: SiteShow, episodes: list[SiteEpisode]) -> tuple[SiteShow, list[SiteEpisode]]:
+    """The view models as publish makes them: with the store's absolute URLs."""
+    return replace(show, page_url=PUBLIC + "index.html", image_url=PUBLIC + str(show.image_key)), [
+        replace(
+            e,
+            page_url=PUBLIC + episode_key(e.slug),
+            audio_url=PUBLIC + e.audio_key,
+            image_url=PUBLIC + e.image_key if e.image_key else None,
+        )
+        for e in episodes
+    ]
+
+
+def previews(doc: lxml.html.HtmlElement) -> dict[str, str]:
+    """Return the Open Graph and Twitter tags of a page; each may appear once."""
+    tags = [
+        (m.get("property") or m.get("name"), m.get("content"))
+        for m in doc.xpath(
+            "//head/meta[starts-with(@property, 'og:') or "
+            "starts-with(@property, 'article:') or starts-with(@name, 'twitter:')]"
+        )
+    ]
+    assert len(dict(tags)) == len(tags), tags
+    return dict(tags)
+
+
+def test_show_page_has_a_link_preview(show: SiteShow, episodes: list[SiteEpisode]) -> None:
+    site_show, site_episodes = public(show, episodes)
+    doc = parse(render_site(site_show, site_episodes)["index.html"])
+    assert previews(doc) == {
+        "og:type": "website",
+        "og:site_name": show.title,
+        "og:title": show.title,
+        "og:description": "Интервью и выступления — «как есть».",
+        "og:url": PUBLIC + "index.html",
+        "og:locale": "ru_RU",
+        "og:image": PUBLIC + "images/cover-0123456789ab.jpg",
+        "og:image:alt": f"Обложка: {show.title}",
+        "twitter:card": "summary_large_image",
+        "twitter:title": show.title,
+        "twitter:description": "Интервью и выступления — «как есть».",
+        "twitter:image": PUBLIC + "images/cover-0123456789ab.jpg",
+        "twitter:image:alt": f"Обложка: {show.title}",
+    }
+
+
+def test_episode_pages_have_a_link_preview_with_audio(
+    show: SiteShow, episodes: list[SiteEpisode]
+) -> None:
+    site_show, site_episodes = public(show, episodes)
+    pages = render_site(site_show, site_episodes)
+    calm = previews(parse(pages[episode_key("alikhanov")]))
+    assert calm["og:type"] == "article"
+    assert calm["og:title"] == calm["twitter:title"] == "Алиханов — фрагмент выступления"
+    assert calm["og:description"] == "Губернатор — о заводах. Вторая строка."
+    assert calm["og:url"] == PUBLIC + "episodes/alikhanov/index.html"
+    assert calm["og:audio"] == PUBLIC + "audio/alikhanov-aaaaaaaaaaaa.mp3"
+    assert calm["og:audio:type"] == "audio/mpeg"
+    assert calm["og:image"] == PUBLIC + "images/cover-0123456789ab.jpg"  # the show's artwork
+    assert calm["article:published_time"] == "2026-03-05T10:00:00+03:00"
+    assert (calm["og:locale"], calm["og:site_name"]) == ("ru_RU", show.title)
+    doc = parse(pages[episode_key("hostile")])
+    hostile = previews(doc)
+    assert hostile["og:title"] == hostile["og:description"] == HOSTILE  # text, not markup
+    bare = replace(site_episodes[1], description="")
+    pages = render_site(site_show, [bare])
+    assert previews(parse(pages[episode_key("hostile")]))["og:description"] == show.title
+    assert hostile["twitter:image"] == PUBLIC + "images/hostile-0123456789ab.jpg"  # its own
+    assert not doc.xpath("//script[not(@src)] | //*[@onerror] | //img[@src='x']")
+
+
+def test_without_public_urls_a_preview_names_no_address(
+    show: SiteShow, episodes: list[SiteEpisode]
+) -> None:
+    doc = parse(render_site(show, episodes)[episode_key("alikhanov")])
+    tags = previews(doc)
+    assert tags["og:title"] == "Алиханов — фрагмент выступления"
+    assert tags["twitter:card"] == "summary"
+    assert not {"og:url", "og:image", "og:audio", "twitter:image"} & set(tags)
+
+
+@pytest.mark.parametrize(
+    ("language", "locale"),
+    [("ru", "ru_RU"), ("en", "en_US"), ("uk", "uk_UA"), ("be", "be_BY"), ("en-GB", "en_GB"),
+     ("ru-ru", "ru_RU"), ("zz", None)],
+)  # fmt: skip
+def test_og_locale_of_the_show_language(language: str, locale: str | None) -> None:
+    assert og_locale(language) == locale
+
+
+def test_published_previews_point_at_published_objects(tmp_path: Path) -> None:
+    root = tmp_path / "шоу"
+    base = "https://radio.example.org/podcast"
+    create_show(
+        root,
+        title="Радио: актуальные комментарии",
+        base_url=base,
+        description="Интервью и выступления — «как есть».",
+        language="ru",
+        author="Редакция радио",
+        email="radio@example.org",
+        category="News/Politics",
+        image=make_cover(tmp_path / "обложка.jpg"),
+        explicit=False,
+    )
+    recording = make_recording(tmp_path / "интервью.wav", seconds=3, lufs=-20)
+    notes = "Полная запись: https://radio.example.org/эфир."
+    added = run("-C", root, "add", recording, "--title", "Интервью", "--description", notes)
+    assert added.status == 0, added.err
+    slug = added.out.strip()
+    assert run("-C", root, "publish").status == 0
+    store = load_settings(root).local_store
+    item = etree.parse(store / "feed.xml").find("channel/item")
+    assert item is not None
+    for key in ("index.html", episode_key(slug)):
+        tags = previews(parse((store / key).read_bytes()))
+        assert tags["og:url"] == f"{base}/{key}"
+        urls = [tags[name] for name in ("og:url", "og:image", "twitter:image", "og:audio")
+                if name in tags]  # fmt: skip
+        for url in urls:
+            assert url.startswith(base + "/"), url
+            assert (store / unquote(url.removeprefix(base + "/"))).is_file(), url
+    episode = previews(parse((store / episode_key(slug)).read_bytes()))
+    assert episode["og:url"] == item.findtext("link")
+    assert episode["og:audio"] == item.find("enclosure").get("url")
+    assert episode["og:image"] == item.find("{*}image").get("href")
+    before = snapshot_with_times(store)
+    assert run("-C", root, "publish").status == 0
+    assert snapshot_with_times(store) == before  # nothing changed: nothing uploaded

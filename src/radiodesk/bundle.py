@@ -132,7 +132,7 @@ def build_bundle(
         settings.root, work, "feeds", _feed_pages(settings, kept.channel, all_items), reuse
     )
     feed_uploads.sort(key=lambda u: u.key == FEED_KEY)  # the main feed goes last of all
-    entries = {e.slug: _site_episode(settings, e, media[e.slug]) for e in episodes}
+    entries = {e.slug: _site_episode(settings, storage, e, media[e.slug]) for e in episodes}
     page_uploads = []
     if with_pages:
         pages = site.site_pages(
@@ -436,6 +436,8 @@ def _site_show(settings: Settings, storage: Storage, image: Upload | None) -> si
         feed_url=storage.url(FEED_KEY),
         links=links,
         station=_site_station(settings),
+        page_url=storage.url(site.INDEX_KEY),
+        image_url=storage.url(image.key) if image else None,
     )
 
 
@@ -447,7 +449,9 @@ def _site_station(settings: Settings) -> site.SiteStationLink | None:
     return site.SiteStationLink(name=info.name, language=info.language)
 
 
-def _site_episode(settings: Settings, episode: Episode, media: EpisodeMedia) -> site.SiteEpisode:
+def _site_episode(
+    settings: Settings, storage: Storage, episode: Episode, media: EpisodeMedia
+) -> site.SiteEpisode:
     assert episode.audio is not None
     folder = media.folder
     peaks = catalog.peaks_file(folder, episode)
@@ -481,6 +485,9 @@ def _site_episode(settings: Settings, episode: Episode, media: EpisodeMedia) -> 
             )
             for s, clip in media.soundbites
         ),
+        page_url=storage.url(site.episode_key(episode.slug)),
+        audio_url=storage.url(media.audio.key),
+        image_url=storage.url(media.image.key) if media.image else None,
     )
 
 

@@ -7,7 +7,6 @@ the feed.
 
 from __future__ import annotations
 
-import html
 import math
 import re
 import uuid
@@ -25,9 +24,11 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from radiodesk.config import APPLE_CATEGORIES
 from radiodesk.errors import FeedError
+from radiodesk.notes import escaped_html, has_links, paragraphs_html
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"  # rule A02: exactly this, case matters
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"  # feedgen declares it on <rss>
 ATOM_NS = "http://www.w3.org/2005/Atom"
 RSS_TYPE = "application/rss+xml"
 GENERATOR = "radiodesk"
@@ -72,7 +73,6 @@ GEO_RE = re.compile(
 )
 OSM_RE = re.compile(r"^[NWR]\d+(?:#\d+)?$")  # node, way or relation id, e.g. R113314
 COUNTRY_RE = re.compile(r"^[a-z]{2}$", re.IGNORECASE)  # ISO 3166-1 alpha-2
-_PARAGRAPH_BREAK_RE = re.compile(r"\n\s*\n")
 _SPACE_RE = re.compile(r"\s")  # what str.isspace() calls space, found at C speed
 _SCHEME_RE = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _SINGULAR = {"persons": "person", "transcripts": "transcript", "soundbites": "soundbite"}
@@ -193,6 +193,7 @@ class _Tag:
     text: str | None = None
     attrs: tuple[tuple[str, str], ...] = ()
     children: tuple[_Tag, ...] = ()
+    cdata: bool = False  # text written as a CDATA section (HTML that readers read as such)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -206,7 +207,7 @@ class _Page:
 def _append_tags(parent: Any, tags: Sequence[_Tag]) -> None:
     for tag in tags:
         element = etree.SubElement(parent, tag.name, attrib=dict(tag.attrs))
-        element.text = tag.text
+        element.text = etree.CDATA(tag.text) if tag.cdata and tag.text else tag.text
         _append_tags(element, tag.children)
 
 
@@ -401,11 +402,23 @@ def _add_item(generator: Any, channel: Channel, item: Item) -> None:
     entry.guid(item.guid, permalink=False)
     if item.link:
         entry.link(href=item.link, rel="alternate")
-    description = _paragraphs_html(item.description)
+    description = paragraphs_html(item.description, escaped_html)
     if description:
         entry.content(description, type="CDATA")  # written as <description> in RSS
     entry.enclosure(item.enclosure_url, str(item.enclosure_length), item.enclosure_type)
-    getattr(entry, GENERATOR).tags = _item_tags(item) + _item_podcast_tags(channel, item)
+    tags = _item_tags(item) + _item_podcast_tags(channel, item)
+    getattr(entry, GENERATOR).tags = tags + _content_tags(item)
+
+
+def _content_tags(item: Item) -> tuple[_Tag, ...]:
+    """Return content:encoded, the notes with clickable links, if they hold an address.
+
+    Without one it would repeat <description> byte for byte, and a feed is best kept small.
+    """
+    if not has_links(item.description):
+        return ()
+    notes = paragraphs_html(item.description)
+    return (_Tag(name=f"{{{CONTENT_NS}}}encoded", text=notes, cdata=True),)
 
 
 def _item_tags(item: Item) -> tuple[_Tag, ...]:
@@ -495,20 +508,6 @@ def _transcript_tag(transcript: Transcript) -> _Tag:
     return _Tag(
         name=_podcast("transcript"),
         attrs=(*attrs, *((key, value) for key, value in optional if value)),
-    )
-
-
-def _paragraphs_html(text: str) -> str:
-    """Turn plain text into escaped <p> paragraphs, with <br> for a single newline."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    paragraphs = (p.strip() for p in _PARAGRAPH_BREAK_RE.split(text))
-    # quote=False: podcastparser cannot decode &#x27;, and quotes are safe inside an element.
-    return "".join(
-        "<p>"
-        + "<br>".join(html.escape(line.strip(), quote=False) for line in p.split("\n"))
-        + "</p>"
-        for p in paragraphs
-        if p
     )
 
 

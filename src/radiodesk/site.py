@@ -19,6 +19,8 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
+from radiodesk.notes import linked_html
+from radiodesk.social import episode_card, meta_tags, show_card
 from radiodesk.waveform import WAVE_HEIGHT, Wave, svg_path
 
 if TYPE_CHECKING:
@@ -52,10 +54,10 @@ WORDS: dict[str, dict[str, str]] = {
         "transcript_file": "Transcript file", "all_episodes": "All episodes",
         "cover": "Cover art", "waveform": "Waveform of", "open_quote": "“", "close_quote": "”",
         "no_script": "Chapter links open the MP3 at that moment.",
-        "loudness": "Loudness", "player": "Player", "no_episodes": "No episodes yet.",
+        "player": "Player", "no_episodes": "No episodes yet.",
         "megabytes": "MB", "soundbites": "Soundbites", "soundbite": "Soundbite", "kilobytes": "KB",
         "download_clip": "Download the clip", "listen_from_here": "Listen in the episode",
-        "station": "Station",
+        "station": "Station", "listen": "Listen",
     },
     "ru": {
         "episodes": "Выпуски", "subscribe": "Подписаться", "rss": "RSS-лента",
@@ -64,10 +66,10 @@ WORDS: dict[str, dict[str, str]] = {
         "transcript_file": "Файл расшифровки", "all_episodes": "Все выпуски",
         "cover": "Обложка", "waveform": "Звуковая волна выпуска", "open_quote": "«",
         "close_quote": "»", "no_script": "Ссылки на главы открывают MP3 с этого места.",
-        "loudness": "Громкость", "player": "Плеер", "no_episodes": "Выпусков пока нет.",
+        "player": "Плеер", "no_episodes": "Выпусков пока нет.",
         "megabytes": "МБ", "soundbites": "Фрагменты", "soundbite": "Фрагмент", "kilobytes": "КБ",
         "download_clip": "Скачать фрагмент", "listen_from_here": "Слушать в выпуске с этого места",
-        "station": "Радиостанция",
+        "station": "Радиостанция", "listen": "Слушать",
     },
 }  # fmt: skip
 # The station page's own words (kept apart from WORDS, which the show pages use).
@@ -165,8 +167,12 @@ class SiteEpisode:
     peaks: tuple[float, ...] = ()  # 0..1 waveform peaks, drawn as an inline SVG
     # The peaks drawn already (kept beside them), used instead of drawing them on the page.
     wave: Wave | StoredWave | None = None
-    loudness_lufs: float | None = None
+    loudness_lufs: float | None = None  # a producer's figure: not shown to listeners
     soundbites: tuple[SiteSoundbite, ...] = ()
+    # Absolute public URLs (the store's), for link previews: of this page, the MP3, own artwork.
+    page_url: str | None = None
+    audio_url: str | None = None
+    image_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -190,6 +196,9 @@ class SiteShow:
     feed_url: str
     links: tuple[tuple[str, str], ...] = ()  # extra subscribe links: (label, absolute url)
     station: SiteStationLink | None = None  # a programme's station; None for a lone show
+    # Absolute public URLs (the store's), for link previews: of the show page and its artwork.
+    page_url: str | None = None
+    image_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -312,7 +321,12 @@ def _render_show(
     lang: str,
 ) -> bytes:
     views = [_episode_view(e, lang) for e in episodes]
-    return _render(env().get_template(SHOW_TEMPLATE), INDEX_KEY, common, episodes=views)
+    card = show_card(common["show"], common["show_summary"], common["words"]["cover"])
+    notes = linked(common["show_paragraphs"])
+    template = env().get_template(SHOW_TEMPLATE)
+    return _render(
+        template, INDEX_KEY, common, episodes=views, show_notes=notes, social=meta_tags(card)
+    )
 
 
 def _render_episode(
@@ -323,7 +337,9 @@ def _render_episode(
 ) -> bytes:
     key = episode_key(episode.slug)
     template = env().get_template(EPISODE_TEMPLATE)  # compiled once: the environment keeps it
-    return _render(template, key, common, episode=_episode_view(episode, lang))
+    view = _episode_view(episode, lang)
+    card = episode_card(common["show"], episode, view["summary"], common["words"]["cover"])
+    return _render(template, key, common, episode=view, social=meta_tags(card))
 
 
 def digest(*parts: str | None) -> str:
@@ -368,11 +384,13 @@ def _episode_view(episode: SiteEpisode, lang: str) -> dict[str, Any]:
     """Return what the templates need of an episode, formatted for the show's language."""
     wave = episode.wave.load() if isinstance(episode.wave, StoredWave) else episode.wave
     wave = wave or Wave(width=len(episode.peaks), path=wave_path(episode.peaks))
+    notes = paragraphs(episode.description)
     return {
         "slug": episode.slug,
         "key": episode_key(episode.slug),
         "title": episode.title,
-        "paragraphs": paragraphs(episode.description),
+        "notes": linked(notes),
+        "summary": " ".join(notes[0]) if notes else "",
         "date": format_date(episode.published, lang),
         "date_iso": episode.published.isoformat(),
         "duration": format_duration(episode.duration_s),
@@ -391,7 +409,6 @@ def _episode_view(episode: SiteEpisode, lang: str) -> dict[str, Any]:
         "wave_path": Markup(wave.path) if _SVG_PATH_RE.fullmatch(wave.path) else wave.path,
         "wave_width": wave.width,
         "wave_height": WAVE_HEIGHT,
-        "loudness": None if episode.loudness_lufs is None else f"{episode.loudness_lufs:.1f}",
         "soundbites": [
             {
                 "seconds": _seconds(s.start_s),
@@ -411,6 +428,11 @@ def paragraphs(text: str) -> list[list[str]]:
     return [
         [line.strip() for line in block.strip().split("\n")] for block in blocks if block.strip()
     ]
+
+
+def linked(blocks: list[list[str]]) -> list[list[Markup]]:
+    """Return paragraphs of plain lines as HTML lines, web addresses made links."""
+    return [[Markup(linked_html(line)) for line in lines] for lines in blocks]
 
 
 def format_date(moment: datetime, lang: str) -> str:
