@@ -17,8 +17,8 @@ from clirun import run
 from media import make_recording
 from radiodesk import roles, site
 from radiodesk.catalog import Person
-from radiodesk.config import Settings
-from radiodesk.errors import CatalogError
+from radiodesk.config import Settings, load_settings
+from radiodesk.errors import CatalogError, ConfigError
 from showfiles import snapshot
 
 TAXONOMY = json.loads(
@@ -136,3 +136,19 @@ def test_the_cli_refuses_an_unknown_role_and_leaves_the_show(
     done = run("-C", show.root, "add", recording, "--title", "Т", "--person", "Иван Петров:expert")
     assert (done.status, done.err) == (1, UNKNOWN)
     assert snapshot(show.root) == before
+
+
+def test_hosts_in_settings_take_russian_roles_and_refuse_unknown_ones(show: Settings) -> None:
+    path = show.root / "radiodesk.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("[show]\n", '[show]\nhosts = ["Анна:ведущая", "Пётр:соведущий"]\n', 1),
+        encoding="utf-8",
+    )
+    assert load_settings(show.root).show.hosts == ("Анна:ведущая", "Пётр:соведущий")
+    path.write_text(
+        text.replace("[show]\n", '[show]\nhosts = ["Анна:ведущая", "Пётр:expert"]\n', 1),
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"\[show\] hosts: 'Пётр:expert': 'expert' is not a"):
+        load_settings(show.root)

@@ -26,6 +26,7 @@ from radiodesk.bundle import (
 from radiodesk.catalog import Episode
 from radiodesk.config import Settings
 from radiodesk.errors import FeedError, StorageError
+from radiodesk.readiness import require_publishable
 from radiodesk.storage import Listing, ObjectInfo, Storage
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,7 @@ def plan_publish(
     `overrides` replaces episodes by slug (a dry run's preview of re-tagged audio); `listing`
     is one the caller started already (by default it starts now).
     """
+    require_publishable(settings)  # every missing setting at once, before the store is asked
     # The store's first answer comes first: one that cannot be reached stops us before any
     # work. Its further pages arrive while the catalog is read and the feed and pages built.
     listing = listing or Listing(storage)

@@ -240,6 +240,14 @@ def configure_logging(verbose: int, quiet: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+def echo_error(exc: RadiodeskError, where: str = "") -> None:
+    """Print an error and its hint; settings problems come all at once, each with its hint."""
+    for problem in exc.problems if isinstance(exc, ConfigError) else (exc,):
+        click.echo(f"radiodesk: error: {where}{problem.message}", err=True)
+        if problem.hint:
+            click.echo(f"radiodesk: hint: {problem.hint}", err=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; turn every RadiodeskError into one line on stderr and an exit status."""
     try:
@@ -249,11 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             standalone_mode=False,
         )
     except RadiodeskError as exc:
-        # Settings problems come all at once, each on its line with its own hint.
-        for problem in exc.problems if isinstance(exc, ConfigError) else (exc,):
-            click.echo(f"radiodesk: error: {problem.message}", err=True)
-            if problem.hint:
-                click.echo(f"radiodesk: hint: {problem.hint}", err=True)
+        echo_error(exc)
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from radiodesk.cli import echo_error
 from radiodesk.config import Settings
 from radiodesk.errors import RadiodeskError
 
@@ -83,9 +84,7 @@ def duration(seconds: float) -> str:
 
 def programme_error(programme: Programme, exc: RadiodeskError) -> None:
     """Print one programme's error (and hint), named, so the station run can go on."""
-    click.echo(f"radiodesk: error: {programme.name}: {exc.message}", err=True)
-    if exc.hint:
-        click.echo(f"radiodesk: hint: {exc.hint}", err=True)
+    echo_error(exc, f"{programme.name}: ")
 
 
 def print_report(report: Report, settings: Settings) -> None:
