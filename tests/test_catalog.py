@@ -65,7 +65,7 @@ def test_person_parsing() -> None:
     assert Person.parse("Д-р Ватсон: Co-Host") == Person("Д-р Ватсон", "co-host")
     with pytest.raises(CatalogError, match="has no name"):
         Person.parse(":guest")
-    with pytest.raises(CatalogError, match="is not a role"):
+    with pytest.raises(CatalogError, match="is not a podcast role"):
         Person.parse("Имя:<script>")
 
 

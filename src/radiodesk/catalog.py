@@ -23,6 +23,7 @@ import filelock
 import tomlkit
 from slugify import slugify
 
+from radiodesk import roles
 from radiodesk.chapters import Chapter, fit_chapters, parse_chapters
 from radiodesk.errors import CatalogError
 from radiodesk.statcache import Stamp, StatCache, stamp
@@ -36,7 +37,6 @@ LOCK_FILE = ".radiodesk/lock"
 
 SLUG_MAX = 80
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
-_ROLE_RE = re.compile(r"^[a-z][a-z -]{0,40}$")
 # What no feed, tag or page can carry: C0 controls but tab and line breaks, DEL, C1 controls,
 # lone surrogates (bytes that were not UTF-8, as Python decodes argv) and the non-characters.
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -57,16 +57,18 @@ class Person:
 
     @classmethod
     def parse(cls, text: str) -> Person:
-        """Parse "Name[:role]" as given on the command line."""
-        name, sep, role = text.rpartition(":") if ":" in text else (text, "", "")
-        name, role = name.strip(), role.strip().lower()
+        """Parse "Name[:role]" as given on the command line; a Russian role name is mapped."""
+        name, typed, role = roles.split_person(text)
         if not name:
             raise CatalogError(f"person {text!r} has no name", hint='write "Name" or "Name:role"')
         if _CONTROL_RE.search(text):
             raise CatalogError(f"person {text!r} contains control characters; remove them")
-        if sep and not _ROLE_RE.match(role):
-            raise CatalogError(f"person {text!r}: role {role!r} is not a role like guest or host")
-        return cls(name=name, role=role or "host")
+        if role is None:
+            raise CatalogError(
+                f"person {text!r}: {roles.unknown_role_message(typed)}",
+                hint=f"every role: {roles.TAXONOMY_URL}",
+            )
+        return cls(name=name, role=role)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -12,10 +12,13 @@ from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
 from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
 
 from slugify import slugify
 
-from radiodesk.errors import ConfigError
+from radiodesk import roles, zones
+from radiodesk.errors import ConfigError, collect
+from radiodesk.spec import APPLE_CATEGORIES as APPLE_CATEGORIES  # feed and check import it here
 
 ChannelMode = Literal["auto", "mono", "stereo"]
 OutputFormat = Literal["mp3"]
@@ -80,101 +83,7 @@ ShowType = Literal["episodic", "serial"]
 CONFIG_FILE = "radiodesk.toml"
 STATION_FILE = "station.toml"  # beside the programme folders of a station
 
-# Apple Podcasts categories (https://podcasters.apple.com/support/1691-apple-podcasts-categories):
-# exact spelling and case matter (rule A08); a subcategory is only valid under its parent.
-APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
-    "Arts": ("Books", "Design", "Fashion & Beauty", "Food", "Performing Arts", "Visual Arts"),
-    "Business": (
-        "Careers",
-        "Entrepreneurship",
-        "Investing",
-        "Management",
-        "Marketing",
-        "Non-Profit",
-    ),
-    "Comedy": ("Comedy Interviews", "Improv", "Stand-Up"),
-    "Education": ("Courses", "How To", "Language Learning", "Self-Improvement"),
-    "Fiction": ("Comedy Fiction", "Drama", "Science Fiction"),
-    "Government": (),
-    "History": (),
-    "Health & Fitness": (
-        "Alternative Health",
-        "Fitness",
-        "Medicine",
-        "Mental Health",
-        "Nutrition",
-        "Sexuality",
-    ),
-    "Kids & Family": ("Education for Kids", "Parenting", "Pets & Animals", "Stories for Kids"),
-    "Leisure": (
-        "Animation & Manga",
-        "Automotive",
-        "Aviation",
-        "Crafts",
-        "Games",
-        "Hobbies",
-        "Home & Garden",
-        "Video Games",
-    ),
-    "Music": ("Music Commentary", "Music History", "Music Interviews"),
-    "News": (
-        "Business News",
-        "Daily News",
-        "Entertainment News",
-        "News Commentary",
-        "Politics",
-        "Sports News",
-        "Tech News",
-    ),
-    "Religion & Spirituality": (
-        "Buddhism",
-        "Christianity",
-        "Hinduism",
-        "Islam",
-        "Judaism",
-        "Religion",
-        "Spirituality",
-    ),
-    "Science": (
-        "Astronomy",
-        "Chemistry",
-        "Earth Sciences",
-        "Life Sciences",
-        "Mathematics",
-        "Natural Sciences",
-        "Nature",
-        "Physics",
-        "Social Sciences",
-    ),
-    "Society & Culture": (
-        "Documentary",
-        "Personal Journals",
-        "Philosophy",
-        "Places & Travel",
-        "Relationships",
-    ),
-    "Sports": (
-        "Baseball",
-        "Basketball",
-        "Cricket",
-        "Fantasy Sports",
-        "Football",
-        "Golf",
-        "Hockey",
-        "Rugby",
-        "Running",
-        "Soccer",
-        "Swimming",
-        "Tennis",
-        "Volleyball",
-        "Wilderness",
-        "Wrestling",
-    ),
-    "Technology": (),
-    "True Crime": (),
-    "TV & Film": ("After Shows", "Film History", "Film Interviews", "Film Reviews", "TV Reviews"),
-}
-
+Check = tuple[bool, str] | tuple[bool, str, str]  # failed, "[section] key ...", hint
 _LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[a-z]{2,4})?$", re.IGNORECASE)
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # no XML or HTML can hold them
@@ -218,6 +127,12 @@ class ShowSettings:
     # the folder name, transliterated, unless radiodesk.toml sets it). Empty for a lone show.
     prefix: str = ""
     publish_provenance: bool = False  # put each MP3's provenance record beside it in the store
+    time_zone: str = ""  # IANA name, e.g. "Europe/Minsk": dates typed without a zone are in it
+
+    @property
+    def zone(self) -> ZoneInfo | None:
+        """Return the show's time zone (None if unset): for dates typed and dates shown."""
+        return ZoneInfo(self.time_zone) if self.time_zone else None  # checked at load
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -316,15 +231,15 @@ def load_station(root: Path) -> StationSettings:
 
 def station_from_dict(root: Path, data: Mapping[str, Any], *, source: Path) -> StationSettings:
     """Build validated StationSettings from parsed TOML."""
-    path = source
-    unknown = sorted(set(data) - {"station", "storage"})
-    if unknown:
-        raise ConfigError(f"{path}: unknown section [{repr(unknown[0])[1:-1]}]")
+    problems = _Problems(source)
+    for name in sorted(set(data) - {"station", "storage"}):
+        problems.add(f"[{_quoted(name)}]", f"unknown section [{_quoted(name)}]")
     if "station" not in data:
-        raise ConfigError(f"{path}: the [station] section is missing")
-    info = _build_section(StationInfo, "station", data["station"], path)
-    storage = _build_section(StorageSettings, "storage", data.get("storage", {}), path)
-    problems = [
+        problems.add("[station]", "the [station] section is missing")
+        problems.check()
+    info = _build_section(StationInfo, "station", data["station"], problems)
+    storage = _build_section(StorageSettings, "storage", data.get("storage", {}), problems)
+    problems.check_each(
         (not info.name.strip(), "[station] name must not be empty"),
         (
             any(_CONTROL_RE.search(text) for text in (info.name, info.description)),
@@ -333,10 +248,7 @@ def station_from_dict(root: Path, data: Mapping[str, Any], *, source: Path) -> S
         (not _is_http_url(info.base_url), "[station] base_url must be an absolute http(s) URL"),
         (not _LANGUAGE_RE.match(info.language), "[station] language must be a code like ru"),
         *_storage_problems(storage),
-    ]
-    for failed, message in problems:
-        if failed:
-            raise ConfigError(f"{path}: {message}")
+    )
     return StationSettings(root=root, station=info, storage=storage)
 
 
@@ -404,57 +316,104 @@ def settings_from_dict(
     """Build validated Settings from parsed TOML; a programme inherits from its `station`."""
     if station is not None:
         data = _as_programme(root, data, station, source)
-    unknown = sorted(set(data) - set(_SECTIONS))
-    if unknown:
-        # repr without its quotes: a name holding a line break stays on the message's one line
-        raise ConfigError(f"{source}: unknown section [{repr(unknown[0])[1:-1]}]")
+    problems = _Problems(source)
+    for name in sorted(set(data) - set(_SECTIONS)):
+        problems.add(f"[{_quoted(name)}]", f"unknown section [{_quoted(name)}]")
     if "show" not in data:
-        raise ConfigError(f"{source}: the [show] section is missing")
+        problems.add("[show]", "the [show] section is missing")
+        problems.check()
     sections = {
-        name: _build_section(cls, name, data.get(name, {}), source)
+        name: _build_section(cls, name, data.get(name, {}), problems)
         for name, cls in _SECTIONS.items()
     }
     settings = Settings(root=root, station=station, **sections)
-    _validate(settings, source)
+    problems.check_each(*_validate(settings))
     return settings
 
 
-def _build_section(cls: type[Any], name: str, table: Any, source: Path) -> Any:
+def _quoted(name: str) -> str:
+    """Return a TOML name as repr does, without its quotes: a line break stays on one line."""
+    return repr(name)[1:-1]
+
+
+class _Problems:
+    """The problems of one settings file, gathered so the producer sees them all at once."""
+
+    def __init__(self, source: Path) -> None:
+        self.source = source
+        self.found: list[ConfigError] = []
+        self.keys: set[str] = set()  # "[show] email": a setting already reported
+
+    def add(self, key: str, message: str, hint: str | None = None) -> None:
+        """Note a problem of the setting `key`."""
+        self.keys.add(key)
+        self.found.append(ConfigError(f"{self.source}: {message}", hint=hint))
+
+    def check_each(self, *checks: Check) -> None:
+        """Note each failed check (but for settings already reported), then raise them all."""
+        for failed, message, *hint in checks:
+            if failed and not any(message.startswith(f"{key} ") for key in self.keys):
+                self.found.append(
+                    ConfigError(f"{self.source}: {message}", hint=next(iter(hint), None))
+                )
+        self.check()
+
+    def check(self) -> None:
+        """Raise every problem found so far, if any."""
+        if self.found:
+            raise collect(self.found)
+
+
+def _build_section(cls: type[Any], name: str, table: Any, problems: _Problems) -> Any:
     if not isinstance(table, dict):
-        raise ConfigError(f"{source}: [{name}] must be a table")
+        problems.add(f"[{name}]", f"[{name}] must be a table")
+        table = {}
     known = {f.name: f for f in fields(cls)}
     kwargs: dict[str, Any] = {}
     for key, value in table.items():
+        where = f"[{name}] {key}"
         if key not in known:
-            raise ConfigError(f"{source}: [{name}] has an unknown setting {key!r}")
-        kwargs[key] = _check_type(value, known[key].type, f"[{name}] {key}", source)
-    missing = [
-        f.name
-        for f in known.values()
-        if f.default is MISSING and f.default_factory is MISSING and f.name not in kwargs
-    ]
-    if missing:
-        raise ConfigError(f"{source}: [{name}] needs the setting '{missing[0]}'")
+            import difflib  # only for a mistake
+
+            close = difflib.get_close_matches(key, list(known), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else None
+            problems.add(
+                f"[{name}] {_quoted(key)}", f"[{name}] has an unknown setting {key!r}", hint
+            )
+            continue
+        try:
+            kwargs[key] = _check_type(value, known[key].type, where)
+        except ConfigError as exc:
+            problems.add(where, exc.message)
+    for field in known.values():
+        if (
+            field.default is MISSING
+            and field.default_factory is MISSING
+            and field.name not in kwargs
+        ):
+            if field.name not in table:
+                problems.add(f"[{name}] {field.name}", f"[{name}] needs the setting {field.name!r}")
+            kwargs[field.name] = ""  # every required setting is a text; reported above
     return cls(**kwargs)
 
 
-def _check_type(value: Any, annotation: Any, where: str, source: Path) -> Any:
+def _check_type(value: Any, annotation: Any, where: str) -> Any:
     """Check one TOML value against its field's annotation (a string: annotations are lazy)."""
     kind = str(annotation)
     if kind in _CHOICES:
         allowed = _CHOICES[kind]
         if value not in allowed:
             choices = ", ".join(f'"{a}"' for a in allowed)
-            raise ConfigError(f"{source}: {where} must be one of {choices}, not {value!r}")
+            raise ConfigError(f"{where} must be one of {choices}, not {value!r}")
         return value
     if kind == "tuple[str, ...]":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{source}: {where} must be a list of texts, not {value!r}")
+            raise ConfigError(f"{where} must be a list of texts, not {value!r}")
         return tuple(value)
     name, accepted = _SCALARS[kind]
     # bool is an int in Python, but `true` is not a loudness target.
     if isinstance(value, bool) != (kind == "bool") or not isinstance(value, accepted):
-        raise ConfigError(f"{source}: {where} must be {name}, not {value!r}")
+        raise ConfigError(f"{where} must be {name}, not {value!r}")
     return float(cast(float, value)) if kind == "float" else value
 
 
@@ -474,23 +433,35 @@ _SCALARS: dict[str, tuple[str, tuple[type, ...]]] = {
 }
 
 
-def _validate(settings: Settings, source: Path) -> None:
+def _validate(settings: Settings) -> list[Check]:
     show, audio = settings.show, settings.audio
-    problems = [
+    return [
         (not show.title.strip(), "[show] title must not be empty"),
-        (not _is_http_url(show.base_url), "[show] base_url must be an absolute http(s) URL"),
+        (
+            not _is_http_url(show.base_url),
+            "[show] base_url must be an absolute http(s) URL",
+            'e.g. base_url = "https://radio.example.org/podcast"',
+        ),
         (bool(show.link) and not _is_http_url(show.link), "[show] link must be an http(s) URL"),
         (not _LANGUAGE_RE.match(show.language), "[show] language must be a code like ru or en-us"),
-        (bool(show.email) and not _EMAIL_RE.match(show.email), "[show] email is not an e-mail"),
+        (
+            bool(show.email) and not _EMAIL_RE.match(show.email),
+            "[show] email is not an e-mail",
+            'e.g. email = "radio@example.org"',
+        ),
         (
             show.category not in APPLE_CATEGORIES,
             f"[show] category {show.category!r} is not an Apple Podcasts category",
+            "choose one of: " + ", ".join(APPLE_CATEGORIES),
         ),
         (
             bool(show.subcategory)
             and show.subcategory not in APPLE_CATEGORIES.get(show.category, ()),
             f"[show] subcategory {show.subcategory!r} does not belong to {show.category!r}",
+            "choose one of: " + (", ".join(APPLE_CATEGORIES.get(show.category, ())) or "none"),
         ),
+        *_zone_problems(show.time_zone),
+        *_host_problems(show.hosts),
         (
             not -40.0 <= audio.target_lufs <= -5.0 or not -40.0 <= audio.mono_target_lufs <= -5.0,
             "[audio] loudness targets must lie between -40 and -5 LUFS",
@@ -529,12 +500,32 @@ def _validate(settings: Settings, source: Path) -> None:
         *_edit_problems(audio),
         *_broadcast_problems(settings.broadcast),
     ]
-    for failed, message in problems:
-        if failed:
-            raise ConfigError(f"{source}: {message}")
 
 
-def _storage_problems(storage: StorageSettings) -> list[tuple[bool, str]]:
+def _zone_problems(name: str) -> list[Check]:
+    if not name:
+        return []
+    try:
+        zones.find_zone(name)
+    except ConfigError as exc:
+        return [(True, f"[show] time_zone {exc.message}", exc.hint or "")]
+    return []
+
+
+def _host_problems(hosts: tuple[str, ...]) -> list[Check]:
+    """Each host is "Name[:role]", the role one of the podcast taxonomy's (or its Russian name)."""
+    checks: list[Check] = []
+    for text in hosts:
+        name, typed, role = roles.split_person(text)
+        if not name:
+            checks.append((True, f"[show] hosts: {text!r} has no name", 'write "Name:role"'))
+        elif role is None:
+            message = f"[show] hosts: {text!r}: {roles.unknown_role_message(typed)}"
+            checks.append((True, message, f"every role: {roles.TAXONOMY_URL}"))
+    return checks
+
+
+def _storage_problems(storage: StorageSettings) -> list[Check]:
     return [
         (not storage.path.strip(), "[storage] path must not be empty"),
         (
@@ -553,7 +544,7 @@ def _storage_problems(storage: StorageSettings) -> list[tuple[bool, str]]:
     ]
 
 
-def _edit_problems(audio: AudioSettings) -> list[tuple[bool, str]]:
+def _edit_problems(audio: AudioSettings) -> list[Check]:
     return [
         (not 0 <= audio.crossfade_ms <= 5000, "[audio] crossfade_ms must be 0 to 5000"),
         (
@@ -569,7 +560,7 @@ def _edit_problems(audio: AudioSettings) -> list[tuple[bool, str]]:
     ]
 
 
-def _broadcast_problems(broadcast: BroadcastSettings) -> list[tuple[bool, str]]:
+def _broadcast_problems(broadcast: BroadcastSettings) -> list[Check]:
     return [
         (
             not -40.0 <= broadcast.target_lufs <= -5.0,
@@ -596,6 +587,16 @@ def _is_relative_file(value: str) -> bool:
 
 
 _MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+
+
+def is_email(value: str) -> bool:
+    """Return whether `value` looks like an e-mail address."""
+    return bool(_EMAIL_RE.match(value))
+
+
+def is_http_url(value: str) -> bool:
+    """Return whether `value` is an absolute http(s) URL."""
+    return _is_http_url(value)
 
 
 def _is_http_url(value: str) -> bool:

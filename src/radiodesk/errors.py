@@ -2,6 +2,7 @@
 
     RadiodeskError          anything the producer can fix; printed as one line
     ├── ConfigError         radiodesk.toml missing, malformed or invalid
+    │   └── ConfigProblemsError  several of them, reported together
     ├── CatalogError        episodes: bad slug, duplicate, unreadable episode.toml
     ├── AudioError          a recording that cannot become an episode (silent, too short, no audio)
     ├── ToolError           an external program (ffmpeg) failed or is missing
@@ -33,6 +34,28 @@ class RadiodeskError(Exception):
 
 class ConfigError(RadiodeskError):
     """radiodesk.toml is missing, malformed or holds an invalid setting."""
+
+    @property
+    def problems(self) -> tuple[ConfigError, ...]:
+        """Return each problem to report on its own line (with its hint)."""
+        return (self,)
+
+
+class ConfigProblemsError(ConfigError):
+    """Several settings problems found together, so the producer fixes them in one go."""
+
+    def __init__(self, problems: Sequence[ConfigError]) -> None:
+        super().__init__("\n".join(p.message for p in problems))
+        self._problems = tuple(problems)
+
+    @property
+    def problems(self) -> tuple[ConfigError, ...]:
+        return self._problems
+
+
+def collect(problems: Sequence[ConfigError]) -> ConfigError:
+    """Return the one problem, or all of them as one error."""
+    return problems[0] if len(problems) == 1 else ConfigProblemsError(problems)
 
 
 class CatalogError(RadiodeskError):

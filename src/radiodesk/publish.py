@@ -30,6 +30,7 @@ from radiodesk.catalog import Episode
 from radiodesk.config import Settings
 from radiodesk.errors import CatalogError, FeedError, StorageError
 from radiodesk.live import LiveShow
+from radiodesk.readiness import require_publishable
 from radiodesk.storage import Listing, ObjectInfo, Storage
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ def plan_publish(
     bytes from before, to put back if the new feed never goes live.
     """
     undo = {} if undo is None else undo
+    require_publishable(settings)  # every missing setting at once, before the store is asked
     # The store's first answer comes first: one that cannot be reached stops us before any
     # work. Its further pages arrive while the catalog is read and the feed and pages built.
     listing = listing or Listing(storage)

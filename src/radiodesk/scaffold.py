@@ -33,6 +33,7 @@ def create_show(
     category: str,
     image: Path | None,
     explicit: bool,
+    time_zone: str = "",
 ) -> Path:
     """Validate the options, then write radiodesk.toml (and copy the artwork) into `root`."""
     path = root / CONFIG_FILE
@@ -58,6 +59,7 @@ def create_show(
         subcategory=child,
         image=image_name,
         explicit=explicit,
+        time_zone=time_zone,
         in_station=station is not None,
     )
     # Validate exactly what will be written before touching the disk.
@@ -167,6 +169,11 @@ _LAYOUT: dict[str, list[tuple[str, Any, str]]] = {
         ("explicit", False, "true marks the whole show explicit."),
         ("image", "", "Show artwork: square JPEG or PNG, 1400-3000 px, RGB."),
         ("base_url", "", "Public URL the store is served from; the feed is base_url/feed.xml."),
+        (
+            "time_zone",
+            "",
+            'IANA time zone, e.g. "Europe/Minsk": a --date typed without one is taken in it.',
+        ),
     ],
     "audio": [
         ("format", "mp3", "Output format of published episodes (MP3, libmp3lame)."),

@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
+from radiodesk import roles
 from radiodesk.notes import linked_html
 from radiodesk.social import episode_card, meta_tags, show_card
 from radiodesk.waveform import WAVE_HEIGHT, Wave, svg_path
@@ -91,13 +92,8 @@ MONTHS: dict[str, tuple[str, ...]] = {
     "ru": ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
            "сентября", "октября", "ноября", "декабря"),  # genitive: «5 марта 2025»
 }  # fmt: skip
-# podcast:person roles (podcastindex taxonomy), singular and plural, by language.
-ROLES: dict[str, dict[str, tuple[str, str]]] = {
-    "en": {"host": ("Host", "Hosts"), "co-host": ("Co-host", "Co-hosts"),
-           "guest": ("Guest", "Guests"), "producer": ("Producer", "Producers")},
-    "ru": {"host": ("Ведущий", "Ведущие"), "co-host": ("Соведущий", "Соведущие"),
-           "guest": ("Гость", "Гости"), "producer": ("Продюсер", "Продюсеры")},
-}  # fmt: skip
+# podcast:person roles (every role of the podcast taxonomy), singular and plural, by language.
+ROLES: dict[str, dict[str, tuple[str, str]]] = roles.LABELS
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -67,16 +67,91 @@ class LazyGroup(click.Group):
         module = importlib.import_module(f"{__name__}.{module_name}")
         command = getattr(module, attribute)
         assert isinstance(command, click.Command), self.lazy[cmd_name]
+        _take_shared_options(command)
         return command
+
+
+# -C, --show, -v and -q, as the group takes them before the command name. Every command takes
+# them after its name too, with the same meaning (see _take_shared_options).
+SHARED_OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
+    (
+        ("-C", "directory"),
+        {
+            "type": click.Path(file_okay=False, path_type=Path),
+            "metavar": "DIR",
+            "help": "Run as if started in this show (or station) folder.",
+        },
+    ),
+    (
+        ("--show", "shows"),
+        {
+            "multiple": True,
+            "metavar": "NAME",
+            "help": "In a station: the programme (folder or prefix) to work on; repeatable.",
+        },
+    ),
+    (
+        ("-v", "--verbose", "verbose"),
+        {"count": True, "help": "Say more (-vv: every ffmpeg command)."},
+    ),
+    (("-q", "--quiet", "quiet"), {"is_flag": True, "help": "Print only results and errors."}),
+)
+_AFTER = "shared_"  # their parameter names after a command: `init` has its own `directory`
+
+
+def _take_shared_options(command: click.Command) -> None:
+    """Let `command` take the shared options after its name (once: commands are module-level)."""
+    if any(p.name and p.name.startswith(_AFTER) for p in command.params):
+        return
+    for declarations, settings in SHARED_OPTIONS:
+        *flags, name = declarations
+        taken = {flag for p in command.params for flag in (*p.opts, *p.secondary_opts)}
+        assert not taken & set(flags), f"{command.name} has its own {flags}"
+        option = click.Option(
+            [*flags, _AFTER + name],
+            expose_value=False,
+            is_eager=True,  # before any option whose callback reads the show (--date)
+            callback=_shared_after,
+            **settings,
+        )
+        command.params.append(option)
+
+
+def _shared_after(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """Apply a shared option given after the command name, as if given before it."""
+    obj = ctx.find_object(Context)
+    if obj is None or param.name is None or value in (None, (), 0, False):
+        return  # not given
+    obj.update(**{param.name.removeprefix(_AFTER): value})
 
 
 class Context:
     """Options shared by every command."""
 
-    def __init__(self, directory: Path, quiet: bool, shows: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, directory: Path, quiet: bool, shows: tuple[str, ...] = (), verbose: int = 0
+    ) -> None:
         self.directory = directory
         self.quiet = quiet
         self.shows = shows
+        self.verbose = verbose
+        self._settings: Settings | None = None
+        configure_logging(verbose, quiet)
+
+    def update(
+        self,
+        *,
+        directory: Path | None = None,
+        shows: tuple[str, ...] = (),
+        verbose: int = 0,
+        quiet: bool = False,
+    ) -> None:
+        """Take shared options given after the command name: they add to those given before."""
+        self.directory = directory or self.directory
+        self.shows += shows
+        self.verbose += verbose
+        self.quiet = self.quiet or quiet
+        configure_logging(self.verbose, self.quiet)
 
     @functools.cached_property
     def err(self) -> Console:
@@ -87,6 +162,11 @@ class Context:
 
     def settings(self) -> Settings:
         """The one show a command works on: -C's folder, or the --show of -C's station."""
+        if self._settings is None:  # read once: a --date and the command itself both ask
+            self._settings = self._load_settings()
+        return self._settings
+
+    def _load_settings(self) -> Settings:
         if not self.shows:
             return load_settings(self.directory)
         if len(self.shows) > 1:
@@ -123,30 +203,23 @@ class Context:
         return not self.quiet and self.err.is_terminal
 
 
+def _shared_options(function: Any) -> Any:
+    for declarations, settings in reversed(SHARED_OPTIONS):
+        defaults: dict[str, Any] = {"default": Path(".")} if declarations[-1] == "directory" else {}
+        function = click.option(*declarations, **defaults, **settings)(function)
+    return function
+
+
 @click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="radiodesk")
-@click.option(
-    "-C",
-    "directory",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    show_default=True,
-    help="Run as if started in this show (or station) folder.",
-)
-@click.option(
-    "--show",
-    "shows",
-    multiple=True,
-    metavar="NAME",
-    help="In a station: the programme (folder or prefix) to work on; repeatable.",
-)
-@click.option("-v", "--verbose", count=True, help="Say more (-vv: every ffmpeg command).")
-@click.option("-q", "--quiet", is_flag=True, help="Print only results and errors.")
+@_shared_options
 @click.pass_context
 def cli(
     ctx: click.Context, directory: Path, shows: tuple[str, ...], verbose: int, quiet: bool
 ) -> None:
     """Publish radio interviews and speeches as a podcast.
+
+    -C, --show, -v and -q may also follow the command's name.
 
     \b
     radiodesk init my-show --title "..." --base-url https://example.org/podcast
@@ -155,12 +228,24 @@ def cli(
     radiodesk -C my-show list
     radiodesk -C my-station publish      (every programme, then the station page)
     """
+    ctx.obj = Context(directory, quiet, shows, verbose)
+
+
+def configure_logging(verbose: int, quiet: bool) -> None:
+    """Send radiodesk's log to stderr at the level -v and -q ask for."""
     level = logging.WARNING if quiet or not verbose else (logging.INFO, logging.DEBUG)[verbose > 1]
     logging.basicConfig(level=level, format="radiodesk: %(message)s", stream=sys.stderr, force=True)
     # Their debug output carries request headers (the access key id among them): never show it.
     for noisy in ("boto3", "botocore", "s3transfer", "urllib3", "filelock"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    ctx.obj = Context(directory, quiet, shows)
+
+
+def echo_error(exc: RadiodeskError, where: str = "") -> None:
+    """Print an error and its hint; settings problems come all at once, each with its hint."""
+    for problem in exc.problems if isinstance(exc, ConfigError) else (exc,):
+        click.echo(f"radiodesk: error: {where}{problem.message}", err=True)
+        if problem.hint:
+            click.echo(f"radiodesk: hint: {problem.hint}", err=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -172,9 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             standalone_mode=False,
         )
     except RadiodeskError as exc:
-        click.echo(f"radiodesk: error: {exc.message}", err=True)
-        if exc.hint:
-            click.echo(f"radiodesk: hint: {exc.hint}", err=True)
+        echo_error(exc)
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from radiodesk import zones
+from radiodesk.cli import Context
 from radiodesk.errors import ConfigError
 
 AUDIO_SUFFIXES = frozenset(
@@ -38,16 +40,19 @@ def now() -> datetime:
 
 
 def parse_date(value: str | None) -> datetime | None:
-    """Read an ISO 8601 --date; a date without a zone is in this machine's zone."""
+    """Read an ISO 8601 --date; a date without a zone is in the show's time_zone (and says so).
+
+    Called from an option's callback: the show comes from the command's context, so every
+    --date (add, edit, ...) reads the same way without each command passing its settings.
+    """
     if value is None:
         return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not a date like 2026-11-20T10:00:00+03:00"
-        ) from None
-    return parsed if parsed.tzinfo else parsed.astimezone()  # naive: this machine's zone
+    obj = click.get_current_context().find_object(Context)
+    assert obj is not None, "a command of the radiodesk group"
+    typed = zones.parse_date(value, lambda: obj.settings().show.zone)
+    if typed.zone is not None and not obj.quiet:
+        click.echo(f"radiodesk: note: {typed.note()}", err=True)
+    return typed.when
 
 
 def expand_recordings(paths: Sequence[Path]) -> list[Path]:

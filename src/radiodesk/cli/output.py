@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from radiodesk.cli import echo_error
 from radiodesk.config import Settings
 from radiodesk.errors import RadiodeskError
 
@@ -84,9 +85,7 @@ def duration(seconds: float) -> str:
 
 def programme_error(programme: Programme, exc: RadiodeskError) -> None:
     """Print one programme's error (and hint), named, so the station run can go on."""
-    click.echo(f"radiodesk: error: {programme.name}: {exc.message}", err=True)
-    if exc.hint:
-        click.echo(f"radiodesk: hint: {exc.hint}", err=True)
+    echo_error(exc, f"{programme.name}: ")
 
 
 def when(moment: datetime, settings: Settings, *, short: bool = False) -> str:
@@ -94,12 +93,10 @@ def when(moment: datetime, settings: Settings, *, short: bool = False) -> str:
 
     `short` leaves out which zone (a table's column).
     """
-    zone = getattr(settings.show, "time_zone", "")  # [show] time_zone, where the show sets one
-    if isinstance(zone, str) and zone:
-        from zoneinfo import ZoneInfo
-
-        moment = moment.astimezone(ZoneInfo(zone))
-        named = zone
+    zone = settings.show.zone
+    if zone is not None:
+        moment = moment.astimezone(zone)
+        named = zone.key
     else:
         offset = moment.strftime("%z")  # +0300
         named = f"UTC{offset[:3]}:{offset[3:]}"
