@@ -136,6 +136,18 @@ def test_a_failed_edit_changes_nothing_at_all(newsroom: Settings, takes: Path) -
     assert error.startswith("cannot decode the intro jingle джинглы/интро.wav")
     assert snapshot(show.root) == before
 
+    # a master changed behind radiodesk's back, found when a new recipe encodes it again
+    master = show.root / "episodes" / SLUG / "master" / "Интервью.wav"
+    master.chmod(0o644)
+    master.write_bytes(master.read_bytes()[:-4800])
+    configure(show, "kept_pause_ms = 400")
+    before = snapshot(show.root)
+    assert one_error(edit(show, "--title", "Новый")) == (
+        f"the master episodes/{SLUG}/master/Интервью.wav has changed since it was added "
+        "(SHA-256 mismatch)"
+    )
+    assert snapshot(show.root) == before
+
 
 @pytest.mark.parametrize(
     "where",

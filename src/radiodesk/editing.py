@@ -133,7 +133,8 @@ def _build(
         master, analysis = ingest.copy_and_measure(
             settings, request.replace_audio, work, on_progress
         )
-        if master.sha256 == episode.master.sha256:  # the very recording it has
+        same = master.sha256 == episode.master.sha256  # the very recording it has
+        if same:
             (work / master.file).unlink()
         else:
             others = catalog.load_episodes(settings.root)
@@ -141,8 +142,8 @@ def _build(
             ingest.warn_if_known(master, known, request.replace_audio.name)
             changes |= {"master": master, "previous_masters": (*episode.previous_masters,
                                                                 episode.master)}  # fmt: skip
-            recording_s = analysis.source.duration_s
-            _check_timed(work, episode, given, changes, recording_s, stored=True)
+        recording_s = analysis.source.duration_s
+        _check_timed(work, episode, given, changes, recording_s, stored=not same)
     if request.note is not None and (note := catalog.clean_text(request.note, "the note")):
         correction = Correction(at=now, note=note, public=request.public_note)
         changes["corrections"] = (*episode.corrections, correction)

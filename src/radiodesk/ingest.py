@@ -214,7 +214,7 @@ def _build(
         if settings.broadcast.enabled:
             stage_on_air(settings, work, episode)
         catalog.write_episode(work, episode)
-        staging.switch(work, catalog.episode_dir(root, slug))
+        staging.switch(work, catalog.episode_dir(root, slug), new=True)
     except OSError as exc:
         staging.discard(work)
         raise CatalogError(f"cannot write episode {slug!r} in {root}: {exc.strerror}") from exc
@@ -227,7 +227,8 @@ def _build(
 
 def stage_on_air(settings: Settings, work: Path, episode: Episode) -> Path:
     """Make the on-air copy in a staged folder, to move to the export folder with the switch."""
-    folder = staging.pending(work.relative_to(settings.root), settings.broadcast.folder)
+    # Absolute: joined to the show folder as the export folder, it stays what it is.
+    folder = staging.pending(work.absolute(), settings.broadcast.folder)
     inside = replace(settings, broadcast=replace(settings.broadcast, folder=folder.as_posix()))
     return broadcast.export_episode(inside, work, episode).path
 
@@ -384,7 +385,7 @@ def refresh_audio(
     label = episode.master.original_name
     analysis = measured
     if analysis is None:
-        masters.verify_master(master, episode.master)
+        masters.verify_master(folder, episode)
         analysis = audio.analyse(
             master, settings.audio, on_progress=_stage(on_progress, label, "measure"), sample=True
         )

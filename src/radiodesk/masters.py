@@ -65,15 +65,17 @@ def copy_master(recording: Path, folder: Path) -> MasterFile:
     )
 
 
-def verify_master(path: Path, master: MasterFile) -> None:
+def verify_master(folder: Path, episode: Episode) -> None:
     """Refuse a master whose bytes are no longer those that were added."""
+    master = episode.master
+    name = catalog.stored_name(episode, master.file)  # not the staged copy's path
     try:
-        actual = audio.file_sha256(path)
+        actual = audio.file_sha256(folder / master.file)
     except OSError as exc:
-        raise CatalogError(f"the master {path} cannot be read: {exc}") from exc
+        raise CatalogError(f"the master {name} cannot be read: {exc.strerror}") from exc
     if actual != master.sha256:
         raise CatalogError(
-            f"the master {path} has changed since it was added (SHA-256 mismatch)",
+            f"the master {name} has changed since it was added (SHA-256 mismatch)",
             hint="restore the original recording; radiodesk never modifies masters",
         )
 

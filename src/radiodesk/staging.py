@@ -65,16 +65,17 @@ def pending(work: Path, relative: str | Path) -> Path:
     return work / PENDING_DIR / relative
 
 
-def switch(work: Path, folder: Path) -> None:
+def switch(work: Path, folder: Path, *, new: bool = False) -> None:
     """Put the staged folder in the episode's place, move out its pending files, drop the old.
 
+    `new`: there is no episode folder yet (a folder in the way is an error, never replaced).
     From the first rename on, a run killed at any point is finished by `repair`.
     """
     marker = folder.with_name(PENDING_MARK + folder.name)
     with _uninterrupted():
         if (work / PENDING_DIR).is_dir():
             marker.touch()
-        old = _swap(work, folder) if folder.exists() else None
+        old = None if new else _swap(work, folder)
         if old is None:
             os.rename(work, folder)  # a new episode: one rename
         _move_pending(folder)
