@@ -577,16 +577,24 @@ def load_chapters(
     """
     if episode.chapters is None:
         return ()
+    if placing is None:
+        placing = episode.audio.timeline() if episode.audio else Timeline()
+    placed = place(stored_chapters(folder, episode), placing)
+    # Placed chapters start within the kept recording; the MP3 may decode a millisecond shorter.
+    name = stored_name(episode, episode.chapters)
+    return fit_chapters([c for c in placed if c.start_s < duration_s], duration_s, source=name)
+
+
+def stored_chapters(folder: Path, episode: Episode) -> tuple[Chapter, ...]:
+    """Return the chapters the episode keeps, in the recording's time (none: empty)."""
+    if episode.chapters is None:
+        return ()
     name = stored_name(episode, episode.chapters)
     try:
         text = (folder / episode.chapters).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogError(f"cannot read the chapters {name}: {exc}") from exc
-    if placing is None:
-        placing = episode.audio.timeline() if episode.audio else Timeline()
-    placed = place(parse_chapters(text, source=name, warn=False), placing)
-    # Placed chapters start within the kept recording; the MP3 may decode a millisecond shorter.
-    return fit_chapters([c for c in placed if c.start_s < duration_s], duration_s, source=name)
+    return parse_chapters(text, source=name, warn=False)
 
 
 def stored_name(episode: Episode, file: str) -> str:

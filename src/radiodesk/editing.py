@@ -13,9 +13,8 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from pathlib import Path
 
-from radiodesk import catalog, ingest, masters, newsroom, sides, soundbites, staging
+from radiodesk import audio, catalog, ingest, masters, newsroom, sides, soundbites, staging
 from radiodesk.catalog import Correction, Episode, Person, Soundbite
-from radiodesk.chapters import parse_chapters
 from radiodesk.config import Settings
 from radiodesk.errors import CatalogError
 from radiodesk.transcripts import parse_transcript
@@ -130,20 +129,10 @@ def _build(
     changes |= _store_changed_sides(given, work, episode)
     analysis = None
     if request.replace_audio is not None:
-        master, analysis = ingest.copy_and_measure(
-            settings, request.replace_audio, work, on_progress
-        )
-        same = master.sha256 == episode.master.sha256  # the very recording it has
-        if same:
-            (work / master.file).unlink()
-        else:
-            others = catalog.load_episodes(settings.root)
-            known = masters.known_recordings([e for e in others if e.slug != episode.slug])
-            ingest.warn_if_known(master, known, request.replace_audio.name)
-            changes |= {"master": master, "previous_masters": (*episode.previous_masters,
-                                                                episode.master)}  # fmt: skip
-        recording_s = analysis.source.duration_s
-        _check_timed(work, episode, given, changes, recording_s, stored=not same)
+        analysis = _replace_master(settings, work, episode, request.replace_audio, changes,
+                                   on_progress)  # fmt: skip
+        stored = "master" in changes  # a new take: what the episode has must fit it too
+        _check_timed(work, episode, given, changes, analysis.source.duration_s, stored=stored)
     if request.note is not None and (note := catalog.clean_text(request.note, "the note")):
         correction = Correction(at=now, note=note, public=request.public_note)
         changes["corrections"] = (*episode.corrections, correction)
@@ -164,6 +153,26 @@ def _build(
     order = [f.name for f in fields(Episode)]
     changed = sorted(set(changes) - {"previous_masters"}, key=order.index)
     return Edited(episode=edited, changed=tuple(changed), on_air=on_air)
+
+
+def _replace_master(
+    settings: Settings,
+    work: Path,
+    episode: Episode,
+    recording: Path,
+    changes: dict[str, object],
+    on_progress: ingest.ProgressFn | None,
+) -> audio.Analysis:
+    """Copy and measure the new take into `work`; record it in `changes` unless it is the same."""
+    master, analysis = ingest.copy_and_measure(settings, recording, work, on_progress)
+    if master.sha256 == episode.master.sha256:  # the very recording it has: no change
+        (work / master.file).unlink()
+        return analysis
+    others = [e for e in catalog.load_episodes(settings.root) if e.slug != episode.slug]
+    ingest.warn_if_known(master, masters.known_recordings(others), recording.name)
+    changes["master"] = master
+    changes["previous_masters"] = (*episode.previous_masters, episode.master)
+    return analysis
 
 
 def _store_changed_sides(given: sides.Sides, work: Path, episode: Episode) -> dict[str, str]:
@@ -221,8 +230,7 @@ def _with_stored(folder: Path, episode: Episode, given: sides.Sides) -> sides.Si
     """Return the side files given, completed by the chapters and transcript already stored."""
     if given.chapters is None and episode.chapters:
         name = catalog.stored_name(episode, episode.chapters)
-        text = (folder / episode.chapters).read_text(encoding="utf-8")
-        given = replace(given, chapters=parse_chapters(text, source=name, warn=False),
+        given = replace(given, chapters=catalog.stored_chapters(folder, episode),
                         chapters_source=name)  # fmt: skip
     if given.transcript is None and episode.transcript:
         name = catalog.stored_name(episode, episode.transcript)
