@@ -206,8 +206,10 @@ def test_replaced_master_keeps_the_producers_name_and_the_on_air_copy_follows(
     assert (episode.master.file, episode.master.original_name) == ("master/2-fix.wav", "fix.wav")
     assert samples_s(wav) == pytest.approx(9.0, abs=0.1)
 
-    # a new title reaches the on-air copy's bext description
+    # a new title reaches the on-air copy's bext description; the masters are not copied again
+    inodes = {p.name: p.stat().st_ino for p in (folder / "master").iterdir()}
     assert edit(show, "--title", "Губернатор — о заводах и дорогах").status == 0
+    assert {p.name: p.stat().st_ino for p in (folder / "master").iterdir()} == inodes
     assert text(chunks(wav)[b"bext"][:256]) == "Губернатор — о заводах и дорогах"
     on_air = wav.stat().st_mtime_ns, wav.read_bytes()
     assert edit(show, "--description", "Новое описание").status == 0  # not on air: kept
