@@ -193,7 +193,7 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize(
     "spec",
     [
-        {"module": "radiodesk.ingest", "name": "_copy_master", "when": "after"},
+        {"module": "radiodesk.masters", "name": "copy_master", "when": "after"},
         {"module": "radiodesk.tagging", "name": "write_tags", "when": "after"},
         {"module": "radiodesk.catalog", "name": "write_episode", "when": "after"},
     ],

@@ -14,6 +14,7 @@ from radiodesk.cli import main
 from radiodesk.config import Settings, settings_from_dict
 from radiodesk.errors import ConfigError
 from radiodesk.ingest import AddRequest, add_episode
+from radiodesk.timeline import Timeline
 
 NOW = datetime(2025, 3, 1, 12, tzinfo=UTC)
 JINGLES = 'intro = "джинглы/интро.wav"\noutro = "джинглы/outro.wav"\ncrossfade_ms = 500'
@@ -113,7 +114,9 @@ def test_silences_become_trims() -> None:
 
 
 def test_chapters_trimmed_away_are_dropped() -> None:
-    marks = (chapters.Chapter(start_s=0, title="a"), chapters.Chapter(start_s=1, title="b"),
-             chapters.Chapter(start_s=4, title="c"))  # fmt: skip
-    moved = catalog.shift_chapters(marks, -2.0)
+    marks = tuple(chapters.Chapter(start_s=s, title=t) for s, t in [(0, "a"), (1, "b"), (4, "c"),
+                                                                     (9, "d")])  # fmt: skip
+    trimmed = Timeline(offset_s=-2.0, kept_from_s=2.0, kept_to_s=8.0)  # 2 s cut from each end
+    moved = chapters.place(marks, trimmed)
+    # a lies wholly in the leading trim, b begins in it, d lies wholly in the trailing trim
     assert [(c.title, c.start_s) for c in moved] == [("b", 0.0), ("c", 2.0)]

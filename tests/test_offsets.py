@@ -10,16 +10,18 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from lxml import etree, html
+from mutagen.id3 import ID3
 
-from media import make_recording
+from media import ffmpeg_run, make_recording
 from newsroom_show import configure, jingles, padded
-from radiodesk import catalog, feed, ingest, soundbites
+from radiodesk import catalog, feed, masters, soundbites
 from radiodesk.catalog import AudioRecord, Measurement, Soundbite
 from radiodesk.cli import main
 from radiodesk.config import Settings, load_settings
@@ -249,7 +251,7 @@ def test_unfit_jingle_fails_before_the_recording_is_copied(
     def no_copy(*args: object) -> None:
         pytest.fail("the recording was copied before the jingle was checked")
 
-    monkeypatch.setattr(ingest, "_copy_master", no_copy)
+    monkeypatch.setattr(masters, "copy_master", no_copy)
     before = snapshot(show.root)
     assert run("-C", show.root, "add", recording, "--title", "Т") == 1
     assert one_line_error(capsys).startswith(f"radiodesk: error: {message}")
@@ -342,3 +344,91 @@ def test_edited_record_survives_episode_toml() -> None:
     assert catalog.episode_from_dict(tomllib.loads(text)) == edited
     assert edited.audio is not None
     assert edited.audio.kept_s() == (1.5, 11.0)
+
+
+# ---------------------------------------------------------------- one timeline for everything
+
+
+def ffmpeg_chapters(mp3: Path, scratch: Path) -> list[tuple[float, str]]:
+    """Return (start in seconds, title) of each chapter as ffmpeg itself reads the MP3."""
+    dump = scratch / "metadata.txt"
+    ffmpeg_run("-i", str(mp3), "-f", "ffmetadata", str(dump))
+    found = re.findall(
+        r"\[CHAPTER\]\nTIMEBASE=1/(\d+)\nSTART=(\d+)\nEND=\d+\ntitle=(.*)\n",
+        dump.read_text(encoding="utf-8"),
+    )
+    return sorted((int(start) / int(base), title) for base, start, title in found)
+
+
+def test_chapters_cues_and_soundbites_share_one_timeline(
+    show: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    jingles(show.root)
+    configure(show, 'intro = "джинглы/интро.wav"\ncrossfade_ms = 0\ntrim_silence = true')
+    speech = make_recording(tmp_path / "речь.wav", seconds=8, lufs=-20, signal="noise")
+    recording = padded(tmp_path / "С тишиной.wav", speech, 3.0, 5.0)  # speech at 3-11 s of 16
+    marks = tmp_path / "главы.txt"
+    marks.write_text("00:00 Начало\n00:05 Середина\n00:14 В тишине\n", encoding="utf-8")
+    vtt = tmp_path / "расшифровка.vtt"
+    vtt.write_text("WEBVTT\n\n00:00.000 --> 00:04.000\nДобрый день\n", encoding="utf-8")
+    status = run(
+        "-C", show.root, "add", recording, "--title", TITLE, "--chapters", marks,
+        "--transcript", vtt, "--soundbite", "0:00-0:06 С начала",
+    )  # fmt: skip
+    assert status == 0, capsys.readouterr().err
+    slug = capsys.readouterr().out.strip()
+    folder = catalog.episode_dir(show.root, slug)
+    episode = catalog.load_episode(folder)
+    record = episode.audio
+    assert record is not None
+    kept_from_s = record.kept_s()[0]
+    assert kept_from_s == pytest.approx(2.5, abs=0.05)  # 3 s of silence less the 0.5 s kept
+    # where the kept recording begins: after the whole 3 s intro (no crossfade)
+    begins_s = record.in_episode(kept_from_s)
+    assert begins_s == pytest.approx(3.0, abs=0.001)
+
+    assert run("-C", show.root, "publish") == 0
+    capsys.readouterr()
+    item, bites = published(show)
+    assert bites == [(str(begins_s), str(round(6 - kept_from_s, 3)))]
+    cues = parse_transcript(published_transcript(show, item), source="feed").cues
+    assert cues[0].start_s == begins_s
+    url = item.xpath("podcast:chapters/@url", namespaces=PODCAST)[0]
+    key = url.removeprefix(show.show.base_url.rstrip("/") + "/")
+    document = json.loads((show.local_store / key).read_bytes())
+    # "В тишине" lies wholly in the trimmed tail: dropped, as the README says, not refused
+    assert [(c["title"], c["startTime"]) for c in document["chapters"]] == [
+        ("Начало", begins_s),
+        ("Середина", pytest.approx(5 + record.offset_s, abs=0.001)),
+    ]
+    mp3 = folder / record.file
+    middle_s = round(5 + record.offset_s, 3)
+    frames = sorted(ID3(mp3).getall("CHAP"), key=lambda f: f.start_time)
+    assert [f.start_time for f in frames] == [round(begins_s * 1000), round(middle_s * 1000)]
+    # ffmpeg reads ID3 chapters less the encoder's delay (1105 samples at 44.1 kHz, 25 ms)
+    read = ffmpeg_chapters(mp3, tmp_path)
+    assert [title for _, title in read] == ["Начало", "Середина"]
+    assert [start for start, _ in read] == pytest.approx([begins_s, middle_s], abs=0.03)
+
+
+def test_chapter_and_cue_past_the_end_are_refused_at_add(
+    show: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recording = make_recording(tmp_path / "Запись.wav", seconds=6, lufs=-20)
+    marks = tmp_path / "главы.txt"
+    marks.write_text("00:00 Начало\n00:06.5 После конца\n", encoding="utf-8")
+    srt = tmp_path / "субтитры.srt"
+    cues = "1\n00:00:01,000 --> 00:00:02,000\nДа\n\n2\n00:00:06,000 --> 00:00:07,250\nНет\n"
+    srt.write_text(cues, encoding="utf-8")
+    before = snapshot(show.root)
+    assert run("-C", show.root, "add", recording, "--title", "Т", "--chapters", marks) == 1
+    assert one_line_error(capsys) == (
+        "radiodesk: error: chapters главы.txt: 'После конца' starts at 00:06.500, at or after "
+        "the end of the recording (00:06.000)"
+    )
+    assert run("-C", show.root, "add", recording, "--title", "Т", "--transcript", srt) == 1
+    assert one_line_error(capsys) == (
+        "radiodesk: error: transcript субтитры.srt line 6: the cue 00:06.000 --> 00:07.250 "
+        "starts at or after the end of the recording (00:06.000)"
+    )
+    assert snapshot(show.root) == before

@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree, html
 from mutagen.id3 import ID3
 
@@ -108,6 +110,77 @@ def test_soundbite_spec_parses_with_cyrillic_title() -> None:
 def test_bad_soundbites_are_refused(spec: str, message: str) -> None:
     with pytest.raises(CatalogError, match=message):
         soundbites.parse_soundbite(spec)
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("00:05 - 00:25 Главное", (5.0, 25.0, "Главное")),
+        ("00:05-00:25 Главное", (5.0, 25.0, "Главное")),
+        ("0:05 – 0:25: Главное", (5.0, 25.0, "Главное")),
+        ("0:05—0:25 — Главное", (5.0, 25.0, "Главное")),
+        ("  1:13 -1:28   Губернатор: главное  ", (73.0, 88.0, "Губернатор: главное")),
+        ("1:13-1:28:Главное", (73.0, 88.0, "Главное")),
+        ("5 - 25", (5.0, 25.0, "")),
+        ("55-1:10 Итоги", (55.0, 70.0, "Итоги")),  # END written longer than START
+        ("1:30-1:45:30 лет заводу", (90.0, 105.0, "30 лет заводу")),  # END like START
+        ("0:01:30 - 0:01:45 Итоги", (90.0, 105.0, "Итоги")),
+        ("1:30.5 - 1:45.25 Итоги", (90.5, 105.25, "Итоги")),
+    ],
+)
+def test_natural_soundbite_spellings_parse(spec: str, expected: tuple[float, float, str]) -> None:
+    sound = soundbites.parse_soundbite(spec)
+    assert (sound.start_s, sound.end_s, sound.title) == expected
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("Главное 0:05-0:25", "soundbite 'Главное 0:05-0:25' is not START-END [title]"),
+        ("0:05-", "soundbite '0:05-' is not START-END [title]"),
+        ("0:05-0:25Главное", "soundbite '0:05-0:25Главное' is not START-END [title]"),
+        ("0:05 - 0:25 - 0:30", "soundbite '0:05 - 0:25 - 0:30' is not START-END [title]"),
+        ("0:25 - 0:05 Главное", "soundbite '0:25 - 0:05 Главное' ends before it starts"),
+        ("5-1:75 Итоги", "'1:75' is not a time: minutes and seconds run to 59"),
+        ("5-25:30", "soundbite at 0:05 lasts 1525 s; it must last 1 to 300 s"),
+    ],
+)
+def test_soundbite_nonsense_is_refused_clearly(spec: str, message: str) -> None:
+    with pytest.raises(CatalogError) as caught:
+        soundbites.parse_soundbite(spec)
+    assert caught.value.message == message
+
+
+TIME_FORMS = [
+    lambda s: f"{s:g}",  # seconds
+    lambda s: f"{int(s // 60)}:{s % 60:02g}" if s % 60 >= 10 else f"{int(s // 60)}:0{s % 60:g}",
+    lambda s: f"0:{int(s // 60):02d}:{int(s % 60):02d}" + (f"{s % 1:.1f}"[1:] if s % 1 else ""),
+]
+SEPARATORS = ["-", " - ", " – ", "—", " —  "]
+TITLE_SEPARATORS = [" ", ":", ": ", " — ", "  "]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    start=st.integers(min_value=0, max_value=3000).map(lambda n: n / 2),
+    length=st.integers(min_value=2, max_value=600).map(lambda n: n / 2),
+    form=st.sampled_from(TIME_FORMS),
+    dash=st.sampled_from(SEPARATORS),
+    before_title=st.sampled_from(TITLE_SEPARATORS),
+    title=st.text(
+        st.characters(codec="utf-8", categories=["L", "N", "P", "Zs"]), min_size=0, max_size=40
+    ).filter(lambda t: not t.strip() or (t.strip()[0].isalpha() and t == t.strip())),
+)
+def test_any_natural_spelling_reads_back(
+    start: float, length: float, form: object, dash: str, before_title: str, title: str
+) -> None:
+    write = form  # the same form for START and END, as producers write them
+    end = start + length
+    spec = f"{write(start)}{dash}{write(end)}"  # type: ignore[operator]
+    if title.strip():
+        spec += before_title + title
+    sound = soundbites.parse_soundbite(spec)
+    assert (sound.start_s, sound.end_s, sound.title) == (start, end, title.strip())
 
 
 def test_soundbites_survive_episode_toml() -> None:
@@ -240,7 +313,7 @@ def test_out_of_range_soundbite_is_refused(
 
     status = run("-C", show.root, "add", short, "--title", "Т", "--soundbite", "0:02")
     assert status == 1
-    assert "is not START-END[:title]" in one_line_error(capsys)
+    assert "is not START-END [title]" in one_line_error(capsys)
     assert snapshot(show.root) == before
 
     assert run("-C", show.root, "add", short, short, "--soundbite", "1-3") == 2

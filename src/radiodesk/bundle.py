@@ -262,8 +262,9 @@ def _episode_media(settings: Settings, episode: Episode, work: Path) -> EpisodeM
         chapters_file = _hashed(work, f"chapters/{episode.slug}", ".json", data, CHAPTERS_TYPE)
     transcript = transcript_file = None
     if episode.transcript:
-        data = _transcript_bytes(folder / episode.transcript, record)
-        transcript = parse_transcript(data, source=str(folder / episode.transcript))
+        name = catalog.stored_name(episode, episode.transcript)  # as the producer finds it
+        data = _transcript_bytes(folder / episode.transcript, name, record)
+        transcript = parse_transcript(data, source=name)
         transcript_file = _hashed(
             work, f"transcripts/{episode.slug}", transcript.suffix, data, transcript.mime
         )
@@ -280,13 +281,13 @@ def _episode_media(settings: Settings, episode: Episode, work: Path) -> EpisodeM
     )
 
 
-def _transcript_bytes(path: Path, record: AudioRecord) -> bytes:
+def _transcript_bytes(path: Path, name: str, record: AudioRecord) -> bytes:
     """Return the transcript in the MP3's time: the producer's file itself when nothing moved."""
     data = path.read_bytes()
     kept_from_s, kept_to_s = record.kept_s()
     return retime(
         data,
-        source=str(path),
+        source=name,
         offset_s=record.offset_s,
         kept_from_s=kept_from_s,
         kept_to_s=kept_to_s if record.tail_trim_s else math.inf,  # cues may outrun the audio

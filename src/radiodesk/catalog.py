@@ -23,16 +23,17 @@ import filelock
 import tomlkit
 from slugify import slugify
 
-from radiodesk import roles
-from radiodesk.chapters import Chapter, fit_chapters, parse_chapters
+from radiodesk import roles, staging, timeline
+from radiodesk.chapters import Chapter, fit_chapters, parse_chapters, place
 from radiodesk.errors import CatalogError
 from radiodesk.statcache import Stamp, StatCache, stamp
+from radiodesk.timeline import Timeline
 
 EPISODES_DIR = "episodes"
 EPISODE_FILE = "episode.toml"
 MASTER_DIR = "master"
 DERIVED_DIR = "derived"
-STAGING_PREFIX = ".staging-"
+STAGING_PREFIX = staging.PREFIX
 LOCK_FILE = ".radiodesk/lock"
 
 SLUG_MAX = 80
@@ -141,6 +142,14 @@ class AudioRecord:
     def in_episode(self, recording_time_s: float) -> float:
         """Return where a moment of the recording is heard in the MP3."""
         return round(recording_time_s + self.offset_s, 3)
+
+    def timeline(self) -> Timeline:
+        """Return the mapping of the recording's time to the MP3's that chapters, cues and
+        soundbites share."""
+        return timeline.of_record(
+            duration_s=self.duration_s, offset_s=self.offset_s, recording_s=self.recording_s,
+            lead_trim_s=self.lead_trim_s, tail_trim_s=self.tail_trim_s,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -542,6 +551,7 @@ def locked(root: Path) -> Iterator[None]:
     path.parent.mkdir(exist_ok=True)
     try:
         with filelock.FileLock(path, timeout=0):
+            staging.repair(episodes_dir(root))  # what a killed run left, before anything reads
             yield
     except filelock.Timeout:
         raise CatalogError(
@@ -558,38 +568,36 @@ def purge_episode(root: Path, slug: str) -> None:
 
 
 def load_chapters(
-    folder: Path, episode: Episode, duration_s: float, offset_s: float | None = None
+    folder: Path, episode: Episode, duration_s: float, placing: Timeline | None = None
 ) -> tuple[Chapter, ...]:
     """Return the episode's chapters in the published audio's time, fitted to it (none: empty).
 
-    The producer times chapters on the recording; jingles and trims move them by `offset_s`
-    (None: the episode's audio record says how far).
+    The producer times chapters on the recording; `placing` (None: the episode's audio record's)
+    moves them with jingles and trims: one wholly in trimmed silence is dropped, one that
+    begins in it starts where the kept recording does, as cues and soundbites do.
     """
     if episode.chapters is None:
         return ()
-    path = folder / episode.chapters
+    if placing is None:
+        placing = episode.audio.timeline() if episode.audio else Timeline()
+    placed = place(stored_chapters(folder, episode), placing)
+    # Placed chapters start within the kept recording; the MP3 may decode a millisecond shorter.
+    name = stored_name(episode, episode.chapters)
+    return fit_chapters([c for c in placed if c.start_s < duration_s], duration_s, source=name)
+
+
+def stored_chapters(folder: Path, episode: Episode) -> tuple[Chapter, ...]:
+    """Return the chapters the episode keeps, in the recording's time (none: empty)."""
+    if episode.chapters is None:
+        return ()
+    name = stored_name(episode, episode.chapters)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = (folder / episode.chapters).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise CatalogError(f"cannot read the chapters {path}: {exc}") from exc
-    if offset_s is None:
-        offset_s = episode.audio.offset_s if episode.audio else 0.0
-    chapters = shift_chapters(parse_chapters(text, source=str(path)), offset_s)
-    return fit_chapters(chapters, duration_s, source=str(path))
+        raise CatalogError(f"cannot read the chapters {name}: {exc}") from exc
+    return parse_chapters(text, source=name, warn=False)
 
 
-def shift_chapters(chapters: tuple[Chapter, ...], offset_s: float) -> tuple[Chapter, ...]:
-    """Move chapters by offset_s; one wholly trimmed away is dropped, one cut short starts at 0."""
-    if not offset_s:
-        return chapters
-    starts = [c.start_s + offset_s for c in chapters]
-    kept = [
-        replace(
-            chapter,
-            start_s=round(max(start, 0.0), 3),
-            end_s=None if chapter.end_s is None else round(chapter.end_s + offset_s, 3),
-        )
-        for chapter, start, following in zip(chapters, starts, [*starts[1:], None], strict=True)
-        if following is None or following > 0
-    ]
-    return tuple(kept)
+def stored_name(episode: Episode, file: str) -> str:
+    """Name a file of an episode as the producer finds it in the show folder (for messages)."""
+    return f"{EPISODES_DIR}/{episode.slug}/{file}"

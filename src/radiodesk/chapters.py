@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from radiodesk.errors import CatalogError
+from radiodesk.timeline import Timeline, clock
 
 _log = logging.getLogger(__name__)
 
@@ -219,7 +220,7 @@ def _parse_json(text: str, source: str) -> list[_Parsed]:
     ]
 
 
-def _check_order(parsed: list[_Parsed], source: str) -> None:
+def _check_order(parsed: list[_Parsed], source: str, *, warn: bool) -> None:
     """Refuse an empty list and chapters whose starts do not increase."""
     if not parsed:
         raise _fail(source, "", "has no chapters")
@@ -234,18 +235,21 @@ def _check_order(parsed: list[_Parsed], source: str) -> None:
                 f"starts at {format_time(start)}, before {earlier}; list chapters in time order"
             )
             raise _fail(source, after.where, problem)
-    if parsed[0].chapter.start_s > 0:
+    if warn and parsed[0].chapter.start_s > 0:
         # Allowed: players show no chapter before the first one. Most lists start at 0:00.
         first = format_time(parsed[0].chapter.start_s)
         _log.warning("chapters %s: the first chapter starts at %s, not 00:00", source, first)
 
 
-def parse_chapters(text: str, *, source: str) -> tuple[Chapter, ...]:
-    """Parse a chapter list ("MM:SS Title" lines) or Podcasting 2.0 JSON, named source in errors."""
+def parse_chapters(text: str, *, source: str, warn: bool = True) -> tuple[Chapter, ...]:
+    """Parse a chapter list ("MM:SS Title" lines) or Podcasting 2.0 JSON, named source in errors.
+
+    `warn`: log that the first chapter starts after 0:00 (said once, when the producer gives it).
+    """
     text = text.removeprefix("\ufeff")
     parse = _parse_json if text.lstrip().startswith(("{", "[")) else _parse_list
     parsed = parse(text, source)
-    _check_order(parsed, source)
+    _check_order(parsed, source, warn=warn)
     return tuple(item.chapter for item in parsed)
 
 
@@ -266,6 +270,35 @@ def fit_chapters(
         end_s = next_start if chapter.end_s is None else min(chapter.end_s, duration_s)
         fitted.append(replace(chapter, end_s=end_s))
     return tuple(fitted)
+
+
+def check_within(chapters: Iterable[Chapter], recording_s: float, *, source: str) -> None:
+    """Refuse a chapter that starts at or after the end of the recording (the producer's times)."""
+    for chapter in chapters:
+        if chapter.start_s >= recording_s:
+            problem = (
+                f"{chapter.title!r} starts at {clock(chapter.start_s)}, at or after the end of "
+                f"the recording ({clock(recording_s)})"
+            )
+            raise _fail(source, "", problem, "fix its time or remove it")
+
+
+def place(chapters: Iterable[Chapter], timeline: Timeline) -> tuple[Chapter, ...]:
+    """Move chapters from the recording's time to the MP3's, as cues and soundbites are moved.
+
+    A chapter runs to its end time, else to the next one's start. One wholly in silence trimmed
+    from the recording is dropped; one that begins in it starts where the kept recording does.
+    """
+    ordered = tuple(chapters)
+    following = [chapter.start_s for chapter in ordered[1:]] + [math.inf]
+    placed = []
+    for chapter, next_start_s in zip(ordered, following, strict=True):
+        end_s = next_start_s if chapter.end_s is None else chapter.end_s
+        kept = timeline.kept(chapter.start_s, end_s)
+        if kept is not None:
+            end = None if chapter.end_s is None else kept[1]
+            placed.append(replace(chapter, start_s=kept[0], end_s=end))
+    return tuple(placed)
 
 
 def shift(chapters: Iterable[Chapter], offset_s: float) -> tuple[Chapter, ...]:

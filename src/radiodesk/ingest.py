@@ -12,7 +12,6 @@ import logging
 import os
 import shutil
 import tempfile
-import unicodedata
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -25,17 +24,21 @@ from radiodesk import (
     audio,
     broadcast,
     catalog,
+    edits,
     ffmpeg,
+    masters,
     newsroom,
     provenance,
+    sides,
     soundbites,
+    staging,
     tagging,
+    timeline,
     waveform,
 )
-from radiodesk.artwork import inspect_image, prepare_artwork
+from radiodesk.artwork import inspect_image
 from radiodesk.catalog import (
     AudioRecord,
-    Correction,
     Episode,
     EpisodeType,
     MasterFile,
@@ -43,11 +46,10 @@ from radiodesk.catalog import (
     Person,
     Soundbite,
 )
-from radiodesk.chapters import Chapter, chapters_json, parse_chapters
 from radiodesk.config import EDIT_FIELDS, AudioSettings, Settings
 from radiodesk.errors import AudioError, CatalogError, RadiodeskError
 from radiodesk.statcache import Stamp, StatCache, stamp
-from radiodesk.transcripts import Transcript, parse_transcript
+from radiodesk.timeline import Timeline
 
 log = logging.getLogger(__name__)
 
@@ -110,12 +112,12 @@ def add_episodes(
     results: dict[int, AddResult] = {}
     newsroom.check_jingles(settings)  # every recording would need them: stop before any work
     with catalog.locked(root):
-        _remove_stale_staging(root)
         try:
             catalog.episodes_dir(root).mkdir(exist_ok=True)
         except OSError as exc:
             raise CatalogError(f"cannot create the episodes folder in {root}: {exc}") from exc
         taken = set(catalog.list_slugs(root))
+        known = masters.known_recordings(catalog.load_episodes(root))
         todo: list[tuple[int, AddRequest, _Claim]] = []
         for index, request in enumerate(requests):
             try:
@@ -133,19 +135,20 @@ def add_episodes(
             for index, future in futures.items():
                 recording = requests[index].recording
                 try:
-                    results[index] = AddResult(recording=recording, episode=future.result())
+                    episode = future.result()
                 except RadiodeskError as exc:
                     results[index] = AddResult(recording=recording, error=exc)
+                    continue
+                warn_if_known(episode.master, known, recording.name)
+                known.setdefault(episode.master.sha256, episode.slug)  # twins in one batch too
+                results[index] = AddResult(recording=recording, episode=episode)
     return [results[i] for i in range(len(requests))]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Sides:
-    """Artwork, chapters and transcript that passed their checks, parsed, not yet stored."""
-
-    image: Path | None
-    chapters: tuple[Chapter, ...] | None
-    transcript: tuple[bytes, Transcript] | None
+def warn_if_known(master: MasterFile, known: dict[str, str], name: str) -> None:
+    """Warn when another episode already has this recording (a producer may mean it)."""
+    if other := known.get(master.sha256):
+        log.warning("%s is the same recording as episode %s (same SHA-256)", name, other)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -153,7 +156,7 @@ class _Claim:
     """A request that passed the cheap checks, with its reserved slug."""
 
     slug: str
-    sides: _Sides
+    sides: sides.Sides
 
 
 def _claim(request: AddRequest, taken: set[str]) -> _Claim:
@@ -162,27 +165,13 @@ def _claim(request: AddRequest, taken: set[str]) -> _Claim:
     if not title:
         raise CatalogError("the episode needs a title", hint="pass --title")
     catalog.clean_text(request.description, "the description")
-    _check_recording(request.recording)
-    sides = _check_sides(request.image, request.chapters, request.transcript)
+    masters.check_recording(request.recording)
+    given = sides.read_sides(request.image, request.chapters, request.transcript)
     slug = catalog.check_slug(request.slug) if request.slug else catalog.make_slug(title, taken)
     if slug in taken:
         raise CatalogError(f"an episode with the slug {slug!r} already exists", hint="pick --slug")
     taken.add(slug)
-    return _Claim(slug=slug, sides=sides)
-
-
-def _check_sides(image: Path | None, chapters: Path | None, transcript: Path | None) -> _Sides:
-    """Parse and check the side files before any expensive work starts."""
-    if image:
-        inspect_image(image)
-    chapter_list = None
-    if chapters:
-        chapter_list = parse_chapters(_read_text(chapters, "chapters"), source=chapters.name)
-    parsed = None
-    if transcript:
-        data = _read_bytes(transcript, "transcript")
-        parsed = (data, parse_transcript(data, source=transcript.name))
-    return _Sides(image=image, chapters=chapter_list, transcript=parsed)
+    return _Claim(slug=slug, sides=given)
 
 
 def _build(
@@ -195,13 +184,14 @@ def _build(
     """Make the episode in a staging folder, then move it into place in one rename."""
     root, slug = settings.root, claim.slug
     try:
-        staging = Path(
-            tempfile.mkdtemp(dir=catalog.episodes_dir(root), prefix=catalog.STAGING_PREFIX)
-        )
+        work = staging.new_folder(catalog.episodes_dir(root))
     except OSError as exc:
         raise CatalogError(f"cannot create episode {slug!r} in {root}: {exc.strerror}") from exc
     try:
-        master, analysis = _copy_and_measure(settings, request.recording, staging, on_progress)
+        master, analysis = copy_and_measure(settings, request.recording, work, on_progress)
+        bites = soundbites.ordered(request.soundbites)
+        soundbites.check_in_recording(bites, analysis.source.duration_s)
+        sides.check_within(claim.sides, analysis.source.duration_s)
         episode = Episode(
             slug=slug,
             guid=str(uuid.uuid4()),
@@ -216,99 +206,59 @@ def _build(
             draft=request.draft,
             episode_type=request.episode_type,
             persons=request.persons,
-            soundbites=soundbites.ordered(request.soundbites),
+            soundbites=bites,
         )
-        stored = _store_sides(claim.sides, staging)
-        episode = replace(
-            episode,
-            image=stored.get("image"),
-            chapters=stored.get("chapters"),
-            transcript=stored.get("transcript"),
-        )
-        episode = refresh_audio(
-            settings, staging, episode, on_progress=on_progress, measured=analysis
-        )
-        _refresh_clips(settings, staging, episode)
+        episode = replace(episode, **sides.store_sides(claim.sides, work, slug))  # type: ignore[arg-type]
+        episode = refresh_audio(settings, work, episode, on_progress=on_progress, measured=analysis)
+        refresh_clips(settings, work, episode)
         if settings.broadcast.enabled:
-            broadcast.export_episode(settings, staging, episode)
-        catalog.write_episode(staging, episode)
-        os.rename(staging, catalog.episode_dir(root, slug))
+            stage_on_air(settings, work, episode)
+        catalog.write_episode(work, episode)
+        staging.switch(work, catalog.episode_dir(root, slug), new=True)
     except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise CatalogError(f"cannot write episode {slug!r}: {exc}") from exc
+        staging.discard(work)
+        raise CatalogError(f"cannot write episode {slug!r} in {root}: {exc.strerror}") from exc
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        staging.discard(work)
         raise
     log.info("added %s (%s)", slug, episode.title)
     return episode
 
 
-def _copy_and_measure(
-    settings: Settings, recording: Path, staging: Path, on_progress: ProgressFn | None
+def stage_on_air(settings: Settings, work: Path, episode: Episode) -> Path:
+    """Make the on-air copy in a staged folder, to move to the export folder with the switch."""
+    # Absolute: joined to the show folder as the export folder, it stays what it is.
+    folder = staging.pending(work.absolute(), settings.broadcast.folder)
+    inside = replace(settings, broadcast=replace(settings.broadcast, folder=folder.as_posix()))
+    return broadcast.export_episode(inside, work, episode).path
+
+
+def copy_and_measure(
+    settings: Settings, recording: Path, folder: Path, on_progress: ProgressFn | None
 ) -> tuple[MasterFile, audio.Analysis]:
     """Copy the recording into the episode while ffmpeg measures it, neither waiting for the other.
 
     The measuring pass reads the producer's file, not the copy; the file's size and change
     time, the same before and after, show that what was measured is what was copied.
     """
-    before = _identity(recording)
+    before = masters.identity(recording)
     stream = audio.probe(recording)
     length_s = stream.header_duration_s or 0.0  # the measuring runs' positions add up to it
     progress = _stage(on_progress, recording.name, "measure", length_s)
     with ThreadPoolExecutor(max_workers=1) as pool:  # leaving it waits for the copy
-        copying = pool.submit(_copy_master, recording, staging)
+        copying = pool.submit(masters.copy_master, recording, folder)
         analysis = audio.analyse(
             recording, settings.audio, stream=stream, on_progress=progress, sample=True
         )
         master = copying.result()
     if progress is not None:
         progress(length_s)  # a header that overstated the length must not leave the bar short
-    if _identity(recording) != before:
+    if masters.identity(recording) != before:
         raise AudioError(
             f"the recording {recording.name} changed while it was being added",
             hint="add it again once it is complete",
         )
     return master, analysis
-
-
-def _identity(path: Path) -> tuple[int, int, int]:
-    try:
-        info = path.stat()
-    except OSError as exc:
-        raise AudioError(f"cannot read recording {path}: {exc.strerror or exc}") from exc
-    return info.st_size, info.st_mtime_ns, info.st_ctime_ns
-
-
-def _store_sides(sides: _Sides, folder: Path) -> dict[str, str]:
-    """Store artwork, chapters and transcript in the episode folder; return the new names."""
-    names: dict[str, str] = {}
-    if sides.image:
-        path, _info, notes = prepare_artwork(sides.image, folder, stem="image")
-        for note in notes:
-            log.warning("%s: artwork %s", folder.name, note)
-        names["image"] = path.name
-    if sides.chapters is not None:
-        names["chapters"] = catalog.CHAPTERS_FILE
-        catalog.write_atomic(folder / catalog.CHAPTERS_FILE, chapters_json(sides.chapters))
-    if sides.transcript is not None:
-        data, parsed = sides.transcript
-        names["transcript"] = catalog.TRANSCRIPT_STEM + parsed.suffix
-        catalog.write_atomic(folder / names["transcript"], data)
-    return names
-
-
-def _read_text(path: Path, what: str) -> str:
-    try:
-        return _read_bytes(path, what).decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise CatalogError(f"the {what} file {path.name} is not UTF-8 text") from None
-
-
-def _read_bytes(path: Path, what: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise CatalogError(f"cannot read the {what} file {path}: {exc.strerror}") from exc
 
 
 def rebuild_stale(settings: Settings, *, on_progress: ProgressFn | None = None) -> list[Episode]:
@@ -346,7 +296,7 @@ def _bring_up_to_date(
         if fresh != episode:
             catalog.write_episode(folder, fresh)
             rebuilt.append(fresh)
-        _refresh_clips(settings, folder, fresh)
+        refresh_clips(settings, folder, fresh)
         prune_derived(folder, fresh)
         _refresh_peaks(folder, fresh)
         checked.put(episode.slug, _inputs(settings, folder, fresh), context)
@@ -374,7 +324,7 @@ def _inputs(settings: Settings, folder: Path, episode: Episode) -> list[Stamp]:
     return [stamp(path) if path is not None else None for path in files]
 
 
-def _refresh_clips(settings: Settings, folder: Path, episode: Episode) -> None:
+def refresh_clips(settings: Settings, folder: Path, episode: Episode) -> None:
     """Check the soundbites against the recording, then cut any clip that is missing."""
     if episode.audio is not None:
         soundbites.check_within(episode.soundbites, episode.audio)
@@ -439,7 +389,7 @@ def refresh_audio(
     label = episode.master.original_name
     analysis = measured
     if analysis is None:
-        _verify_master(master, episode.master)
+        masters.verify_master(folder, episode)
         analysis = audio.analyse(
             master, settings.audio, on_progress=_stage(on_progress, label, "measure"), sample=True
         )
@@ -462,24 +412,32 @@ def refresh_audio(
             settings, episode.master, analysis, rendered, steps,
             ffmpeg_version=ffmpeg.find_ffmpeg().version, mutagen_version=tagging.MUTAGEN_VERSION,
         )  # fmt: skip
-        # The same rounded duration the record keeps, so the fingerprint matches it later.
+        # The timeline and the rounded duration the record keeps: the fingerprint matches later.
+        moved = _moved(steps.edit, analysis)
+        duration_s = round(rendered.duration_s, 3)
         tags = tag_values(
-            settings, folder, episode, round(rendered.duration_s, 3),
-            offset_s=steps.edit.offset_s(), provenance_json=provenance.compact(steps_record),
+            settings, folder, episode, duration_s,
+            placing=timeline.of_record(duration_s=duration_s, **moved),
+            provenance_json=provenance.compact(steps_record),
         )  # fmt: skip
         tagging.write_tags(tmp, tags)
         final = _settle(tmp, out_dir, episode.slug)
         kept = _store_provenance(steps_record, out_dir, episode.slug)
     fresh = _record(rendered, final, recipe, _fingerprint(tags))
-    fresh = replace(fresh, offset_s=steps.edit.offset_s(), provenance=_relative(kept, folder))
-    if not steps.edit.is_empty:  # soundbites and transcripts are moved and cut by these
-        fresh = replace(
-            fresh,
-            recording_s=round(analysis.source.duration_s, 3),
-            lead_trim_s=steps.edit.lead_trim_s,
-            tail_trim_s=steps.edit.tail_trim_s,
-        )
+    fresh = replace(fresh, provenance=_relative(kept, folder), **moved)  # type: ignore[arg-type]
     return replace(episode, audio=_located(fresh, final, folder))
+
+
+def _moved(edit: edits.Edit, analysis: audio.Analysis) -> dict[str, float]:
+    """Return how jingles and trims move the recording, as the audio record keeps it."""
+    if edit.is_empty:  # the MP3 is the recording, time for time
+        return {"offset_s": edit.offset_s()}
+    return {
+        "offset_s": edit.offset_s(),
+        "recording_s": round(analysis.source.duration_s, 3),  # soundbites and cues are cut
+        "lead_trim_s": edit.lead_trim_s,  # to what these keep
+        "tail_trim_s": edit.tail_trim_s,
+    }
 
 
 def _store_provenance(record: dict[str, Any], folder: Path, slug: str) -> Path:
@@ -556,7 +514,7 @@ def _preview_clips(settings: Settings, folder: Path, episode: Episode, work: Pat
         copy = work / source.name
         shutil.copyfile(source, copy)
         episode = replace(episode, audio=replace(episode.audio, file=str(copy)))
-    _refresh_clips(settings, folder, episode)
+    refresh_clips(settings, folder, episode)
     return episode
 
 
@@ -572,12 +530,12 @@ def tag_values(
     episode: Episode,
     duration_s: float,
     *,
-    offset_s: float | None = None,
+    placing: Timeline | None = None,
     provenance_json: str | None = None,
 ) -> tagging.Tags:
     """Return the ID3 values of an episode (its own artwork, else the show's).
 
-    `offset_s` and `provenance_json` describe a new encode; None: the episode's audio record.
+    `placing` and `provenance_json` describe a new encode; None: the episode's audio record.
     """
     show = settings.show
     cover_path = folder / episode.image if episode.image else None
@@ -589,7 +547,7 @@ def tag_values(
         cover = tagging.Cover(data=cover_path.read_bytes(), mime=info.mime)
     chapters = tuple(
         tagging.TagChapter(start_s=c.start_s, end_s=c.end_s or duration_s, title=c.title, url=c.url)
-        for c in catalog.load_chapters(folder, episode, duration_s, offset_s)
+        for c in catalog.load_chapters(folder, episode, duration_s, placing)
     )
     record = episode.audio
     if provenance_json is None and record is not None and record.provenance:
@@ -666,149 +624,9 @@ def _fingerprint(value: object) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def _check_recording(path: Path) -> Path:
-    # The master keeps its name, which episode.toml (UTF-8) and every one-line message must
-    # carry: no control characters (line breaks included), no bytes that are not UTF-8.
-    if any(unicodedata.category(char) in {"Cc", "Cs"} for char in path.name):
-        raise AudioError(
-            f"the file name {path.name!r} contains control characters or bytes that are not UTF-8",
-            hint="rename the recording, then add it again",
-        )
-    if not path.exists():
-        raise AudioError(f"recording {path} does not exist")
-    if not path.is_file():
-        raise AudioError(f"recording {path} is not a file")
-    if path.stat().st_size == 0:
-        raise AudioError(f"recording {path.name} is empty (0 bytes)")
-    return path
-
-
-def _copy_master(recording: Path, staging: Path) -> MasterFile:
-    """Copy the recording byte for byte, hashing it on the way; make the copy read-only."""
-    name = recording.name
-    target = staging / catalog.MASTER_DIR / name
-    target.parent.mkdir(exist_ok=True)
-    n = 2
-    while target.exists():  # a replaced master keeps its place: the new one gets a new name
-        name = f"{n}-{recording.name}"
-        target, n = target.with_name(name), n + 1
-    digest = hashlib.sha256()
-    size = 0
-    buffer = bytearray(1 << 20)  # one buffer for the whole copy: no fresh 1 MiB per read
-    chunk = memoryview(buffer)
-    try:
-        with recording.open("rb", buffering=0) as src, target.open("wb") as out:
-            while count := src.readinto(buffer):
-                digest.update(chunk[:count])
-                out.write(chunk[:count])
-                size += count
-    except OSError as exc:
-        raise AudioError(f"cannot copy recording {recording}: {exc.strerror or exc}") from exc
-    target.chmod(0o444)
-    return MasterFile(
-        file=f"{catalog.MASTER_DIR}/{name}",
-        original_name=name,
-        sha256=digest.hexdigest(),
-        size_bytes=size,
-    )
-
-
-def _verify_master(path: Path, master: MasterFile) -> None:
-    try:
-        actual = audio.file_sha256(path)
-    except OSError as exc:
-        raise CatalogError(f"the master {path} cannot be read: {exc}") from exc
-    if actual != master.sha256:
-        raise CatalogError(
-            f"the master {path} has changed since it was added (SHA-256 mismatch)",
-            hint="restore the original recording; radiodesk never modifies masters",
-        )
-
-
-def _remove_stale_staging(root: Path) -> None:
-    """Clear half-made episodes left by a run that was killed (we hold the lock)."""
-    folder = catalog.episodes_dir(root)
-    if folder.is_dir():
-        for leftover in folder.glob(f"{catalog.STAGING_PREFIX}*"):
-            shutil.rmtree(leftover, ignore_errors=True)
-
-
 def _stage(
     on_progress: ProgressFn | None, label: str, stage: str, total_s: float = 0.0
 ) -> Callable[[float], None] | None:
     if on_progress is None:
         return None
     return lambda done_s: on_progress(label, stage, done_s, total_s)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EditRequest:
-    """A correction: only the fields given change; guid and slug never do."""
-
-    title: str | None = None
-    description: str | None = None
-    date: datetime | None = None
-    persons: tuple[Person, ...] | None = None
-    soundbites: tuple[Soundbite, ...] | None = None  # replace them all; () removes them
-    chapters: Path | None = None
-    transcript: Path | None = None
-    image: Path | None = None
-    replace_audio: Path | None = None
-    note: str | None = None
-    public_note: bool = False
-    draft: bool | None = None  # False releases a draft: dated `now` unless `date` is given
-
-
-def edit_episode(
-    settings: Settings,
-    slug: str,
-    request: EditRequest,
-    *,
-    now: datetime,
-    on_progress: ProgressFn | None = None,
-) -> Episode:
-    """Correct an episode in place; the old master is kept and a correction note recorded."""
-    root = settings.root
-    with catalog.locked(root):
-        folder = catalog.episode_dir(root, slug)
-        episode = catalog.load_episode(folder)
-        changes: dict[str, object] = {}
-        if request.title is not None:
-            changes["title"] = catalog.clean_text(request.title, "the title")
-            if not changes["title"]:
-                raise CatalogError("the episode needs a title")
-        if request.description is not None:
-            changes["description"] = catalog.clean_text(request.description, "the description")
-        if request.date is not None:
-            changes["date"] = request.date
-        if request.draft is not None:
-            changes["draft"] = request.draft
-            if episode.draft and not request.draft and request.date is None:
-                changes["date"] = now.replace(microsecond=0)  # released: dated now
-        if request.persons is not None:
-            changes["persons"] = request.persons
-        if request.soundbites is not None:
-            bites = soundbites.ordered(request.soundbites)
-            if episode.audio is not None and request.replace_audio is None:
-                soundbites.check_within(bites, episode.audio)  # before any work
-            changes["soundbites"] = bites
-        if request.replace_audio is not None:
-            _check_recording(request.replace_audio)
-            newsroom.check_jingles(settings)
-        sides = _check_sides(request.image, request.chapters, request.transcript)
-        changes.update(_store_sides(sides, folder))
-        if request.replace_audio is not None:
-            changes["master"] = _copy_master(request.replace_audio, folder)
-            changes["previous_masters"] = (*episode.previous_masters, episode.master)
-        note = request.note or ("audio replaced" if request.replace_audio else None)
-        if note:
-            note = catalog.clean_text(note, "the note")
-            correction = Correction(at=now, note=note, public=request.public_note)
-            changes["corrections"] = (*episode.corrections, correction)
-        edited = replace(episode, **changes)  # type: ignore[arg-type]
-        edited = refresh_audio(settings, folder, edited, on_progress=on_progress)
-        _refresh_clips(settings, folder, edited)
-        catalog.write_episode(folder, edited)
-        prune_derived(folder, edited)
-    log.info("edited %s", slug)
-    return edited

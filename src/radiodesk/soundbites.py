@@ -34,8 +34,14 @@ FADE_IN_MS, FADE_OUT_MS = 150, 300
 CLIP_VERSION = 1  # bump when clips come out differently for the same input: they are rebuilt
 EXCERPT = {"ru": "фрагмент", "uk": "фрагмент", "be": "фрагмент"}  # clip title: "Title (…)"
 _TIME_RE = re.compile(r"^(?:(?:(\d+):)?(\d+):)?(\d+(?:\.\d+)?)$")
-# END is a time, then ":title" or nothing; a title may itself start with digits.
-_SPEC_RE = re.compile(r"^\s*([\d:.]+)\s*-\s*(\d+(?::\d{1,2}){0,2}(?:\.\d+)?)(?::(.*))?$", re.S)
+# START, a dash (spaces around it allowed), then the rest: END and maybe a title.
+_SPEC_RE = re.compile(r"^\s*([\d:.]+)\s*[-–—]\s*(.*?)\s*$", re.S)
+# END with two, one or no colons: "1:13:05", "1:28", "90", each maybe with decimals.
+_END_RES = tuple(re.compile(rf"\d+(?::\d{{1,2}}){{{n}}}(?:\.\d+)?") for n in (2, 1, 0))
+# Between END and the title: a colon, a dash after a space, or just spaces.
+_TITLE_SEPARATOR = re.compile(r"\s*:\s*|\s+[-–—]\s*|\s+")
+_LETTER = re.compile(r"[^\W\d_]")
+_SPEC_HINT = 'write START-END and a title, e.g. "1:13-1:28 Главное" or "1:13 - 1:28: Главное"'
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,19 +68,57 @@ def parse_time(text: str) -> float:
 
 
 def parse_soundbite(text: str) -> Soundbite:
-    """Parse `START-END[:title]` as given on the command line (title text may be Cyrillic)."""
+    """Parse `START-END [title]` as given on the command line (title text may be Cyrillic).
+
+    Spaces may surround the dash; the title follows END after a colon, a dash or a space. A
+    title may begin with digits ("1:30-1:45:30 лет заводу"): of the ways to read END, the one
+    written like START wins, then the longest.
+    """
     match = _SPEC_RE.match(text)
     if match is None:
-        raise CatalogError(
-            f"soundbite {text!r} is not START-END[:title]", hint='e.g. "1:13-1:28:Главное"'
-        )
-    start, end = parse_time(match.group(1)), parse_time(match.group(2))
-    title = catalog.clean_text(match.group(3) or "", "the soundbite title")
-    if end <= start:
-        raise CatalogError(f"soundbite {text!r} ends before it starts")
+        raise CatalogError(f"soundbite {text!r} is not START-END [title]", hint=_SPEC_HINT)
+    start = parse_time(match.group(1))
+    readings = _end_readings(match.group(2))
+    if not readings:
+        raise CatalogError(f"soundbite {text!r} is not START-END [title]", hint=_SPEC_HINT)
+    same_form = match.group(1).count(":")
+    readings.sort(key=lambda r: (r[0].count(":") == same_form, r[0].count(":")), reverse=True)
+    after = [(end, title) for end, title in readings if _seconds(end) > start]
+    if not after:
+        for end_text, _ in readings:
+            parse_time(end_text)  # an END that is no time says so first
+        if readings[0][0].count(":") == same_form:  # "1:30-1:20", not "0:05-0:25Главное"
+            raise CatalogError(f"soundbite {text!r} ends before it starts")
+        raise CatalogError(f"soundbite {text!r} is not START-END [title]", hint=_SPEC_HINT)
+    end_text, title = after[0]
+    title = catalog.clean_text(title, "the soundbite title")
+    end = parse_time(end_text)
     sound = Soundbite(start_s=round(start, 3), duration_s=round(end - start, 3), title=title)
     check_length(sound)
     return sound
+
+
+def _end_readings(rest: str) -> list[tuple[str, str]]:
+    """Return each way to split `rest` into END and a title (empty, or with a letter in it)."""
+    readings = []
+    for end_re in _END_RES:
+        found = end_re.match(rest)
+        if found is None:
+            continue
+        tail = rest[found.end() :]
+        separator = _TITLE_SEPARATOR.match(tail)
+        title = tail[separator.end() :] if separator else tail
+        if (separator or not tail) and (not tail or _LETTER.search(title)):
+            readings.append((found.group(), title))
+    return readings
+
+
+def _seconds(text: str) -> float:
+    """Return a time's seconds, or -1 when it is no time (such a reading never wins)."""
+    try:
+        return parse_time(text)
+    except CatalogError:
+        return -1.0
 
 
 def check_length(sound: Soundbite) -> None:
@@ -92,18 +136,24 @@ def check_length(sound: Soundbite) -> None:
         )
 
 
+def check_in_recording(soundbites: Sequence[Soundbite], recording_s: float) -> None:
+    """Refuse the first soundbite of a bad length or running past the end of the recording."""
+    for sound in soundbites:
+        check_length(sound)
+        if sound.end_s > recording_s + 0.0005:  # times are kept to the millisecond
+            raise CatalogError(
+                f"soundbite {position(sound.start_s)}-{position(sound.end_s)} runs past the end "
+                f"of the recording ({position(recording_s)})"
+            )
+
+
 def check_within(soundbites: Sequence[Soundbite], record: AudioRecord) -> None:
     """Refuse the first soundbite outside the recording, or with too little left after trims."""
     start_s, end_s = record.kept_s()
-    recording_end_s = record.recording_s if record.recording_s is not None else end_s
+    check_in_recording(soundbites, record.recording_s if record.recording_s is not None else end_s)
     for sound in soundbites:
-        check_length(sound)
-        span = f"{position(sound.start_s)}-{position(sound.end_s)}"
-        if sound.end_s > recording_end_s + 0.0005:  # times are kept to the millisecond
-            raise CatalogError(
-                f"soundbite {span} runs past the end of the recording ({position(recording_end_s)})"
-            )
         if placed(sound, record).duration_s < MIN_DURATION_S:
+            span = f"{position(sound.start_s)}-{position(sound.end_s)}"
             raise CatalogError(
                 f"soundbite {span} lies in the silence trimmed from the recording, which keeps "
                 f"{position(start_s)}-{position(end_s)}; it needs {MIN_DURATION_S:g} s of that",
@@ -115,21 +165,17 @@ def placed(sound: Soundbite, record: AudioRecord) -> Soundbite:
     """Return the soundbite in the MP3's time: moved by jingles and trims, cut to what is kept.
 
     The producer times soundbites on the recording (episode.toml keeps those times); the
-    feed, the clip and the page use these. A part in trimmed silence is left out.
+    feed, the clip and the page use these. A part in trimmed silence is left out, as it is
+    of chapters and transcript cues (they share the record's timeline).
     """
-    kept_from_s, kept_to_s = record.kept_s()
-    start_s, end_s = max(sound.start_s, kept_from_s), min(sound.end_s, kept_to_s)
-    return replace(
-        sound,
-        start_s=record.in_episode(start_s),
-        duration_s=round(max(end_s - start_s, 0.0), 3),
-    )
+    timeline = record.timeline()
+    start_s, end_s = timeline.clamp(sound.start_s, sound.end_s)
+    return replace(sound, start_s=timeline.at(start_s), duration_s=round(end_s - start_s, 3))
 
 
 def trim_note(sound: Soundbite, record: AudioRecord) -> str | None:
     """Say how trimming shortened a soundbite, if it did."""
-    kept_from_s, kept_to_s = record.kept_s()
-    start_s, end_s = max(sound.start_s, kept_from_s), min(sound.end_s, kept_to_s)
+    start_s, end_s = record.timeline().clamp(sound.start_s, sound.end_s)
     if (start_s, end_s) == (sound.start_s, sound.end_s):
         return None
     return (
@@ -263,7 +309,8 @@ def _make_clip(
     tmp = final.with_name(f".{final.name}.part")
     heard = placed(sound, episode.audio)
     log.info("%s: cutting the soundbite at %s", episode.slug, position(sound.start_s))
-    notes = [trim_note(sound, episode.audio), *advice([heard])]
+    # Said in the producer's times, with the length listeners will hear.
+    notes = [trim_note(sound, episode.audio), *advice([replace(heard, start_s=sound.start_s)])]
     for note in filter(None, notes):  # said once, when the clip is cut
         log.warning("%s: %s", episode.slug, note)
     try:

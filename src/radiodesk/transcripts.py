@@ -13,10 +13,11 @@ import itertools
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from radiodesk.errors import CatalogError
+from radiodesk.timeline import clock
 
 Format = Literal["vtt", "srt"]
 
@@ -55,6 +56,7 @@ class Cue:
     start_s: float
     end_s: float
     text: str  # the cue's lines joined with "\n", markup such as <v Speaker> kept
+    line: int = field(default=0, compare=False)  # of its timing line in the file, for messages
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -153,7 +155,7 @@ def _parse_cue(block: _Block, timing_at: int, fmt: Format, source: str) -> Cue:
         if _ARROW in text_line:
             problem = f"{_ARROW!r} inside a cue's text; is a blank line missing before it?"
             raise _fail(source, number, problem)
-    return Cue(start_s=start, end_s=end, text="\n".join(text))
+    return Cue(start_s=start, end_s=end, text="\n".join(text), line=line)
 
 
 def _timing_index(block: _Block) -> int | None:
@@ -245,6 +247,20 @@ def parse_transcript(data: bytes, *, source: str) -> Transcript:
         mime=TRANSCRIPT_TYPES[fmt],
         suffix=SUFFIXES[fmt],
     )
+
+
+def check_within(transcript: Transcript, recording_s: float, *, source: str) -> None:
+    """Refuse a cue that starts at or after the end of the recording, as chapters are refused.
+
+    One that only runs over the end is cut to it when published.
+    """
+    for cue in transcript.cues:
+        if cue.start_s >= recording_s:
+            problem = (
+                f"the cue {clock(cue.start_s)} --> {clock(cue.end_s)} starts at or after the end "
+                f"of the recording ({clock(recording_s)})"
+            )
+            raise _fail(source, cue.line, problem, hint="fix its times or remove it")
 
 
 # ---------------------------------------------------------------- retiming

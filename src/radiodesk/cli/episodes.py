@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from radiodesk import broadcast, catalog, ingest, soundbites
+from radiodesk import broadcast, editing, ingest, soundbites
 from radiodesk.catalog import Person
 from radiodesk.cli import Context
 from radiodesk.cli.options import expand_recordings, now, parse_date, read_description
@@ -22,7 +22,7 @@ from radiodesk.errors import CatalogError
 @click.option(
     "--description-file",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="Read the notes from a UTF-8 text file.",
+    help="Read the notes from a text file (UTF-8; Windows-1251 and KOI8-R are recognised).",
 )
 @click.option("--slug", help="Folder and URL name (default: transliterated title).")
 @click.option(
@@ -45,7 +45,7 @@ from radiodesk.errors import CatalogError
     "--soundbite",
     "soundbite_specs",
     multiple=True,
-    help='"START-END[:title]" to share, repeatable, e.g. "1:13-1:28:Главное".',
+    help='"START-END [title]" to share, repeatable, e.g. "1:13-1:28 Главное".',
 )
 @click.option(
     "--chapters",
@@ -131,7 +131,7 @@ def add(
 @click.option(
     "--description-file",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="Read the new notes from a UTF-8 text file.",
+    help="Read the new notes from a text file (UTF-8, Windows-1251, KOI8-R).",
 )
 @click.option("--date", "date", callback=lambda _c, _p, v: parse_date(v), help="New date.")
 @click.option("--person", "persons", multiple=True, help="Replace the people (repeatable).")
@@ -139,7 +139,7 @@ def add(
     "--soundbite",
     "soundbite_specs",
     multiple=True,
-    help='Replace the soundbites: "START-END[:title]", repeatable.',
+    help='Replace the soundbites: "START-END [title]", repeatable.',
 )
 @click.option("--clear-soundbites", is_flag=True, help="Remove every soundbite.")
 @click.option("--chapters", type=click.Path(dir_okay=False, exists=True, path_type=Path))
@@ -177,29 +177,34 @@ def edit(
     if soundbite_specs and clear_soundbites:
         raise click.UsageError("give --soundbite or --clear-soundbites, not both")
     bites = tuple(soundbites.parse_soundbite(s) for s in soundbite_specs)
-    request = ingest.EditRequest(
+    request = editing.EditRequest(
         description=notes,
         persons=tuple(Person.parse(p) for p in persons) or None,
         soundbites=bites or (() if clear_soundbites else None),
         **options,
     )
-    was_draft = catalog.load_episode(catalog.episode_dir(settings.root, slug)).draft
     with progress(obj) as bars:
-        episode = ingest.edit_episode(settings, slug, request, now=now(), on_progress=bars.audio)
+        done = editing.edit_episode(settings, slug, request, now=now(), on_progress=bars.audio)
+    if not done.changed:
+        click.echo(f"{slug}: nothing to change: it already has what was given; nothing written")
+        return
     if not obj.quiet:
-        describe_audio(obj, episode)
-    if was_draft and not episode.draft:
+        describe_audio(obj, done.episode)
+    if done.on_air is not None:
+        click.echo(f"{slug}: on-air copy made again: {done.on_air}")
+    if "draft" in done.changed and not done.episode.draft:
         click.echo(
-            f"released {episode.slug}, dated {when(episode.date, settings)}; "
-            f"run `radiodesk publish {episode.slug}` to put it in the feed"
+            f"released {slug}, dated {when(done.episode.date, settings)}; "
+            f"run `radiodesk publish {slug}` to put it in the feed"
         )
-    elif episode.draft and not was_draft:
+    elif "draft" in done.changed:
         click.echo(
-            f"{episode.slug} is a draft now; if it is live, "
-            f"`radiodesk publish {episode.slug}` takes it out of the feed"
+            f"{slug} is a draft now; if it is live, "
+            f"`radiodesk publish {slug}` takes it out of the feed"
         )
-    else:
-        click.echo(f"{episode.slug}: corrected; run `radiodesk publish` to update listeners")
+    if set(done.changed) - {"draft", "date"} or "draft" not in done.changed:
+        changed = ", ".join(done.changed)
+        click.echo(f"{slug}: corrected ({changed}); run `radiodesk publish` to update listeners")
 
 
 @click.command(name="export")

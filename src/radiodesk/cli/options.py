@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from radiodesk import zones
+from radiodesk import textfile, zones
 from radiodesk.cli import Context
 from radiodesk.errors import ConfigError
 
@@ -75,7 +75,4 @@ def read_description(text: str | None, path: Path | None) -> str:
         raise click.UsageError("give --description or --description-file, not both")
     if path is None:
         return text or ""
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path} is not UTF-8 text") from None
+    return textfile.read_text(path, "notes").text
