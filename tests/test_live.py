@@ -513,3 +513,18 @@ def test_a_removal_or_release_whose_feed_never_went_live_is_taken_back(
         assert stored(show, request)["feed.xml"] == live_before["feed.xml"]
         for slug, data in episodes.items():  # still live / still a draft, as before
             assert (show.root / "episodes" / slug / "episode.toml").read_bytes() == data
+
+
+def test_a_moved_show_folder_still_knows_what_is_live(show: Settings, clips: Path) -> None:
+    a = add(show, clips / "a.wav", "Первый выпуск")
+    b = add(show, clips / "b.wav", "Второй выпуск")
+    ok("-C", show.root, "publish")
+    moved = show.root.with_name("шоу, перенесённое")
+    show.root.rename(moved)
+
+    listed = {e["slug"]: e["status"] for e in json.loads(ok("-C", moved, "list", "--json").out)}
+    ok("-C", moved, "remove", b, "--yes")
+
+    assert listed == {a: "live", b: "live"}
+    feed = (moved / "public" / "feed.xml").read_bytes()
+    assert set(titles(feed).values()) == {"Первый выпуск"}

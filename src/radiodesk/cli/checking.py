@@ -117,7 +117,9 @@ def _print_checked(name: str, problems: list[check.Problem]) -> bool:
 
 def _check_station_page(station: StationSettings) -> bool:
     """Check the station page and OPML against every programme; return whether that failed."""
-    storage = open_store(station.storage, station.station.base_url, station.local_store)
+    storage = open_store(
+        station.storage, station.station.base_url, station.local_store, home=station.root
+    )
     try:
         with _store_fetcher(storage, station.storage.backend, station.local_store) as fetch:
             problems = audit.audit_station(storage, stations.load_programmes(station), fetch=fetch)

@@ -23,7 +23,9 @@ def serve_command(obj: Context, port: int, host: str) -> None:
     station = None if obj.shows else obj.station()
     if station is not None:  # the whole station: its page, and every programme under it
         store = station.local_store
-        public = open_store(station.storage, station.station.base_url, store).url("")
+        public = open_store(
+            station.storage, station.station.base_url, store, home=station.root
+        ).url("")
     else:
         settings = obj.settings()
         store, public = settings.local_store, open_storage(settings).url("")

@@ -150,7 +150,9 @@ def _publish_station_page(station: StationSettings, dry_run: bool) -> None:
             err=True,
         )
         return
-    storage = open_store(station.storage, station.station.base_url, station.local_store)
+    storage = open_store(
+        station.storage, station.station.base_url, station.local_store, home=station.root
+    )
     with catalog.locked(station.root):
         page = stations.publish_page(
             station,

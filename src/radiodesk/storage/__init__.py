@@ -6,7 +6,7 @@ from pathlib import Path
 
 from radiodesk.config import Settings, StorageSettings
 from radiodesk.storage.base import IMMUTABLE, SHORT, Listing, ObjectInfo, Storage, s3_identity
-from radiodesk.storage.local import LocalStorage
+from radiodesk.storage.local import LocalStorage, local_identity
 
 __all__ = [
     "IMMUTABLE",
@@ -23,17 +23,24 @@ __all__ = [
 
 def open_storage(settings: Settings) -> Storage:
     """Return the store radiodesk.toml configures."""
-    return open_store(settings.storage, settings.show.base_url, settings.local_store)
+    return open_store(
+        settings.storage, settings.show.base_url, settings.local_store, home=_home(settings)
+    )
 
 
-def open_store(storage: StorageSettings, base_url: str, local_store: Path) -> Storage:
-    """Return the store these settings describe (a station's, or one show's)."""
+def open_store(
+    storage: StorageSettings, base_url: str, local_store: Path, *, home: Path | None = None
+) -> Storage:
+    """Return the store these settings describe (a station's, or one show's).
+
+    `home` is the folder (the show's, or its station's) a local store is named relative to.
+    """
     public = storage.public_base_url or base_url
     if storage.backend == "s3":
         from radiodesk.storage.s3 import open_s3  # boto3 is slow to import: only when used
 
         return open_s3(storage, public)
-    return LocalStorage(local_store, public)
+    return LocalStorage(local_store, public, home=home)
 
 
 def store_identity(settings: Settings) -> str:
@@ -41,4 +48,9 @@ def store_identity(settings: Settings) -> str:
     storage = settings.storage
     if storage.backend == "s3":
         return s3_identity(storage.endpoint_url, storage.bucket, storage.prefix)
-    return f"local:{settings.local_store.resolve()}"
+    return local_identity(settings.local_store.resolve(), _home(settings).resolve())
+
+
+def _home(settings: Settings) -> Path:
+    """A programme's local store lies in its station's folder, a lone show's in its own."""
+    return settings.station.root if settings.station is not None else settings.root

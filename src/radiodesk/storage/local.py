@@ -17,14 +17,19 @@ from radiodesk.storage.base import ObjectInfo
 class LocalStorage:
     """Store objects as files under `root`; `base_url` is where that folder will be served."""
 
-    def __init__(self, root: Path, base_url: str) -> None:
+    def __init__(self, root: Path, base_url: str, *, home: Path | None = None) -> None:
         self.root = root.resolve()
         self.base_url = base_url.rstrip("/")
+        self.home = home.resolve() if home is not None else None
 
     @property
     def identity(self) -> str:
-        """Return the store's folder as its name."""
-        return f"local:{self.root}"
+        """Return the store's folder as its name: relative to `home` when it lies inside it.
+
+        What was published is remembered against this name, so a show folder (or a station)
+        moved or cloned elsewhere keeps knowing what is live in its own `public/`.
+        """
+        return local_identity(self.root, self.home)
 
     def put(
         self,
@@ -110,3 +115,10 @@ class LocalStorage:
         if not target.is_relative_to(self.root) or target == self.root:
             raise StorageError(f"refusing the object key {key!r}: it points outside the store")
         return target
+
+
+def local_identity(root: Path, home: Path | None) -> str:
+    """Name a local store folder: relative to `home` (the show's or station's) if inside it."""
+    if home is not None and root.is_relative_to(home):
+        return f"local:./{root.relative_to(home).as_posix()}"
+    return f"local:{root}"
