@@ -14,7 +14,7 @@ from mutagen.id3 import ID3
 
 from media import joined, make_recording, measure
 from newsroom_show import configure, jingles, padded
-from radiodesk import audio, catalog, tagging
+from radiodesk import audio, catalog, provenance, tagging
 from radiodesk.cli import main
 from radiodesk.config import Settings
 from radiodesk.ingest import AddRequest, add_episode
@@ -183,3 +183,13 @@ def test_a_sampled_measuring_pass_records_the_master_metered_whole(
     lufs, peak = measure(folder / episode.audio.file)
     assert abs(lufs - show.audio.target_lufs) <= show.audio.tolerance_lu
     assert peak <= show.audio.true_peak_dbtp
+
+
+def test_encoder_version_is_found_in_the_last_frames_too(tmp_path: Path) -> None:
+    # Dense audio (noise) leaves LAME no spare bits until it flushes: Debian's LAME 3.100
+    # then writes its version only into the last frames of the file.
+    mp3 = tmp_path / "noise.mp3"
+    mp3.write_bytes(bytes(200_000) + b"LAME3.100" + bytes(300))
+    assert provenance.encoder_version(mp3) == "LAME3.100"
+    (tmp_path / "none.mp3").write_bytes(bytes(200_000))
+    assert provenance.encoder_version(tmp_path / "none.mp3") == ""

@@ -8,6 +8,7 @@ it. Pure apart from reading the few bytes that name the encoder.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -49,6 +50,7 @@ CHANNEL_REASONS: Mapping[str, str] = {
     "downmix-mono": "the show's settings ask for mono: channels averaged",
 }
 _ENCODER_RE = re.compile(rb"LAME\d+\.\d+[0-9a-z.]*")
+_VERSION_SCAN_BYTES = 1 << 16
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -186,9 +188,14 @@ def _jingle(jingle: Jingle) -> dict[str, Any]:
 
 
 def encoder_version(mp3: Path) -> str:
-    """Return the LAME version that libmp3lame writes into the first frames ("" if none)."""
+    """Return the LAME version that libmp3lame writes into the MP3's frames ("" if none)."""
+    # LAME fills frames' spare bits with its version: early on where the audio leaves room, and
+    # in the last frames it flushes (dense audio, e.g. noise, leaves none before those).
     with mp3.open("rb") as stream:
-        found = _ENCODER_RE.search(stream.read(1 << 16))
+        found = _ENCODER_RE.search(stream.read(_VERSION_SCAN_BYTES))
+        if found is None:
+            stream.seek(max(stream.seek(0, os.SEEK_END) - _VERSION_SCAN_BYTES, 0))
+            found = _ENCODER_RE.search(stream.read())
     return found.group().decode("ascii") if found else ""
 
 
