@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
+import json
 import os
 import random
 import re
@@ -568,6 +569,17 @@ def test_chap_frames_are_stored_in_time_order(mp3: Path, tmp_path: Path) -> None
     assert chap_order(mp3) == [("chp0", 0), ("chp1", 500), ("chp2", 1200)]
     expected = [(round(c.start_s * 1000), round(c.end_s * 1000), c.title) for c in UNEVEN]
     assert ffmpeg_chapters(mp3) == expected
+    ffprobe = shutil.which("ffprobe")  # beside Debian's ffmpeg; the wheel ships none
+    if ffprobe is not None:  # the same libavformat list, as JSON
+        shown = subprocess.run(
+            [ffprobe, "-v", "error", "-show_chapters", "-of", "json", str(mp3)],
+            capture_output=True, check=True, timeout=60,
+        ).stdout  # fmt: skip
+        assert [
+            (round(float(c["start_time"]) * 1000), round(float(c["end_time"]) * 1000),
+             c["tags"]["title"])
+            for c in json.loads(shown)["chapters"]
+        ] == expected  # fmt: skip
     # What an ffmpeg-based tool makes of it: a Matroska copy keeps every chapter, 0 s too.
     mka = tmp_path / "episode.mka"
     run_ffmpeg("-i", mp3, "-map", "0:a", "-c", "copy", mka)
