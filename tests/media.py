@@ -16,7 +16,7 @@ from typing import Literal
 
 import imageio_ffmpeg
 
-Signal = Literal["speech", "sine", "noise", "silence"]
+Signal = Literal["speech", "peaky", "sine", "noise", "silence"]
 
 # aevalsrc expressions of one channel `n`. Speech-like: noise in the telephone band with
 # syllables at ~3 Hz, a pause every ~2 s and a plosive burst every ~1.4 s (peak to loudness
@@ -24,6 +24,10 @@ Signal = Literal["speech", "sine", "noise", "silence"]
 CHANNEL_EXPRS: dict[str, str] = {
     "speech": "(random({n})*2-1)*pow(abs(sin(2*PI*3.1*t)),2)*gt(sin(2*PI*0.45*t)+0.4,0)"
     "*(1+gt(sin(2*PI*0.7*t),0.998))",
+    # Speech with sharp plosives: 14 ms bursts at ten times the syllables' level every 1.4 s
+    # (peak to loudness ratio ~29 dB: at -32 LUFS the peaks reach about -3 dBTP).
+    "peaky": "(random({n})*2-1)*pow(abs(sin(2*PI*3.1*t)),2)*gt(sin(2*PI*0.45*t)+0.4,0)"
+    "*(1+9*gt(sin(2*PI*0.7*t),0.9995))",
     "sine": "0.5*sin(2*PI*(997+200*{n})*t)",
     "noise": "random({n})*2-1",
     "silence": "0",
@@ -48,9 +52,34 @@ def ffmpeg_exe() -> str:
     return shutil.which("ffmpeg") or str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
-def ffmpeg_run(*args: str) -> str:
+@functools.cache
+def encoders(exe: str) -> frozenset[str]:
+    """Return the names of the encoders an ffmpeg binary was built with."""
+    listing = subprocess.run(
+        [exe, "-hide_banner", "-encoders"], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    # Rows look like " A....D libopencore_amrnb  OpenCORE AMR-NB ..."; the legend has "=".
+    rows = (line.split() for line in listing.splitlines())
+    return frozenset(row[1] for row in rows if len(row) > 1 and "=" not in row[1])
+
+
+def ffmpeg_with(*needed: str) -> str:
+    """Return an ffmpeg that has the encoders: the tests' own, else the imageio-ffmpeg wheel's.
+
+    Only for making fixtures: Debian's ffmpeg, for one, decodes AMR but cannot encode it, while
+    the wheel (a runtime dependency, so always installed) can. radiodesk itself still decodes
+    with the ffmpeg it finds, so a test proves that ffmpeg reads the format.
+    """
+    candidates = dict.fromkeys((ffmpeg_exe(), str(imageio_ffmpeg.get_ffmpeg_exe())))
+    for exe in candidates:
+        if set(needed) <= encoders(exe):
+            return exe
+    raise RuntimeError(f"no ffmpeg here has the encoders {needed}: tried {list(candidates)}")
+
+
+def ffmpeg_run(*args: str, exe: str | None = None) -> str:
     """Run ffmpeg quietly and return its stderr; fail the test helper loudly on errors."""
-    argv = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", *args]
+    argv = [exe or ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", *args]
     done = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=120)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)}\n{done.stderr[-3000:]}")
@@ -112,7 +141,7 @@ def _source_args(
         for k in range(count)
     )
     source = f"aevalsrc=exprs='{exprs}':s={rate}:d={seconds}:c={LAYOUTS[count]}"
-    if signal == "speech":
+    if signal in ("speech", "peaky"):
         source += ",lowpass=f=3400,highpass=f=150"
     if left_only:
         source += ",pan=stereo|c0=c0|c1=0*c0"
@@ -133,7 +162,9 @@ def _encode(
     video: list[str] = []
     if path.suffix == ".mp4":
         video = ["-f", "lavfi", "-i", f"color=c=navy:s=64x64:r=5:d={seconds}", "-map", "1:v"]
-    ffmpeg_run("-i", str(raw), *video, "-map", "0:a", "-af", chain, *codec, str(path))
+    needed = [codec[i + 1] for i, arg in enumerate(codec) if arg in ("-c:a", "-c:v")]
+    ffmpeg_run("-i", str(raw), *video, "-map", "0:a", "-af", chain, *codec, str(path),
+               exe=ffmpeg_with(*needed))  # fmt: skip
 
 
 def joined(path: Path, *parts: Path) -> Path:

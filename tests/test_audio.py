@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from mutagen.mp3 import MP3
 
-from media import ffmpeg_run, joined, make_recording, measure
+from media import ffmpeg_exe, ffmpeg_run, joined, make_recording, measure
 from radiodesk import audio, ffmpeg
 from radiodesk.config import AudioSettings
 from radiodesk.edits import Edit
@@ -88,10 +88,16 @@ def test_typical_speech_needs_one_encode(tmp_path: Path, out_dir: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "suffix", [".wav", ".flac", ".mp3", ".m4a", ".ogg", ".opus", ".amr", ".mp4"]
-)
-def test_every_input_format_decodes(tmp_path: Path, out_dir: Path, suffix: str) -> None:
+    ("suffix", "codec"),
+    [(".wav", "pcm_s16le"), (".flac", "flac"), (".mp3", "mp3"), (".m4a", "aac"),
+     (".ogg", "vorbis"), (".opus", "opus"), (".amr", "amr_nb"), (".mp4", "aac")],
+)  # fmt: skip
+def test_every_input_format_decodes(tmp_path: Path, out_dir: Path, suffix: str, codec: str) -> None:
+    # The fixture may come from another ffmpeg (one with the encoder); radiodesk decodes it
+    # with the one it uses in production, the tests' own.
+    assert ffmpeg.find_ffmpeg().path == Path(ffmpeg_exe())
     master = make_recording(tmp_path / f"take{suffix}", seconds=3, lufs=-22.0)
+    assert audio.probe(master).codec == codec
     rendered = publish(master, out_dir)
     assert rendered.duration_s == pytest.approx(3.0, abs=0.08)  # codec priming aside
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from media import make_recording, measure
+from media import ffmpeg_run, make_recording, measure
 from newsroom_show import configure
 from radiodesk.cli import main
 from radiodesk.config import Settings
@@ -36,6 +36,33 @@ def text(field: bytes) -> str:
     return field.rstrip(b"\0").decode("utf-8")
 
 
+def ebur128_levels(path: Path) -> tuple[float, float, float, float, float]:
+    """Meter a file apart: (integrated, LRA, true peak, max momentary, max short-term)."""
+    stderr = ffmpeg_run(
+        "-i", f"file:{path}", "-map", "0:a:0", "-af", "ebur128=peak=true:framelog=info",
+        "-f", "null", "-",
+    )  # fmt: skip
+    body, _, summary = stderr.rpartition("Summary:")
+    blocks = [(float(m), float(s)) for m, s in re.findall(r"M:\s*(\S+) S:\s*(\S+)", body)]
+    found = [
+        re.search(pattern, summary)
+        for pattern in (r"I:\s+(\S+) LUFS", r"LRA:\s+(\S+) LU", r"Peak:\s+(\S+) dBFS")
+    ]
+    integrated, lra, peak = (float(match.group(1)) for match in found if match)
+    return integrated, lra, peak, max(m for m, _ in blocks), max(s for _, s in blocks)
+
+
+def assert_bext_version_2(wav: Path) -> None:
+    """Read the bext chunk's version 2 fields (EBU Tech 3285 v2) and check them against a meter."""
+    bext = chunks(wav)[b"bext"]
+    version, umid, *loudness = struct.unpack("<H64s5h", bext[346:422])
+    assert version == 2
+    assert umid == bytes(64)  # no UMID
+    assert bext[422:602] == bytes(180)  # reserved, zero in version 2
+    expected = ebur128_levels(wav)
+    assert [value / 100 for value in loudness] == pytest.approx(expected, abs=0.051)
+
+
 def test_add_writes_the_on_air_copy(show: Settings, tmp_path: Path) -> None:
     settings = configure(show, broadcast=BROADCAST)
     master = make_recording(tmp_path / "Речь.wav", seconds=6, lufs=-35, channels=2,
@@ -55,6 +82,7 @@ def test_add_writes_the_on_air_copy(show: Settings, tmp_path: Path) -> None:
     assert text(reference) == episode.guid.replace("-", "")
     assert bext[320:338] == b"2025-03-0112:00:00"  # origination date and time
     assert text(bext[602:]).startswith("A=PCM,F=48000,W=24,M=stereo,T=radiodesk")
+    assert_bext_version_2(wav)
     # never published: the store holds no WAV
     assert main(["-C", str(show.root), "publish"]) == 0
     assert not list(settings.local_store.rglob("*.wav"))
@@ -74,6 +102,7 @@ def test_export_command_uses_the_recorded_analysis(
         rf"{re.escape(str(wav))}: -2[23]\.\d LUFS, -\d+\.\d dBTP, 48000 Hz, 24-bit", line
     )
     assert measure(wav)[0] == pytest.approx(-23.0, abs=0.5)
+    assert_bext_version_2(wav)
     assert main(["-C", str(show.root), "export"]) == 1
     assert capsys.readouterr().err == (
         "radiodesk: error: name the episodes to export, or pass --all\n"

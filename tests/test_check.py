@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import re
 import socket
 import socketserver
 import threading
+import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,12 +18,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from PIL import Image
 
+from clirun import run
 from radiodesk.check import (
     Problem,
     Response,
     check_feed,
     check_feeds,
+    check_images,
     check_loudness,
     check_urls,
     format_report,
@@ -30,6 +35,7 @@ from radiodesk.check import (
     read_feed,
     summary,
 )
+from radiodesk.config import Settings
 from radiodesk.errors import FeedError
 from radiodesk.feed import (
     ITUNES_NS,
@@ -43,6 +49,7 @@ from radiodesk.feed import (
     build_feed,
     build_feeds,
 )
+from s3server import PREFIX, Bucket
 
 NS = {"itunes": ITUNES_NS, "podcast": PODCAST_NS, "atom": "http://www.w3.org/2005/Atom"}
 MSK = timezone(timedelta(hours=3))
@@ -811,3 +818,108 @@ def test_read_feed_stops_at_the_size_limit(
     monkeypatch.setattr("radiodesk.check.urls.MAX_FEED_DOWNLOAD_BYTES", 100)
     with pytest.raises(FeedError, match="larger than 100 bytes"):
         read_feed(f"{store.base}/feed.xml", timeout_s=5)
+
+
+# --- artwork: every image the feed names, judged as add and init judge it -----------------------
+
+
+def image_bytes(
+    size: tuple[int, int] = (1400, 1400), mode: str = "RGB", fmt: str = "JPEG"
+) -> bytes:
+    buffer = io.BytesIO()
+    Image.new(mode, size, "navy" if mode == "RGB" else 80).save(buffer, fmt)
+    return buffer.getvalue()
+
+
+def add_podcast_images(srcset: str) -> Callable[[Any], None]:
+    def change(root: Any) -> None:
+        channel = first(root, "/rss/channel")
+        etree.SubElement(channel, f"{{{PODCAST_NS}}}images", srcset=srcset)
+
+    return change
+
+
+SQUARE = "Apple needs 1400-3000 px square"
+
+
+def test_check_images_judges_every_image_as_artwork(store: StoreServer) -> None:
+    base = store.base
+    items = [make_item(n, base=base, image_url=f"{base}/item-{n}.jpg") for n in (1, 2, 3, 4)]
+    feed = build_feed(make_channel(base=base), items)
+    feed = mutate(feed, add_podcast_images(f"{base}/cover.jpg 1400w, {base}/small.png 600w"))
+    store.objects = {
+        "/cover.jpg": Stored(body=image_bytes(), content_type="image/jpeg"),
+        "/small.png": Stored(body=image_bytes((600, 600), fmt="PNG"), content_type="image/png"),
+        "/item-1.jpg": Stored(body=image_bytes(mode="CMYK"), content_type="image/jpeg"),
+        "/item-2.jpg": Stored(body=image_bytes((1400, 1000), fmt="PNG"), content_type="image/jpeg"),
+        "/item-3.jpg": Stored(body=b"\xff\xd8 not really", content_type="image/jpeg"),
+        # /item-4.jpg is missing: check_urls reports that, not the artwork check
+    }
+    problems = check_images({"feed.xml": feed}, fetch=http_fetcher(timeout_s=5))
+    where = {n: f"feed.xml item {make_item(n).title!r}" for n in (1, 2, 3)}
+    assert sorted((p.level, p.where, p.message) for p in problems) == sorted([
+        ("error", CHANNEL, f"image {base}/small.png is 600×600 px; {SQUARE}"),
+        ("error", where[1], f"image {base}/item-1.jpg is CMYK; Apple needs RGB"),
+        ("error", where[2], f"image {base}/item-2.jpg is PNG but named .jpg; Apple needs .png; "
+                            f"is 1400×1000 px; {SQUARE}"),
+        ("error", where[3], f"image {base}/item-3.jpg is not a readable image "
+                            "(not an image format Pillow knows)"),
+    ])  # fmt: skip
+    # Each image is fetched once, whole, though the channel and podcast:images share the cover.
+    assert [entry for entry in store.log if entry[1] == "/cover.jpg"] == [("GET", "/cover.jpg")]
+
+
+def test_an_image_too_large_to_fetch_is_one_error(
+    store: StoreServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = store.base
+    feed = build_feed(make_channel(base=base), [])
+    store.objects = {"/cover.jpg": Stored(body=image_bytes(), content_type="image/jpeg")}
+    monkeypatch.setattr("radiodesk.check.images.MAX_IMAGE_BYTES", 1000)
+    (problem,) = check_images({"feed.xml": feed}, fetch=http_fetcher(timeout_s=5))
+    assert (problem.where, problem.message) == (
+        CHANNEL,
+        f"image {base}/cover.jpg cannot be checked: it is larger than 1,000 bytes",
+    )
+
+
+def published_cover(settings: Settings) -> tuple[str, str]:
+    """Return the public URL of the show's cover as the live feed names it, and its key."""
+    feed = etree.fromstring(settings_feed(settings))
+    url = first(feed, "/rss/channel/itunes:image").get("href")
+    return url, url.removeprefix(settings.storage.public_base_url or settings.show.base_url)
+
+
+def settings_feed(settings: Settings) -> bytes:
+    if settings.storage.backend == "local":
+        return (settings.local_store / "feed.xml").read_bytes()
+    return urllib.request.urlopen(f"{settings.storage.public_base_url}/feed.xml").read()
+
+
+def test_check_refuses_a_published_cover_that_breaks_the_rules(show: Settings) -> None:
+    assert run("-C", show.root, "publish").status == 0
+    assert run("-C", show.root, "check").out == "no problems\n"
+    url, key = published_cover(show)
+    (show.local_store / key.lstrip("/")).write_bytes(image_bytes((600, 600)))
+    done = run("-C", show.root, "check")
+    assert done.status == 1
+    assert done.out.splitlines() == [
+        f"error   feed.xml channel: image {url} is 600×600 px; Apple needs 1400-3000 px square",
+        "1 error, 0 warnings",
+    ]
+
+
+def test_check_refuses_a_bad_cover_in_an_s3_store(s3_show: Settings, s3_bucket: Bucket) -> None:
+    assert run("-C", s3_show.root, "publish").status == 0
+    assert run("-C", s3_show.root, "check").out == "no problems\n"
+    url, key = published_cover(s3_show)
+    s3_bucket.client.put_object(
+        Bucket=s3_bucket.name, Key=f"{PREFIX}{key}", Body=image_bytes((600, 600)),
+        ContentType="image/jpeg", ACL="public-read",
+    )  # fmt: skip
+    done = run("-C", s3_show.root, "check")
+    assert done.status == 1
+    assert done.out.splitlines() == [
+        f"error   feed.xml channel: image {url} is 600×600 px; Apple needs 1400-3000 px square",
+        "1 error, 0 warnings",
+    ]

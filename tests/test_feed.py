@@ -19,6 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from clirun import run
+from radiodesk.config import Settings
 from radiodesk.errors import FeedError
 from radiodesk.feed import (
     ITUNES_NS,
@@ -626,6 +628,24 @@ def test_locked_with_owner(locked: bool) -> None:
 def test_locked_without_owner_has_no_owner_attribute() -> None:
     feed = build_feed(make_channel(locked=True), [make_item(1)])
     assert dict(one(parse_xml(feed), "/rss/channel/podcast:locked").attrib) == {}
+
+
+@pytest.mark.parametrize(("setting", "locked"), [("", True), ("locked = false\n", False)])
+def test_a_published_show_is_locked_unless_its_settings_say_not(
+    show: Settings, setting: str, locked: bool
+) -> None:
+    # The fixture's radiodesk.toml has no `locked` key, as shows made before the default did.
+    path = show.root / "radiodesk.toml"
+    path.write_text(path.read_text("utf-8").replace("[show]\n", f"[show]\n{setting}"), "utf-8")
+    assert run("-C", show.root, "publish").status == 0
+    feed = (show.local_store / "feed.xml").read_bytes()
+    found = parse_xml(feed).xpath("/rss/channel/podcast:locked", namespaces=NS)
+    if locked:
+        (element,) = found
+        assert (element.text, dict(element.attrib)) == ("yes", {"owner": show.show.email})
+    else:
+        assert found == []
+    assert bool(read_podcastparser_p20(feed).get("import_prohibited")) is locked
 
 
 def test_funding_links() -> None:

@@ -14,7 +14,7 @@ from mutagen.id3 import ID3
 
 from media import joined, make_recording, measure
 from newsroom_show import configure, jingles, padded
-from radiodesk import audio, catalog, tagging
+from radiodesk import audio, catalog, provenance, tagging
 from radiodesk.cli import main
 from radiodesk.config import Settings
 from radiodesk.ingest import AddRequest, add_episode
@@ -68,8 +68,10 @@ def test_every_step_is_recorded(
     limiter = record["limiter"]
     assert limiter["ceiling_dbfs"] == episode.audio.limiter_ceiling_dbfs
     predicted = given["sample_peak_dbfs"] + record["gain"]["gain_db"] - limiter["ceiling_dbfs"]
-    assert limiter["max_gain_reduction_db"] == pytest.approx(max(predicted, 0), abs=0.02)
-    assert "predicted" in limiter["basis"]
+    reduction = limiter["predicted"]["max_gain_reduction_db"]
+    assert reduction == pytest.approx(max(predicted, 0), abs=0.02)
+    assert "predicted" in limiter["predicted"]["basis"]
+    assert record["loudness"]["output_lufs"] == episode.audio.after.integrated_lufs
     assert record["resampling"] == {
         "from_hz": 48000, "to_hz": 44100, "filter": "aresample (swresample defaults)"
     }  # fmt: skip
@@ -106,6 +108,33 @@ def test_every_step_is_recorded(
     capsys.readouterr()
     assert main(["-C", str(show.root), "publish"]) == 0
     assert "nothing to do" in capsys.readouterr().out
+
+
+def test_the_loudness_account_explains_the_mp3_where_the_limiter_works(
+    show: Settings, tmp_path: Path
+) -> None:
+    # A quiet phone call with sharp plosives: -32 LUFS with peaks near -3 dBTP, so the gain
+    # to the target drives the peaks far over the ceiling and the limiter takes several LU.
+    master = make_recording(tmp_path / "Звонок.wav", seconds=8, lufs=-32.0, signal="peaky")
+    master_lufs, master_peak = measure(master)
+    assert master_peak > -4.0
+    episode = add_episode(show, AddRequest(recording=master, title="Звонок"), now=NOW)
+    assert episode.audio is not None
+    assert episode.audio.provenance is not None
+    folder = catalog.episode_dir(show.root, episode.slug)
+    record = json.loads((folder / episode.audio.provenance).read_text(encoding="utf-8"))
+    mp3_lufs, _ = measure(folder / episode.audio.file)  # the published file, measured apart
+    account = record["loudness"]
+    assert account["input_lufs"] == pytest.approx(master_lufs, abs=0.1)
+    assert account["gain_db"] == record["gain"]["gain_db"]
+    cost = account["limiter_and_encoder_cost_lu"]
+    assert cost > 1.0  # the limiter really worked
+    # The record's own arithmetic, as it states it, within its stated tolerance ...
+    assert account["sum"] == "input_lufs + gain_db - limiter_and_encoder_cost_lu = output_lufs"
+    total = account["input_lufs"] + account["gain_db"] - cost
+    assert total == pytest.approx(account["output_lufs"], abs=account["tolerance_lu"] + 1e-9)
+    # ... and against the independent meters: input + gain - cost is what the MP3 measures.
+    assert master_lufs + account["gain_db"] - cost == pytest.approx(mp3_lufs, abs=0.3)
 
 
 def test_plain_episode_keeps_the_recording_alone(show: Settings, tmp_path: Path) -> None:
@@ -154,3 +183,13 @@ def test_a_sampled_measuring_pass_records_the_master_metered_whole(
     lufs, peak = measure(folder / episode.audio.file)
     assert abs(lufs - show.audio.target_lufs) <= show.audio.tolerance_lu
     assert peak <= show.audio.true_peak_dbtp
+
+
+def test_encoder_version_is_found_in_the_last_frames_too(tmp_path: Path) -> None:
+    # Dense audio (noise) leaves LAME no spare bits until it flushes: Debian's LAME 3.100
+    # then writes its version only into the last frames of the file.
+    mp3 = tmp_path / "noise.mp3"
+    mp3.write_bytes(bytes(200_000) + b"LAME3.100" + bytes(300))
+    assert provenance.encoder_version(mp3) == "LAME3.100"
+    (tmp_path / "none.mp3").write_bytes(bytes(200_000))
+    assert provenance.encoder_version(tmp_path / "none.mp3") == ""

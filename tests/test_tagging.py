@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
+import json
 import os
 import random
 import re
@@ -517,13 +518,76 @@ def test_ffmpeg_reads_the_chapters(mp3: Path) -> None:
     found = re.findall(
         r"Chapter #0:\d+: start ([\d.]+), end ([\d.]+)\n.*\n\s+title\s+: (.*)", listing
     )
-    # ffmpeg lists CHAP frames in file order, and mutagen orders frames by size; the CTOC
-    # frame holds the order, which apps follow.
-    assert sorted(found) == [
+    # ffmpeg lists CHAP frames in file order, which must be time order.
+    assert found == [
         ("0.000000", "0.750000", "Вступление"),
         ("0.750000", "1.500000", "Вопросы слушателей"),
         ("1.500000", "2.000000", "Итоги — «коротко»"),
     ]
+
+
+# Titles whose lengths order the frames otherwise than their times: by size (mutagen's own
+# order) the chapter at 0 s would come last and the one at 0.5 s first.
+UNEVEN = (
+    TagChapter(start_s=0.0, end_s=0.5, title="Локализация производства: что изменилось за год"),
+    TagChapter(start_s=0.5, end_s=1.2, title="Итоги"),
+    TagChapter(start_s=1.2, end_s=2.0, title="Товарооборот с соседями"),
+)
+
+
+def chap_order(path: Path) -> list[tuple[str, int]]:
+    """Return (element id, start ms) of each CHAP frame in the order the file holds them."""
+    found = []
+    for name, body in tag_frames(path):
+        if name == "CHAP":
+            element_id, _, rest = body.partition(b"\x00")
+            found.append((element_id.decode("latin-1"), int.from_bytes(rest[:4], "big")))
+    return found
+
+
+def ffmpeg_chapters(path: Path) -> list[tuple[int, int, str]]:
+    """Return the chapters ffmpeg reads from path (ffprobe -show_chapters lists the same), in ms.
+
+    Read from the input listing: an output's chapters are shifted by the MP3 encoder delay.
+    """
+    listing = subprocess.run(
+        [FFMPEG, "-hide_banner", "-nostdin", "-i", str(path)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        check=False,  # "-i" alone has no output file, so ffmpeg exits 1 after the listing
+        timeout=60,
+    ).stderr.decode("utf-8")
+    found = re.findall(
+        r"Chapter #0:\d+: start ([\d.]+), end ([\d.]+)\n\s+Metadata:\n\s+title\s+: (.*)",
+        listing,
+    )
+    return [(round(float(start) * 1000), round(float(end) * 1000), t) for start, end, t in found]
+
+
+def test_chap_frames_are_stored_in_time_order(mp3: Path, tmp_path: Path) -> None:
+    write_tags(mp3, full_tags(chapters=UNEVEN))
+    assert chap_order(mp3) == [("chp0", 0), ("chp1", 500), ("chp2", 1200)]
+    expected = [(round(c.start_s * 1000), round(c.end_s * 1000), c.title) for c in UNEVEN]
+    assert ffmpeg_chapters(mp3) == expected
+    ffprobe = shutil.which("ffprobe")  # beside Debian's ffmpeg; the wheel ships none
+    if ffprobe is not None:  # the same libavformat list, as JSON
+        shown = subprocess.run(
+            [ffprobe, "-v", "error", "-show_chapters", "-of", "json", str(mp3)],
+            capture_output=True, check=True, timeout=60,
+        ).stdout  # fmt: skip
+        assert [
+            (round(float(c["start_time"]) * 1000), round(float(c["end_time"]) * 1000),
+             c["tags"]["title"])
+            for c in json.loads(shown)["chapters"]
+        ] == expected  # fmt: skip
+    # What an ffmpeg-based tool makes of it: a Matroska copy keeps every chapter, 0 s too.
+    mka = tmp_path / "episode.mka"
+    run_ffmpeg("-i", mp3, "-map", "0:a", "-c", "copy", mka)
+    copied = ffmpeg_chapters(mka)
+    delay = expected[1][0] - copied[1][0]  # the copy starts after the MP3 encoder's delay
+    assert 0 <= delay <= 50
+    assert copied == [(max(start - delay, 0), end - delay, t) for start, end, t in expected]
+    assert read_tags(mp3) == full_tags(chapters=UNEVEN)  # the rest of the tag is intact
 
 
 def test_no_chapters_write_no_chapter_frames(mp3: Path) -> None:
@@ -569,3 +633,4 @@ def test_chapter_titles_and_times_read_back(
     )
     write_tags(path, full_tags(cover=None, chapters=chapters))
     assert read_tags(path).chapters == chapters
+    assert [start for _, start in chap_order(path)] == [round(c.start_s * 1000) for c in chapters]

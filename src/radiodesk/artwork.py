@@ -8,6 +8,7 @@ refused, since only the producer can choose a crop or supply the detail.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import shutil
 import tempfile
@@ -99,12 +100,17 @@ def _unreadable(path: Path, exc: BaseException) -> CatalogError:
     )
 
 
+def _header(source: Path | IO[bytes]) -> tuple[str, tuple[int, int], str]:
+    """Return the format, size and mode of an image without decoding its pixels."""
+    with Image.open(source) as image:
+        image.verify()
+        return image.format or "", image.size, image.mode
+
+
 def _identify(path: Path) -> tuple[str, tuple[int, int], str]:
-    """Return the format, size and mode of an image file without decoding its pixels."""
+    """Return the format, size and mode of an image file, or raise CatalogError."""
     try:
-        with Image.open(path) as image:
-            image.verify()
-            return image.format or "", image.size, image.mode
+        return _header(path)
     except _READ_ERRORS as exc:
         raise _unreadable(path, exc) from exc
 
@@ -130,20 +136,40 @@ def _size_problem(width: int, height: int) -> str | None:
 def check_artwork(path: Path) -> list[str]:
     """Return what is wrong with an artwork file in Apple's terms ([] when it is fine)."""
     try:
-        fmt, (width, height), mode = _identify(path)
+        fmt, size, mode = _identify(path)
     except CatalogError as exc:
         return [exc.message]
+    return [f"artwork {path.name} {problem}" for problem in _problems(fmt, size, mode, path.suffix)]
+
+
+def check_artwork_bytes(data: bytes, suffix: str) -> list[str]:
+    """Return what is wrong with fetched artwork, each as "is …" ([] when it is fine).
+
+    `suffix` is the extension of the name it is published under (".jpg").
+    """
+    try:
+        fmt, size, mode = _header(io.BytesIO(data))
+    except _READ_ERRORS as exc:
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+        if isinstance(exc, UnidentifiedImageError):
+            reason = "not an image format Pillow knows"
+        return [f"is not a readable image ({reason})"]
+    return _problems(fmt, size, mode, suffix)
+
+
+def _problems(fmt: str, size: tuple[int, int], mode: str, suffix: str) -> list[str]:
+    """Say what breaks Apple's rule A06: format, extension, size and colour mode."""
     extensions = _EXTENSIONS.get(fmt)
     problems = [
         None if extensions else f"is {fmt or 'an unknown format'}; Apple needs JPEG or PNG",
         None
-        if not extensions or path.suffix.lower() in extensions
-        else f"is {fmt} but named {path.suffix or 'without an extension'}; Apple needs "
+        if not extensions or suffix.lower() in extensions
+        else f"is {fmt} but named {suffix or 'without an extension'}; Apple needs "
         f"{' or '.join(extensions)}",
-        _size_problem(width, height),
+        _size_problem(*size),
         None if mode == "RGB" else f"is {_describe(mode)}; Apple needs RGB",
     ]
-    return [f"artwork {path.name} {problem}" for problem in problems if problem]
+    return [problem for problem in problems if problem]
 
 
 def _load(path: Path) -> Image.Image:

@@ -1,8 +1,8 @@
 """`radiodesk check`: the published show (or station page) as listeners' apps see it.
 
 Reads the feed pages from the store, checks their XML, fetches every URL in them through a
-Fetcher, and meters every published MP3 with an independent ebur128 pass; for a station, its
-page and OPML. Changes nothing.
+Fetcher (every image whole, to judge it as artwork), and meters every published MP3 with an
+independent ebur128 pass; for a station, its page and OPML. Changes nothing.
 """
 
 from __future__ import annotations
@@ -40,6 +40,10 @@ class RewritingFetcher:
         """GET a byte range of the rewritten URL."""
         return self.inner.get_range(self._map(url), first, last)
 
+    def get(self, url: str, max_bytes: int) -> check.Response:
+        """GET the whole rewritten URL."""
+        return self.inner.get(self._map(url), max_bytes)
+
     def _map(self, url: str) -> str:
         prefix = self.public_base.rstrip("/") + "/"
         return (
@@ -67,6 +71,7 @@ def audit(
         problems = check.check_feeds(feeds, now=now)
         for key, xml in feeds.items():
             problems += check.check_urls(xml, fetch=fetch, name=key)
+        problems += check.check_images(feeds, fetch=fetch)
         for episode in catalog.load_episodes(settings.root):
             if episode.audio is None or catalog.audio_key(episode) not in listing:
                 continue

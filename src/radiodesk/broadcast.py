@@ -1,19 +1,23 @@
 """The on-air copy: an EBU R128 Broadcast WAV of an episode, for the station's playout.
 
 Made from the podcast encode's own measuring pass (kept in the provenance record), trimmed the
-same way, without jingles (playout adds its own idents). Written atomically into the show's
-export folder; never part of a publication.
+same way, without jingles (playout adds its own idents). Its bext chunk (version 2) carries the
+loudness metered on the written file. Written atomically into the show's export folder; never
+part of a publication.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
+import struct
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from radiodesk import __version__, audio, catalog, edits, ffmpeg, provenance
 from radiodesk.catalog import Episode
@@ -28,7 +32,14 @@ PCM_CODECS = {16: "pcm_s16le", 24: "pcm_s24le", 32: "pcm_s32le"}
 PCM_MARGIN_DB = 1.0
 # The bext fields' sizes in bytes (EBU Tech 3285); ffmpeg cuts longer values mid-character.
 BEXT_SIZES = {"description": 256, "originator": 32, "originator_reference": 32}
-METER = "ebur128@broadcast=peak=true"
+METER = "ebur128@broadcast=peak=true:framelog=info"  # each block logged: the bext's maxima
+# bext version 2 (EBU Tech 3285 v2, 2011): after the version, the UMID (none here: all zero,
+# as ffmpeg writes it), five loudness values as 16-bit signed integers of 100 x the value
+# (LUFS, LU, dBTP), then 180 reserved bytes that must be zero.
+BEXT_VERSION = 2
+BEXT_VERSION_AT = 346  # bytes into the chunk's data: 256 + 32 + 32 + 10 + 8 + 8
+BEXT_V2 = struct.Struct("<H64s5h180s")
+BEXT_NOT_GIVEN = 0x7FFF  # Tech 3285 v2: a loudness value that is not given
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,6 +64,8 @@ class BroadcastCopy:
     attempts: int
     sample_rate_hz: int
     bits: int
+    max_momentary_lufs: float = -math.inf  # the loudest 400 ms block, as bext v2 records it
+    max_short_term_lufs: float = -math.inf  # the loudest 3 s block
 
 
 def export_episodes(settings: Settings, slugs: Sequence[str] | None) -> list[BroadcastCopy]:
@@ -118,19 +131,23 @@ def render_broadcast(
         level = first_level(analysis, settings)
         tried: list[tuple[audio.GainPlan, audio.Loudness]] = []
         for attempt in range(1, audio.MAX_ATTEMPTS + 1):
-            after = _encode(master, tmp, settings, analysis, level, edit, bext)
+            after, blocks = _encode(master, tmp, settings, analysis, level, edit, bext)
             tried.append((level, after))
             if audio.within(
                 after, settings.target_lufs, settings.tolerance_lu, settings.true_peak_dbtp
             ):
-                tmp.chmod(0o644)
-                os.replace(tmp, out)
-                log.info("%s: on-air copy at %.1f LUFS", out.name, after.integrated_lufs)
-                return BroadcastCopy(
+                copy = BroadcastCopy(
                     path=out, after=after, gain_db=round(level.gain_db, 2),
                     ceiling_dbfs=round(level.ceiling_dbfs, 2), attempts=attempt,
                     sample_rate_hz=settings.sample_rate_hz, bits=settings.bits,
+                    max_momentary_lufs=max(blocks.momentary, default=-math.inf),
+                    max_short_term_lufs=max(blocks.short_term, default=-math.inf),
                 )  # fmt: skip
+                write_bext_loudness(tmp, copy)  # the audio stays as metered
+                tmp.chmod(0o644)
+                os.replace(tmp, out)
+                log.info("%s: on-air copy at %.1f LUFS", out.name, after.integrated_lufs)
+                return copy
             level = audio.correct_gain(tried, settings.target_lufs, settings.true_peak_dbtp)
     finally:
         tmp.unlink(missing_ok=True)
@@ -198,12 +215,51 @@ def _encode(
     level: audio.GainPlan,
     edit: edits.Edit,
     bext: Bext,
-) -> audio.Loudness:
+) -> tuple[audio.Loudness, audio.BlockLog]:
     timeout_s = 120.0 + 2.0 * analysis.source.duration_s
     ffmpeg.run(broadcast_args(master, tmp, settings, analysis, level, edit, bext),
                timeout_s=timeout_s)  # fmt: skip
-    meter = ffmpeg.run(
-        ["-i", ffmpeg.file_url(tmp), "-map", "0:a:0", "-af", METER, "-f", "null", "-"],
+    blocks = audio.BlockLog()  # counts the logged blocks instead of keeping the lines
+    (meter,) = ffmpeg.run_parallel(
+        [["-i", ffmpeg.file_url(tmp), "-map", "0:a:0", "-af", METER, "-f", "null", "-"]],
         timeout_s=timeout_s,
+        on_line=[blocks.feed],
     )
-    return audio.metered(meter, "broadcast", "the on-air copy")
+    return audio.metered(meter, "broadcast", "the on-air copy"), blocks
+
+
+def write_bext_loudness(wav: Path, copy: BroadcastCopy) -> None:
+    """Make the WAV's bext chunk version 2 with the copy's measured loudness, in place."""
+    values = (
+        copy.after.integrated_lufs,  # LoudnessValue
+        copy.after.lra_lu,  # LoudnessRange
+        copy.after.true_peak_dbtp,  # MaxTruePeakLevel
+        copy.max_momentary_lufs,  # MaxMomentaryLoudness
+        copy.max_short_term_lufs,  # MaxShortTermLoudness
+    )
+    try:
+        with wav.open("r+b") as stream:
+            start = _chunk_data_at(stream, b"bext") + BEXT_VERSION_AT
+            stream.seek(start)
+            _version, umid, *_ = BEXT_V2.unpack(stream.read(BEXT_V2.size))
+            stream.seek(start)
+            stream.write(BEXT_V2.pack(BEXT_VERSION, umid, *map(_centi, values), bytes(180)))
+    except (OSError, struct.error) as exc:
+        raise AudioError(f"cannot write the loudness into {wav.name}'s bext chunk: {exc}") from exc
+
+
+def _chunk_data_at(stream: BinaryIO, chunk_id: bytes) -> int:
+    """Return where the data of a RIFF (or RF64) chunk starts; the header's chunks only."""
+    stream.seek(12)  # past "RIFF" or "RF64", the size and "WAVE"
+    while len(header := stream.read(8)) == 8:
+        found, size = header[:4], int.from_bytes(header[4:], "little")
+        if found == chunk_id:
+            return stream.tell()
+        stream.seek(size + (size & 1), os.SEEK_CUR)  # chunks are padded to even sizes
+    raise OSError(f"no {chunk_id.decode()} chunk")
+
+
+def _centi(value: float) -> int:
+    """Return a loudness figure as bext v2 stores it: round(100 x value), in 16 bits."""
+    scaled = round(value * 100) if math.isfinite(value) else BEXT_NOT_GIVEN
+    return scaled if -0x8000 <= scaled < BEXT_NOT_GIVEN else BEXT_NOT_GIVEN

@@ -359,8 +359,9 @@ def _channel(settings: Settings, storage: Storage, image: Upload | None) -> feed
         copyright=show.copyright or None,
         show_type=show.type,
         podcast_guid=show.podcast_guid or None,
-        locked=True if show.locked else None,
-        locked_owner=(show.email or None) if show.locked else None,
+        # Locked only with an owner: the e-mail is how the owner moves the show to a new host.
+        locked=True if show.locked and show.email else None,
+        locked_owner=show.email if show.locked and show.email else None,
         funding=(feed.Funding(url=show.funding_url, text=show.funding_text),)
         if show.funding_url
         else (),

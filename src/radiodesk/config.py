@@ -111,7 +111,7 @@ class ShowSettings:
     hosts: tuple[str, ...] = ()  # "Name[:role]": podcast:person on the channel and every item
     feed_page_size: int = 300  # newest items in feed.xml; older ones in feed-2.xml ... (0: all)
     podcast_guid: str = ""  # empty: UUIDv5 of the feed URL, as the podcast namespace says
-    locked: bool = False  # podcast:locked yes: other platforms must not import the feed
+    locked: bool = True  # podcast:locked yes (with the e-mail as owner): no import elsewhere
     funding_url: str = ""  # podcast:funding
     funding_text: str = ""
     location_name: str = ""  # podcast:location, e.g. "Калининград"

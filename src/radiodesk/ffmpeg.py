@@ -53,6 +53,13 @@ WAV_PACKET_BYTES = 1 << 16
 OUTPUT_CHUNK_BYTES = 1 << 20
 MIN_VERSION = (5, 0)  # alimiter latency compensation, -stats_period
 GENERIC_MESSAGES = frozenset({"Conversion failed!", "Exiting with exit code 1"})
+# ffmpeg 5.x follows a filter's own error with these lines, which say nothing about the cause.
+GENERIC_PREFIXES = (
+    "video:",
+    "Error reinitializing filters!",
+    "Failed to inject frame into filter network",
+    "Error while processing the decoded data for stream",
+)
 # ffmpeg's named channel layouts (libavutil/channel_layout.c) and their channel counts.
 LAYOUT_CHANNELS = {
     "mono": 1, "stereo": 2, "downmix": 2, "2.1": 3, "3.0": 3, "3.0(back)": 3, "4.0": 4,
@@ -607,11 +614,14 @@ def version_number(version: str) -> tuple[int, int] | None:
 
 
 def parse_listing(text: str) -> frozenset[str]:
-    """Return the names listed by `ffmpeg -encoders` or `-filters` (after the `------` rule)."""
-    _, _, body = text.partition("------")
-    return frozenset(
-        fields[1] for fields in (line.split() for line in body.splitlines()) if len(fields) > 1
-    )
+    """Return the names listed by `ffmpeg -encoders` or `-filters` (flags, then the name).
+
+    The legend above the list ("T.. = Timeline support") has "=" where a name would be; ffmpeg
+    5.x draws no `------` rule under the legend of `-filters`.
+    """
+    _, rule, body = text.partition("------")
+    rows = (line.split() for line in (body if rule else text).splitlines())
+    return frozenset(fields[1] for fields in rows if len(fields) > 1 and fields[1] != "=")
 
 
 def parse_stats_line(line: str) -> float | None:
@@ -627,7 +637,7 @@ def last_message(stderr: str) -> str:
     """Return ffmpeg's last telling log line without its `[filter @ 0x…]` prefix."""
     for line in reversed(stderr.splitlines()):
         text = re.sub(r"^\[[^\]]*@ 0x[0-9a-f]+\]\s*", "", line).strip()
-        if text and text not in GENERIC_MESSAGES and not text.startswith("video:"):
+        if text and text not in GENERIC_MESSAGES and not text.startswith(GENERIC_PREFIXES):
             return text
     return "no message"
 
@@ -693,6 +703,8 @@ def parse_input_problem(stderr: str) -> InputProblem | None:
     if "Output file does not contain any stream" in stderr:
         return InputProblem("no-audio-stream", "it has no audio stream")
     match = re.search(r"Error opening input(?: file)?: (.+)$", stderr, re.MULTILINE)
+    # ffmpeg 5.x says it as "<input URL>: <reason>"; our inputs are file: URLs (file_url).
+    match = match or re.search(r"^file:.*: ([^:\n]+)$", stderr, re.MULTILINE)
     if match:
         return InputProblem("unreadable", match.group(1).strip())
     return None

@@ -8,6 +8,7 @@ it. Pure apart from reading the few bytes that name the encoder.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -28,6 +29,14 @@ LIMITER_BASIS = (
     "predicted from the measured sample peak: sample peak + gain - ceiling (the most the "
     "limiter takes off one peak) and the loudness that costs; not measured on the output"
 )
+# The loudness account holds to the rounding of its cost (0.01 LU).
+LOUDNESS_SUM = "input_lufs + gain_db - limiter_and_encoder_cost_lu = output_lufs"
+LOUDNESS_SUM_TOLERANCE_LU = 0.01
+COST_BASIS = (
+    "measured: the input's loudness plus the gain (what the output would measure without "
+    "limiting) minus the encoded MP3's measured loudness; what the limiter took, with the MP3 "
+    "encoder's own small loss (and, where jingles are joined, their share of the loudness)"
+)
 # Why the published channels are what they are, in the newsroom's words.
 CHANNEL_REASONS: Mapping[str, str] = {
     "mono": "the recording is mono",
@@ -41,6 +50,7 @@ CHANNEL_REASONS: Mapping[str, str] = {
     "downmix-mono": "the show's settings ask for mono: channels averaged",
 }
 _ENCODER_RE = re.compile(rb"LAME\d+\.\d+[0-9a-z.]*")
+_VERSION_SCAN_BYTES = 1 << 16
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,8 +74,6 @@ def build(
 ) -> dict[str, Any]:
     """Return the provenance record of one encode as a JSON-ready dict (keys in reading order)."""
     source, edit = analysis.source, steps.edit
-    excess = analysis.loudness.sample_peak_dbfs + rendered.gain_db - rendered.limiter_ceiling_dbfs
-    reduction = max(excess, 0.0)
     return {
         "schema": SCHEMA,
         "tools": _tools(ffmpeg_version, mutagen_version, rendered.path, steps.jingles),
@@ -95,18 +103,8 @@ def build(
             "gain_db": round(rendered.gain_db, 2),
             "encodes": rendered.attempts,
         },
-        "limiter": {
-            "filter": "alimiter",
-            "ceiling_dbfs": round(rendered.limiter_ceiling_dbfs, 2),
-            "true_peak_ceiling_dbtp": settings.audio.true_peak_dbtp,
-            "attack_ms": audio.LIMITER_ATTACK_MS,
-            "release_ms": audio.LIMITER_RELEASE_MS,
-            "max_gain_reduction_db": round(reduction, 2),
-            "loudness_cost_lu": round(
-                min(audio.LIMITER_LOSS_PER_DB * reduction, audio.LIMITER_LOSS_MAX_LU), 2
-            ),
-            "basis": LIMITER_BASIS,
-        },
+        "limiter": _limiter(settings, analysis, rendered),
+        "loudness": loudness_account(analysis.loudness.integrated_lufs, rendered),
         "resampling": {
             "from_hz": source.sample_rate_hz,
             "to_hz": rendered.sample_rate_hz,
@@ -123,6 +121,44 @@ def build(
             "duration_s": round(rendered.duration_s, 3),
             **asdict(rendered.after),
         },
+    }
+
+
+def _limiter(
+    settings: Settings, analysis: audio.Analysis, rendered: audio.Rendered
+) -> dict[str, Any]:
+    excess = analysis.loudness.sample_peak_dbfs + rendered.gain_db - rendered.limiter_ceiling_dbfs
+    reduction = max(excess, 0.0)
+    cost = min(audio.LIMITER_LOSS_PER_DB * reduction, audio.LIMITER_LOSS_MAX_LU)
+    return {
+        "filter": "alimiter",
+        "ceiling_dbfs": round(rendered.limiter_ceiling_dbfs, 2),
+        "true_peak_ceiling_dbtp": settings.audio.true_peak_dbtp,
+        "attack_ms": audio.LIMITER_ATTACK_MS,
+        "release_ms": audio.LIMITER_RELEASE_MS,
+        "predicted": {  # what planned the first encode's gain; the loudness account measures
+            "max_gain_reduction_db": round(reduction, 2),
+            "loudness_cost_lu": round(cost, 2),
+            "basis": LIMITER_BASIS,
+        },
+    }
+
+
+def loudness_account(input_lufs: float, rendered: audio.Rendered) -> dict[str, Any]:
+    """Return how the input's loudness became the output's, every figure measured.
+
+    No further pass over the audio: gain is exact arithmetic on loudness, so what the encode's
+    own meter found missing from input + gain is what limiting and encoding took.
+    """
+    gain_db, output_lufs = round(rendered.gain_db, 2), rendered.after.integrated_lufs
+    return {
+        "input_lufs": input_lufs,
+        "gain_db": gain_db,
+        "limiter_and_encoder_cost_lu": round(input_lufs + gain_db - output_lufs, 2),
+        "output_lufs": output_lufs,
+        "sum": LOUDNESS_SUM,
+        "tolerance_lu": LOUDNESS_SUM_TOLERANCE_LU,
+        "basis": COST_BASIS,
     }
 
 
@@ -152,9 +188,14 @@ def _jingle(jingle: Jingle) -> dict[str, Any]:
 
 
 def encoder_version(mp3: Path) -> str:
-    """Return the LAME version that libmp3lame writes into the first frames ("" if none)."""
+    """Return the LAME version that libmp3lame writes into the MP3's frames ("" if none)."""
+    # LAME fills frames' spare bits with its version: early on where the audio leaves room, and
+    # in the last frames it flushes (dense audio, e.g. noise, leaves none before those).
     with mp3.open("rb") as stream:
-        found = _ENCODER_RE.search(stream.read(1 << 16))
+        found = _ENCODER_RE.search(stream.read(_VERSION_SCAN_BYTES))
+        if found is None:
+            stream.seek(max(stream.seek(0, os.SEEK_END) - _VERSION_SCAN_BYTES, 0))
+            found = _ENCODER_RE.search(stream.read())
     return found.group().decode("ascii") if found else ""
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import struct
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -40,6 +41,11 @@ _CHAPTER_ID: Final = "chp{}"
 _NO_OFFSET: Final = 0xFFFFFFFF  # "the start/end offset is not given" (section 3.1)
 _MAX_MS: Final = 0xFFFFFFFF  # chapter times are 32-bit milliseconds
 _HINT: Final = "check that the file is an MP3 made by `radiodesk add` and that it is writable"
+# The ID3v2.3 tag header (id3v2.3.0 section 3.1) and frame header (section 3.3): a frame's size
+# is a plain big-endian integer in v2.3, unlike the tag's, which is syncsafe.
+_TAG_HEADER: Final = struct.Struct(">3sBBB4s")
+_FRAME_HEADER: Final = struct.Struct(">4sIH")
+_CHAP_ID: Final = b"CHAP"
 
 # ISO 639-1 (the feed's <language>) to ISO 639-2/T, which TLAN and COMM carry.
 _ISO_639_2: Final[Mapping[str, str]] = {
@@ -503,7 +509,51 @@ def write_tags(path: Path, tags: Tags) -> None:
     with _translated_errors("write tags to", path), _sigint_held():
         # A fresh ID3 replaces the old tag whole; v1=0 truncates any ID3v1 at the end.
         id3.save(path, v1=_NO_ID3V1, v2_version=_ID3V2_MINOR)
+        _put_chapters_in_time_order(path)
     _log.info("tagged %s", path)
+
+
+def _put_chapters_in_time_order(path: Path) -> None:
+    """Reorder the CHAP frames of the tag just written by their start time, in place.
+
+    mutagen sorts frames on save by a priority table, then by size, so CHAP frames come out in
+    size order (https://github.com/quodlibet/mutagen/issues/506, open; it has no hook for the
+    order). Apps follow the CTOC, but ffmpeg lists CHAP frames in file order: converting such an
+    MP3 gives overlapping chapters or drops one. Each frame keeps its bytes and the tag its
+    length: only the CHAP frames swap places, among the slots they already hold.
+    """
+    with path.open("r+b") as stream:
+        magic, major, _revision, flags, size = _TAG_HEADER.unpack(stream.read(_TAG_HEADER.size))
+        if magic != b"ID3" or major != _ID3V2_MINOR or flags:  # not the plain tag mutagen writes
+            return
+        body = stream.read(sum(byte << (7 * (3 - i)) for i, byte in enumerate(size)))
+        spans = _frame_spans(body)
+        slots = [span for span in spans if body[span[0] : span[0] + 4] == _CHAP_ID]
+        ordered = sorted(slots, key=lambda span: _chap_start_ms(body, span[0]))
+        if ordered == slots:
+            return
+        moved = dict(zip(slots, ordered, strict=True))
+        frames = (moved.get(span, span) for span in spans)
+        end = spans[-1][1]
+        stream.seek(_TAG_HEADER.size)
+        stream.write(b"".join(body[start:stop] for start, stop in frames) + body[end:])
+
+
+def _frame_spans(body: bytes) -> list[tuple[int, int]]:
+    """Return where each frame of an ID3v2.3 tag body starts and ends, up to the padding."""
+    spans: list[tuple[int, int]] = []
+    at = 0
+    while at + _FRAME_HEADER.size <= len(body) and body[at] != 0:  # padding is all zeros
+        _frame_id, size, _flags = _FRAME_HEADER.unpack_from(body, at)
+        spans.append((at, at + _FRAME_HEADER.size + size))
+        at += _FRAME_HEADER.size + size
+    return spans
+
+
+def _chap_start_ms(body: bytes, at: int) -> int:
+    """Return the start time of the CHAP frame at `at`: it follows the NUL-ended element id."""
+    after_id = body.index(b"\x00", at + _FRAME_HEADER.size) + 1
+    return int.from_bytes(body[after_id : after_id + 4], "big")
 
 
 def read_tags(path: Path) -> Tags:

@@ -48,8 +48,12 @@ class Response:
     body: bytes = b""  # read only by read_feed
 
 
+class BodyTooLargeError(OSError):
+    """A response body longer than the reader was willing to take."""
+
+
 class Fetcher(Protocol):
-    """Makes the two requests podcast apps make; raises OSError when a URL cannot be reached."""
+    """Makes the requests podcast apps make; raises OSError when a URL cannot be reached."""
 
     def head(self, url: str) -> Response:
         """Send HEAD and return the final response."""
@@ -57,6 +61,10 @@ class Fetcher(Protocol):
 
     def get_range(self, url: str, first: int, last: int) -> Response:
         """Send GET with Range: bytes=first-last and return the final response."""
+        ...
+
+    def get(self, url: str, max_bytes: int) -> Response:
+        """Send GET and return the final response with its body, if it is 200."""
         ...
 
 
@@ -201,7 +209,7 @@ def read_feed(url: str, *, timeout_s: float = 10.0) -> bytes | None:
 
 
 def http_fetcher(timeout_s: float = 10.0) -> Fetcher:
-    """Return a Fetcher on http.client that follows redirects and never reads a body."""
+    """Return a Fetcher on http.client that follows redirects and reads a body only for get."""
     return _HttpFetcher(timeout_s=timeout_s)
 
 
@@ -257,7 +265,7 @@ def _send(
         # Only read_feed reads a body; for media, closing the connection drops it unread.
         body = answer.read(max_bytes + 1) if max_bytes and answer.status == 200 else b""
         if len(body) > max_bytes:
-            raise OSError(f"it is larger than {max_bytes:,} bytes")
+            raise BodyTooLargeError(f"it is larger than {max_bytes:,} bytes")
         return Response(status=answer.status, headers=found, url=url, body=body)
     except (http.client.HTTPException, ValueError) as exc:  # ValueError: a non-ASCII URL
         raise OSError(f"bad HTTP exchange: {exc!r}") from exc
