@@ -6,12 +6,9 @@ edit runs through the CLI on real audio, and the whole show folder is hashed bef
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
@@ -19,6 +16,7 @@ import pytest
 
 from clirun import Run, run
 from conftest import make_cover
+from killswitch import killed_at
 from media import make_recording
 from newsroom_show import configure, jingles, padded, samples_s
 from radiodesk import audio, broadcast, catalog, staging, tagging
@@ -264,44 +262,18 @@ def test_a_removed_episode_is_not_edited(newsroom: Settings) -> None:
 # ---------------------------------------------------------------- crashes, repaired
 
 
-# Run the CLI killed (SIGKILL, no cleanup) just before or after a call of one staging step;
-# `exchange` off makes the switch two renames, as on a filesystem without renameat2's exchange.
-KILLER = """
-import json, os, signal, sys
-from radiodesk import staging
-spec = json.loads(sys.argv[1])
-if not spec["exchange"]:
-    staging._exchange = lambda first, second: False
-owner = os if spec["name"] == "rename" else staging
-original = getattr(owner, spec["name"])
-def wrapper(*args, **kwargs):
-    hit = spec["match"] in repr(args)
-    if hit and spec["when"] == "before":
-        os.kill(os.getpid(), signal.SIGKILL)
-    result = original(*args, **kwargs)
-    if hit and spec["when"] == "after":
-        os.kill(os.getpid(), signal.SIGKILL)
-    return result
-setattr(owner, spec["name"], wrapper)
-from radiodesk.cli import main
-sys.exit(main(sys.argv[2:]))
-"""
-
-
 def killed(spec: dict[str, object], *argv: str | Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", KILLER, json.dumps(spec), *map(str, argv)],
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+    module = "os" if spec["name"] == "rename" else "radiodesk.staging"
+    done = killed_at({"module": module, **spec}, *argv)
     assert done.returncode == -signal.SIGKILL, done.stderr
 
 
 @pytest.mark.parametrize(
     "spec",
     [
-        {"name": "rename", "match": staging.OLD, "when": "after", "exchange": False},
-        {"name": "_swap", "match": "", "when": "after", "exchange": True},
-        {"name": "_swap", "match": "", "when": "after", "exchange": False},
+        {"name": "rename", "match": staging.OLD, "when": "after", "no_exchange": True},
+        {"name": "_swap", "match": "", "when": "after", "no_exchange": False},
+        {"name": "_swap", "match": "", "when": "after", "no_exchange": True},
     ],
     ids=["between the two renames", "after the exchange", "after the renames"],
 )
@@ -327,7 +299,7 @@ def test_an_edit_killed_before_its_switch_leaves_the_episode_as_it_was(
 ) -> None:
     folders = [newsroom.root / "episodes", newsroom.root / "export"]
     before = [snapshot(folder) for folder in folders]
-    spec = {"name": "_swap", "match": "", "when": "before", "exchange": True}
+    spec = {"name": "_swap", "match": "", "when": "before", "no_exchange": False}
     killed(spec, "-C", newsroom.root, "edit", SLUG, "--title", "Не дошло")
     assert run("-C", newsroom.root, "publish").status == 0
     assert os.listdir(newsroom.root / "episodes") == [SLUG]
@@ -353,8 +325,9 @@ def test_the_same_recording_twice_warns_and_is_added(
     copy = shutil.copy(takes / "fix.wav", show.root.parent / "повтор.wav")
     second = run("-C", show.root, "add", copy, "--title", "Второй")
     assert second.status == 0, second.err
-    assert "radiodesk: повтор.wav is the same recording as episode pervyi (same SHA-256)" in (
-        second.err.splitlines()
+    assert (
+        "radiodesk: warning: повтор.wav is the same recording as episode pervyi (same SHA-256)"
+        in (second.err.splitlines())
     )
     assert sorted(catalog.list_slugs(show.root)) == ["pervyi", "vtoroi"]
     assert not [p for p in hashed if p.suffix == ".wav"]  # hashed while copied: one pass
@@ -362,4 +335,4 @@ def test_the_same_recording_twice_warns_and_is_added(
     assert replaced.status == 0
     assert "same recording" not in replaced.err
     back = run("-C", show.root, "edit", "vtoroi", "--replace-audio", takes / "Интервью.wav")
-    assert "radiodesk: Интервью.wav is the same recording as episode pervyi" in back.err
+    assert "radiodesk: warning: Интервью.wav is the same recording as episode pervyi" in back.err

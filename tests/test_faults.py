@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import http.client
-import json
 import os
 import re
 import resource
@@ -34,6 +33,7 @@ from lxml import etree
 from clirun import Run, run
 from conftest import make_cover
 from faultproxy import FaultProxy
+from killswitch import killed_at
 from media import ffmpeg_run, make_recording
 from radiodesk import catalog
 from radiodesk.config import Settings, load_settings
@@ -47,26 +47,6 @@ NS = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
     "podcast": "https://podcastindex.org/namespace/1.0",
 }
-# Run the CLI with one function wrapped: SIGKILL (no cleanup at all, like a power cut) just
-# before or after its first call whose arguments' repr contains `match`.
-KILLER = """
-import json, os, signal, sys
-spec = json.loads(sys.argv[1])
-module = __import__(spec["module"], fromlist=["_"])
-owner = getattr(module, spec["owner"]) if spec["owner"] else module
-original = getattr(owner, spec["name"])
-def wrapper(*args, **kwargs):
-    hit = spec["match"] in repr(args)
-    if hit and spec["when"] == "before":
-        os.kill(os.getpid(), signal.SIGKILL)
-    result = original(*args, **kwargs)
-    if hit and spec["when"] == "after":
-        os.kill(os.getpid(), signal.SIGKILL)
-    return result
-setattr(owner, spec["name"], wrapper)
-from radiodesk.cli import main
-sys.exit(main(sys.argv[2:]))
-"""
 EXPIRED_TOKEN = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>ExpiredToken</Code>'
     b"<Message>The provided token has expired.</Message></Error>"
@@ -78,21 +58,6 @@ SLOW_DOWN = (
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def killed_at(
-    spec: dict[str, str], *argv: str | Path, tmp_path: Path
-) -> subprocess.CompletedProcess[str]:
-    """Run the CLI in a subprocess that kills itself at the point `spec` names."""
-    spec = {"owner": "", "match": "", **spec}
-    return subprocess.run(
-        [sys.executable, "-c", KILLER, json.dumps(spec), *map(str, argv)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={**os.environ, "TMPDIR": str(tmp_path)},
-    )
 
 
 def one_error_line(result: Run, *, hint: bool | None = None) -> str:
