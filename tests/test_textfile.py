@@ -149,9 +149,9 @@ def test_add_reads_notes_chapters_and_transcript_in_code_pages(
     )  # fmt: skip
     out = capsys.readouterr()
     assert status == 0, out.err
-    assert "radiodesk: notes.txt read as Windows-1251" in out.err.splitlines()
-    assert "radiodesk: главы.txt read as KOI8-R" in out.err.splitlines()
-    assert "radiodesk: субтитры.srt read as Windows-1251" in out.err.splitlines()
+    assert "radiodesk: warning: notes.txt read as Windows-1251" in out.err.splitlines()
+    assert "radiodesk: warning: главы.txt read as KOI8-R" in out.err.splitlines()
+    assert "radiodesk: warning: субтитры.srt read as Windows-1251" in out.err.splitlines()
     folder = catalog.episode_dir(show.root, out.out.strip())
     episode = catalog.load_episode(folder)
     assert episode.description == NOTES.strip()

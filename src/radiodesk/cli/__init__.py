@@ -234,10 +234,20 @@ def cli(
 def configure_logging(verbose: int, quiet: bool) -> None:
     """Send radiodesk's log to stderr at the level -v and -q ask for."""
     level = logging.WARNING if quiet or not verbose else (logging.INFO, logging.DEBUG)[verbose > 1]
-    logging.basicConfig(level=level, format="radiodesk: %(message)s", stream=sys.stderr, force=True)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LineFormatter())
+    logging.basicConfig(level=level, handlers=[handler], force=True)
     # Their debug output carries request headers (the access key id among them): never show it.
     for noisy in ("boto3", "botocore", "s3transfer", "urllib3", "filelock"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+class _LineFormatter(logging.Formatter):
+    """`radiodesk: warning: …` for what the producer should act on, `radiodesk: …` for the rest."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        label = "warning: " if record.levelno >= logging.WARNING else ""
+        return f"radiodesk: {label}{super().format(record)}"
 
 
 def echo_error(exc: RadiodeskError, where: str = "") -> None:
