@@ -528,3 +528,18 @@ def test_a_moved_show_folder_still_knows_what_is_live(show: Settings, clips: Pat
     assert listed == {a: "live", b: "live"}
     feed = (moved / "public" / "feed.xml").read_bytes()
     assert set(titles(feed).values()) == {"Первый выпуск"}
+
+
+def test_list_fits_a_100_column_terminal_by_leaving_out_figures(
+    show: Settings, clips: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slug = add(show, clips / "a.wav", "Алиханов — о сотрудничестве с белорусскими заводами")
+    monkeypatch.setenv("COLUMNS", "100")
+
+    table = ok("-C", show.root, "list").out
+
+    lines = [line.rstrip() for line in table.splitlines()]
+    assert max(len(line) for line in lines) <= 100, table  # no line wraps on the terminal
+    row = next(line for line in lines if line.split()[:1] == [slug])
+    assert row.split()[:2] == [slug, "ready"]  # the slug whole, its status beside it
+    assert "LUFS" not in table  # left out first; `show SLUG` has it

@@ -16,6 +16,7 @@ from radiodesk.live import Listed, LiveEpisode
 
 TITLE_MIN = 16  # the title column folds down to this; the other columns are never cut
 WIDE = 200  # output that is not a terminal: wide enough that titles rarely fold
+SHED = ("LUFS in → out", "length", "date")  # `show SLUG` still has them
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,18 +56,26 @@ def episode_table(rows: Sequence[tuple[str, Settings, Episode, str]], in_station
     if in_station:
         header.insert(0, "programme")
         cells = [[name, *row] for (name, *_), row in zip(rows, cells, strict=True)]
+    columns = shutil.get_terminal_size((WIDE, 24)).columns
+    widths = [
+        max([cell_len(n), *(cell_len(row[i]) for row in cells)]) for i, n in enumerate(header)
+    ]
+    needed = TITLE_MIN + 3 * (len(header) + 1) + sum(widths)  # padding either side, a rule
+    for name in SHED:  # a narrow terminal loses these, in this order, rather than wrap
+        if needed <= columns:
+            break
+        index = header.index(name)
+        needed -= widths.pop(index) + 3
+        del header[index]
+        cells = [row[:index] + row[index + 1 :] for row in cells]
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    needed = TITLE_MIN + 3 * (len(header) + 1)  # each column: padding either side, a rule
-    for index, name in enumerate(header):  # never narrower than their widest cell: never cut
-        widest = max([cell_len(name), *(cell_len(row[index]) for row in cells)])
+    for name, widest in zip(header, widths, strict=True):  # never narrower than a cell: never cut
         table.add_column(name, no_wrap=True, min_width=widest)
-        needed += widest
     table.add_column("title", min_width=TITLE_MIN, overflow="fold")
     for row, (_, _, e, _) in zip(cells, rows, strict=True):
         table.add_row(*row, e.title)
-    # A terminal too narrow for that wraps the long lines: nothing is cut.
-    width = max(shutil.get_terminal_size((WIDE, 24)).columns, needed)
-    Console(width=width).print(table)
+    # Still too narrow (a very long slug): the terminal wraps the long lines; nothing is cut.
+    Console(width=max(columns, needed)).print(table)
 
 
 def episode_report(
