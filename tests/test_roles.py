@@ -112,13 +112,16 @@ def test_the_cli_maps_russian_roles_into_the_feed_and_page(show: Settings, tmp_p
     assert hosts == [("Ирина Белова", "co-host")]
     item = channel.find("item")
     assert item is not None
-    found = [(p.text, p.get("role")) for p in item.findall("podcast:person", PODCAST)]
+    found = [
+        (p.text, p.get("group", "cast"), p.get("role"))
+        for p in item.findall("podcast:person", PODCAST)
+    ]  # a missing group means "cast" (namespace 1.0, podcast:person)
     assert found == [
-        ("Ирина Белова", "co-host"),
-        ("Анна Смирнова", "host"),
-        ("Пётр Иванов", "guest"),
-        ("Ольга", "audio engineer"),
-        ("Марк", "reporter"),
+        ("Ирина Белова", "cast", "co-host"),
+        ("Анна Смирнова", "cast", "host"),
+        ("Пётр Иванов", "cast", "guest"),
+        ("Ольга", "audio production", "audio engineer"),
+        ("Марк", "cast", "reporter"),
     ]
     (slug,) = (p.name for p in (show.root / "episodes").iterdir())
     text = (show.local_store / site.episode_key(slug)).read_text(encoding="utf-8")

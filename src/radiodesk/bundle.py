@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from radiodesk import catalog, feed, live, provenance, site, soundbites, waveform
+from radiodesk import catalog, feed, live, provenance, roles, site, soundbites, waveform
 from radiodesk.artwork import inspect_image
 from radiodesk.audio import file_sha256
 from radiodesk.catalog import AudioRecord, Episode, Person, Soundbite
@@ -524,7 +524,13 @@ def _hosts(settings: Settings) -> tuple[Person, ...]:
 
 
 def _feed_persons(persons: Sequence[Person]) -> tuple[feed.Person, ...]:
-    return tuple(feed.Person(name=p.name, role=p.role) for p in persons)
+    # Readers take a missing group as "cast": a producer needs hers ("creative direction").
+    return tuple(feed.Person(name=p.name, role=p.role, group=_group(p.role)) for p in persons)
+
+
+def _group(role: str) -> str | None:
+    group = roles.group_of(role)
+    return None if group in (None, "cast") else group
 
 
 def _image(path: Path, stem: str) -> Upload:
