@@ -43,13 +43,15 @@ sys.path.insert(0, str(HERE.parent / "tests"))  # the tests' signal maker, meter
 import radiodesk  # noqa: E402
 from faultproxy import FaultProxy  # noqa: E402
 from media import make_recording, measure  # noqa: E402
-from radiodesk import catalog, ffmpeg, ingest  # noqa: E402
-from radiodesk import publish as publishing  # noqa: E402
-from radiodesk.audio import PIPELINE_VERSION  # noqa: E402
-from radiodesk.bundle import FEED_KEY, build_bundle  # noqa: E402
-from radiodesk.config import CONFIG_FILE, load_settings  # noqa: E402
-from radiodesk.storage import Storage, open_storage  # noqa: E402
-from radiodesk.storage.local import LocalStorage  # noqa: E402
+from radiodesk.audio import ffmpeg  # noqa: E402
+from radiodesk.audio.process import PIPELINE_VERSION  # noqa: E402
+from radiodesk.ingest import add as ingest  # noqa: E402
+from radiodesk.publish import run as publishing  # noqa: E402
+from radiodesk.publish.bundle import FEED_KEY, build_bundle  # noqa: E402
+from radiodesk.publish.storage import Storage, open_storage  # noqa: E402
+from radiodesk.publish.storage.local import LocalStorage  # noqa: E402
+from radiodesk.show import catalog  # noqa: E402
+from radiodesk.show.settings import CONFIG_FILE, load_settings  # noqa: E402
 from s3server import REGION, configure_s3, moto_server  # noqa: E402
 
 RADIODESK = Path(sys.executable).with_name("radiodesk")

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from radiodesk.config import Settings, load_settings
-from radiodesk.scaffold import create_show
+from radiodesk.show.scaffold import create_show
+from radiodesk.show.settings import Settings, load_settings
 
 pytest_plugins = ["s3server"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from radiodesk.statcache import CACHE_DIR
+from radiodesk.show.statcache import CACHE_DIR
 
 
 def snapshot(root: Path) -> dict[str, str]:

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from PIL import Image, ImageCms
 
-from radiodesk.artwork import ImageInfo, check_artwork, inspect_image, prepare_artwork
 from radiodesk.errors import CatalogError
+from radiodesk.show.artwork import ImageInfo, check_artwork, inspect_image, prepare_artwork
 
 NAVY = (20, 40, 120)
 EXIF_ORIENTATION = 0x0112

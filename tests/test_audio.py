@@ -13,10 +13,11 @@ import pytest
 from mutagen.mp3 import MP3
 
 from media import ffmpeg_exe, ffmpeg_run, joined, make_recording, measure
-from radiodesk import audio, ffmpeg
-from radiodesk.config import AudioSettings
-from radiodesk.edits import Edit
+from radiodesk.audio import ffmpeg
+from radiodesk.audio import process as audio
+from radiodesk.audio.splice import Edit
 from radiodesk.errors import AudioError, ToolError
+from radiodesk.show.settings import AudioSettings
 
 SETTINGS = AudioSettings()
 

@@ -12,8 +12,8 @@ import pytest
 from media import ffmpeg_run, make_recording, measure
 from newsroom_show import configure
 from radiodesk.cli import main
-from radiodesk.config import Settings
-from radiodesk.ingest import AddRequest, add_episode
+from radiodesk.ingest.add import AddRequest, add_episode
+from radiodesk.show.settings import Settings
 
 NOW = datetime(2025, 3, 1, 12, tzinfo=UTC)
 BROADCAST = 'enabled = true\noriginator = "Радио «Тест»"'

@@ -23,10 +23,10 @@ from playwright.sync_api import Browser, Dialog, Page, sync_playwright
 
 from conftest import make_cover
 from media import ffmpeg_run, make_recording
-from radiodesk import catalog
 from radiodesk.cli import main
-from radiodesk.config import Settings, load_settings
-from radiodesk.scaffold import create_show
+from radiodesk.show import catalog
+from radiodesk.show.scaffold import create_show
+from radiodesk.show.settings import Settings, load_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps dialling Google, which this network

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from radiodesk import catalog
-from radiodesk.catalog import Episode, MasterFile, Person
 from radiodesk.errors import CatalogError
+from radiodesk.show import catalog
+from radiodesk.show.catalog import Episode, MasterFile, Person
 
 MSK = timezone(timedelta(hours=3))
 

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from radiodesk.chapters import (
+from radiodesk.errors import CatalogError
+from radiodesk.show.chapters import (
     CHAPTERS_TYPE,
     Chapter,
     chapters_json,
@@ -19,7 +20,6 @@ from radiodesk.chapters import (
     parse_chapters,
     shift,
 )
-from radiodesk.errors import CatalogError
 
 SOURCE = "главы.txt"
 PRODUCER_LIST = """\ufeff# Алиханов, эфир 5 марта
@@ -133,7 +133,7 @@ def test_malformed_list_names_file_and_line(text: str, message: str) -> None:
 def test_first_chapter_after_zero_is_allowed_with_a_warning(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="radiodesk.chapters"):
+    with caplog.at_level(logging.WARNING, logger="radiodesk.show.chapters"):
         chapters = parse("00:05 После джингла\n01:00 Вопрос")
     assert chapters[0].start_s == 5
     assert "first chapter starts at 00:05, not 00:00" in caplog.text

@@ -35,9 +35,8 @@ from radiodesk.check import (
     read_feed,
     summary,
 )
-from radiodesk.config import Settings
 from radiodesk.errors import FeedError
-from radiodesk.feed import (
+from radiodesk.publish.feed import (
     ITUNES_NS,
     PODCAST_NS,
     Channel,
@@ -49,6 +48,7 @@ from radiodesk.feed import (
     build_feed,
     build_feeds,
 )
+from radiodesk.show.settings import Settings
 from s3server import PREFIX, Bucket
 
 NS = {"itunes": ITUNES_NS, "podcast": PODCAST_NS, "atom": "http://www.w3.org/2005/Atom"}

@@ -21,9 +21,9 @@ import pytest
 from lxml import etree
 
 from media import make_recording, measure
-from radiodesk import tagging
+from radiodesk.audio import tags as tagging
 from radiodesk.cli import COMMANDS, cli, main
-from radiodesk.config import Settings
+from radiodesk.show.settings import Settings
 from showfiles import snapshot_with_times as snapshot
 
 NS = {"itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd"}
@@ -360,7 +360,7 @@ def test_add_loads_no_publishing_code(show: Settings, recordings: Path) -> None:
     )
     rc, *loaded = done.stderr.splitlines()[-1].split()  # the line the code above printed
     assert rc == "0", done.stderr
-    assert {"radiodesk.cli.episodes", "radiodesk.ingest"} <= set(loaded)
+    assert {"radiodesk.cli.episodes", "radiodesk.ingest.add"} <= set(loaded)
     publishing = {"publish", "bundle", "feed", "site", "station", "storage", "audit", "check"}
     heavy = {f"radiodesk.{name}" for name in (*publishing, "serve")} | {"boto3", "jinja2"}
     assert heavy.isdisjoint(loaded)

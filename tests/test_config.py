@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from radiodesk.config import AudioSettings, load_settings, split_category
 from radiodesk.errors import ConfigError
+from radiodesk.show.settings import AudioSettings, load_settings, split_category
 
 MINIMAL = '[show]\ntitle = "Радио"\nbase_url = "https://radio.example.org/podcast"\n'
 

@@ -19,9 +19,12 @@ from conftest import make_cover
 from killswitch import killed_at
 from media import make_recording
 from newsroom_show import configure, jingles, padded, samples_s
-from radiodesk import audio, broadcast, catalog, staging, tagging
-from radiodesk.config import Settings, load_settings
-from radiodesk.scaffold import create_show
+from radiodesk.audio import process as audio
+from radiodesk.audio import tags as tagging
+from radiodesk.ingest import on_air as broadcast
+from radiodesk.show import catalog, staging
+from radiodesk.show.scaffold import create_show
+from radiodesk.show.settings import Settings, load_settings
 from showfiles import snapshot, snapshot_with_times
 from test_broadcast import chunks, text
 
@@ -263,7 +266,7 @@ def test_a_removed_episode_is_not_edited(newsroom: Settings) -> None:
 
 
 def killed(spec: dict[str, object], *argv: str | Path) -> None:
-    module = "os" if spec["name"] == "rename" else "radiodesk.staging"
+    module = "os" if spec["name"] == "rename" else "radiodesk.show.staging"
     done = killed_at({"module": module, **spec}, *argv)
     assert done.returncode == -signal.SIGKILL, done.stderr
 

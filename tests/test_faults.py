@@ -35,9 +35,9 @@ from conftest import make_cover
 from faultproxy import FaultProxy
 from killswitch import killed_at
 from media import ffmpeg_run, make_recording
-from radiodesk import catalog
-from radiodesk.config import Settings, load_settings
-from radiodesk.scaffold import create_show
+from radiodesk.show import catalog
+from radiodesk.show.scaffold import create_show
+from radiodesk.show.settings import Settings, load_settings
 from s3server import ACCESS_KEY_ID, PREFIX, SECRET_ACCESS_KEY, Bucket, configure_s3, free_port
 from showfiles import snapshot
 
@@ -158,9 +158,9 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize(
     "spec",
     [
-        {"module": "radiodesk.masters", "name": "copy_master", "when": "after"},
-        {"module": "radiodesk.tagging", "name": "write_tags", "when": "after"},
-        {"module": "radiodesk.catalog", "name": "write_episode", "when": "after"},
+        {"module": "radiodesk.ingest.masters", "name": "copy_master", "when": "after"},
+        {"module": "radiodesk.audio.tags", "name": "write_tags", "when": "after"},
+        {"module": "radiodesk.show.catalog", "name": "write_episode", "when": "after"},
     ],
     ids=["master copied", "MP3 tagged", "episode.toml written"],
 )
@@ -197,14 +197,14 @@ def half_done(tmp_path_factory: pytest.TempPathFactory, clips: Path) -> Path:
     return show.root
 
 
-LOCAL_STORE = {"module": "radiodesk.storage.local", "owner": "LocalStorage"}
+LOCAL_STORE = {"module": "radiodesk.publish.storage.local", "owner": "LocalStorage"}
 PUBLISH_KILL_POINTS = [
     pytest.param(
-        {"module": "radiodesk.tagging", "name": "write_tags", "when": "after"},
+        {"module": "radiodesk.audio.tags", "name": "write_tags", "when": "after"},
         id="re-tagged MP3 written",
     ),
     pytest.param(
-        {"module": "radiodesk.catalog", "name": "write_episode", "when": "before"},
+        {"module": "radiodesk.show.catalog", "name": "write_episode", "when": "before"},
         id="before episode.toml switches",
     ),
     pytest.param(

@@ -20,9 +20,8 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from clirun import run
-from radiodesk.config import Settings
 from radiodesk.errors import FeedError
-from radiodesk.feed import (
+from radiodesk.publish.feed import (
     ITUNES_NS,
     PODCAST_NS,
     Channel,
@@ -36,6 +35,7 @@ from radiodesk.feed import (
     page_key,
     podcast_guid_for,
 )
+from radiodesk.show.settings import Settings
 
 NS = {
     "itunes": ITUNES_NS,

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from media import ffmpeg_exe
-from radiodesk import ffmpeg
+from radiodesk.audio import ffmpeg
 from radiodesk.errors import ToolError
 
 WAV_STEREO = """\

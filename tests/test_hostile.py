@@ -32,10 +32,11 @@ from PIL import Image
 from clirun import Run, run
 from conftest import make_cover
 from media import ffmpeg_run, make_recording, measure
-from radiodesk import site, tagging
-from radiodesk.config import CONFIG_FILE, Settings, load_settings
+from radiodesk.audio import tags as tagging
 from radiodesk.errors import ConfigError
-from radiodesk.scaffold import create_show
+from radiodesk.publish import site
+from radiodesk.show.scaffold import create_show
+from radiodesk.show.settings import CONFIG_FILE, Settings, load_settings
 from showfiles import snapshot
 
 BASE_URL = "https://radio.example.org/podcast"

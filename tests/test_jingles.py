@@ -9,12 +9,15 @@ import pytest
 
 from media import make_recording, measure
 from newsroom_show import configure, jingles, padded, part_lufs, samples_s
-from radiodesk import catalog, chapters, edits, ffmpeg, tagging
+from radiodesk.audio import ffmpeg
+from radiodesk.audio import splice as edits
+from radiodesk.audio import tags as tagging
 from radiodesk.cli import main
-from radiodesk.config import Settings, settings_from_dict
 from radiodesk.errors import ConfigError
-from radiodesk.ingest import AddRequest, add_episode
-from radiodesk.timeline import Timeline
+from radiodesk.ingest.add import AddRequest, add_episode
+from radiodesk.show import catalog, chapters
+from radiodesk.show.settings import Settings, settings_from_dict
+from radiodesk.show.timeline import Timeline
 
 NOW = datetime(2025, 3, 1, 12, tzinfo=UTC)
 JINGLES = 'intro = "джинглы/интро.wav"\noutro = "джинглы/outro.wav"\ncrossfade_ms = 500'

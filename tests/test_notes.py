@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from radiodesk.notes import escaped_html, has_links, linked_html, paragraphs_html
+from radiodesk.publish.notes import escaped_html, has_links, linked_html, paragraphs_html
 
 
 def links(markup: str) -> list[tuple[str, str]]:

@@ -21,12 +21,14 @@ from mutagen.id3 import ID3
 
 from media import ffmpeg_run, make_recording
 from newsroom_show import configure, jingles, padded
-from radiodesk import catalog, feed, masters, soundbites
-from radiodesk.catalog import AudioRecord, Measurement, Soundbite
 from radiodesk.cli import main
-from radiodesk.config import Settings, load_settings
 from radiodesk.errors import CatalogError
-from radiodesk.transcripts import Cue, parse_transcript, retime
+from radiodesk.ingest import masters, soundbites
+from radiodesk.publish import feed
+from radiodesk.show import catalog
+from radiodesk.show.catalog import AudioRecord, Measurement, Soundbite
+from radiodesk.show.settings import Settings, load_settings
+from radiodesk.show.transcripts import Cue, parse_transcript, retime
 from test_soundbites import correlation, decode, one_line_error, snapshot
 
 PODCAST = {"podcast": feed.PODCAST_NS}

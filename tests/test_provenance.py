@@ -14,10 +14,13 @@ from mutagen.id3 import ID3
 
 from media import joined, make_recording, measure
 from newsroom_show import configure, jingles, padded
-from radiodesk import audio, catalog, provenance, tagging
+from radiodesk.audio import process as audio
+from radiodesk.audio import tags as tagging
 from radiodesk.cli import main
-from radiodesk.config import Settings
-from radiodesk.ingest import AddRequest, add_episode
+from radiodesk.ingest import provenance
+from radiodesk.ingest.add import AddRequest, add_episode
+from radiodesk.show import catalog
+from radiodesk.show.settings import Settings
 
 NOW = datetime(2025, 3, 1, 12, tzinfo=UTC)
 NEWSROOM = (
@@ -165,7 +168,7 @@ def test_a_sampled_measuring_pass_records_the_master_metered_whole(
     loud = make_recording(tmp_path / "loud.wav", seconds=60, lufs=-20.0, channels=2)
     quiet = make_recording(tmp_path / "quiet.wav", seconds=60, lufs=-30.0, channels=2)
     master = joined(tmp_path / "Интервью по телефону.wav", loud, quiet)
-    caplog.set_level(logging.INFO, logger="radiodesk.audio")
+    caplog.set_level(logging.INFO, logger="radiodesk.audio.process")
     episode = add_episode(show, AddRequest(recording=master, title="Телефон"), now=NOW)
     assert "(sampled)" in caplog.text
     folder = catalog.episode_dir(show.root, episode.slug)

@@ -12,9 +12,9 @@ import filelock
 import pytest
 
 from media import make_recording
-from radiodesk import catalog
 from radiodesk.cli import main
-from radiodesk.config import Settings
+from radiodesk.show import catalog
+from radiodesk.show.settings import Settings
 
 SCRIPT = Path(sys.executable).parent / "radiodesk"
 

@@ -15,10 +15,11 @@ from lxml import etree
 
 from clirun import run
 from media import make_recording
-from radiodesk import roles, site
-from radiodesk.catalog import Person
-from radiodesk.config import Settings, load_settings
 from radiodesk.errors import CatalogError, ConfigError
+from radiodesk.publish import site
+from radiodesk.show import roles
+from radiodesk.show.catalog import Person
+from radiodesk.show.settings import Settings, load_settings
 from showfiles import snapshot
 
 TAXONOMY = json.loads(

@@ -27,9 +27,9 @@ from lxml import etree
 from faultproxy import FaultProxy
 from media import make_recording
 from radiodesk.cli import main
-from radiodesk.config import Settings
-from radiodesk.storage import IMMUTABLE, SHORT, ObjectInfo
-from radiodesk.storage.s3 import S3Storage
+from radiodesk.publish.storage import IMMUTABLE, SHORT, ObjectInfo
+from radiodesk.publish.storage.s3 import S3Storage
+from radiodesk.show.settings import Settings
 from s3server import (
     ACCESS_KEY_ID,
     PREFIX,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from radiodesk.errors import RadiodeskError
-from radiodesk.serve import (
+from radiodesk.publish.preview_server import (
     PreviewServer,
     exposed,
     locate,
@@ -328,7 +328,7 @@ def test_preview_url_and_logging(
 ) -> None:
     assert preview_url(server) == f"http://127.0.0.1:{server.server_address[1]}/"
     monkeypatch.setattr(logging.getLogger(), "handlers", [caplog.handler])  # other tests' CLI
-    with caplog.at_level(logging.INFO, logger="radiodesk.serve"):
+    with caplog.at_level(logging.INFO, logger="radiodesk.publish.preview_server"):
         get(server, "/feed.xml")
         get(server, "/missing")
     assert capsys.readouterr().err == ""  # nothing printed: the CLI decides what is shown

@@ -17,9 +17,7 @@ from lxml import etree
 from clirun import run
 from conftest import make_cover
 from media import make_recording
-from radiodesk.config import load_settings
-from radiodesk.scaffold import create_show
-from radiodesk.site import (
+from radiodesk.publish.site import (
     SITE_TYPES,
     SiteChapter,
     SiteCue,
@@ -35,7 +33,9 @@ from radiodesk.site import (
     paragraphs,
     render_site,
 )
-from radiodesk.social import og_locale
+from radiodesk.publish.social import og_locale
+from radiodesk.show.scaffold import create_show
+from radiodesk.show.settings import load_settings
 from showfiles import snapshot_with_times
 
 HOSTILE = "<script>alert(1)</script> & ]]> \"q\" 'a' <img src=x onerror=alert(2)>"

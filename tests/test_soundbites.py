@@ -21,13 +21,14 @@ from lxml import etree, html
 from mutagen.id3 import ID3
 
 from media import ffmpeg_run, make_recording, measure
-from radiodesk import feed, soundbites
-from radiodesk.catalog import Soundbite, episode_from_dict, episode_to_toml, load_episode
 from radiodesk.check import podcasting
 from radiodesk.check.base import NS, Findings
 from radiodesk.cli import main
-from radiodesk.config import Settings
 from radiodesk.errors import CatalogError, FeedError
+from radiodesk.ingest import soundbites
+from radiodesk.publish import feed
+from radiodesk.show.catalog import Soundbite, episode_from_dict, episode_to_toml, load_episode
+from radiodesk.show.settings import Settings
 from showfiles import snapshot
 
 PODCAST = {"podcast": feed.PODCAST_NS, "itunes": feed.ITUNES_NS}

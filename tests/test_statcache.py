@@ -18,11 +18,19 @@ import tomlkit
 
 from conftest import make_cover
 from media import make_recording
-from radiodesk import catalog, statcache, tagging
-from radiodesk.catalog import AudioRecord, Correction, MasterFile, Measurement, Person, Soundbite
+from radiodesk.audio import tags as tagging
 from radiodesk.cli import main
-from radiodesk.config import CONFIG_FILE, Settings
 from radiodesk.errors import CatalogError
+from radiodesk.show import catalog, statcache
+from radiodesk.show.catalog import (
+    AudioRecord,
+    Correction,
+    MasterFile,
+    Measurement,
+    Person,
+    Soundbite,
+)
+from radiodesk.show.settings import CONFIG_FILE, Settings
 from test_catalog import episode
 
 HOUR_NS = 3600 * 10**9

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from radiodesk.errors import StorageError
-from radiodesk.storage import IMMUTABLE, SHORT, Listing, LocalStorage, ObjectInfo, Storage
+from radiodesk.publish.storage import IMMUTABLE, SHORT, Listing, LocalStorage, ObjectInfo, Storage
 
 
 @pytest.fixture

@@ -26,9 +26,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from radiodesk import tagging
+from radiodesk.audio import tags as tagging
+from radiodesk.audio.tags import Cover, TagChapter, Tags, read_tags, write_tags
 from radiodesk.errors import TaggingError
-from radiodesk.tagging import Cover, TagChapter, Tags, read_tags, write_tags
 
 MSK = timezone(timedelta(hours=3))
 TITLE = "Алиханов — фрагмент выступления"

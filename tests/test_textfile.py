@@ -15,11 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from media import make_recording
-from radiodesk import catalog, textfile
 from radiodesk.cli import main
-from radiodesk.config import Settings
 from radiodesk.errors import CatalogError
-from radiodesk.transcripts import parse_transcript
+from radiodesk.show import catalog, textfile
+from radiodesk.show.settings import Settings
+from radiodesk.show.transcripts import parse_transcript
 from showfiles import snapshot
 
 NOTES = (

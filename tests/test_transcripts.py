@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from radiodesk.errors import CatalogError
-from radiodesk.transcripts import TRANSCRIPT_TYPES, Cue, parse_transcript
+from radiodesk.show.transcripts import TRANSCRIPT_TYPES, Cue, parse_transcript
 
 VTT = """WEBVTT - Алиханов, эфир 5 марта
 Kind: captions

@@ -10,7 +10,7 @@ import pytest
 import threadpoolctl
 
 from media import ffmpeg_run, make_recording, measure
-from radiodesk import truepeak
+from radiodesk.audio import truepeak
 
 # The published table of BS.1770-4 Annex 2, phase by phase: an independent copy for the test.
 ANNEX_2 = [

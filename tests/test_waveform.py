@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from media import ffmpeg_run, make_recording
-from radiodesk import ffmpeg, waveform
+from radiodesk.audio import ffmpeg, waveform
 from radiodesk.errors import ToolError
 
 

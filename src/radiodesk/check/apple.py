@@ -14,8 +14,7 @@ from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 from radiodesk.check.base import NS, WHOLE_RE, Findings, text
-from radiodesk.config import APPLE_CATEGORIES
-from radiodesk.feed import (
+from radiodesk.publish.feed import (
     ENCLOSURE_TYPES,
     EPISODE_TYPES,
     IMAGE_SUFFIXES,
@@ -24,6 +23,7 @@ from radiodesk.feed import (
     SHOW_TYPES,
     is_http_url,
 )
+from radiodesk.show.settings import APPLE_CATEGORIES
 
 MAX_TEXT_CHARS = 255  # Apple: text values
 MIN_ENCLOSURE_BYTES = 16_384  # AntennaPod treats a smaller enclosure length as unknown

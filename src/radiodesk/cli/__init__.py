@@ -18,19 +18,19 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from radiodesk import __version__
-from radiodesk.config import (
+from radiodesk.errors import ConfigError, RadiodeskError
+from radiodesk.show.settings import (
     STATION_FILE,
     Settings,
     StationSettings,
     load_settings,
     load_station,
 )
-from radiodesk.errors import ConfigError, RadiodeskError
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from radiodesk.station import Programme
+    from radiodesk.publish.station import Programme
 
 log = logging.getLogger("radiodesk")
 
@@ -191,7 +191,7 @@ class Context:
         """The station's programmes, or those --show names."""
         # Imported here, not above: station.py builds the station page (Jinja2, the feed code),
         # which a command on one show outside a station never needs.
-        from radiodesk import station as stations
+        from radiodesk.publish import station as stations
 
         station = self.station()
         if station is None:

@@ -9,14 +9,17 @@ from pathlib import Path
 
 import click
 
-from radiodesk import audit, check, integrity, serve
-from radiodesk import station as stations
+from radiodesk import check
 from radiodesk.cli import Context
 from radiodesk.cli.options import now
 from radiodesk.cli.output import programme_error
-from radiodesk.config import Settings, StationSettings
 from radiodesk.errors import RadiodeskError
-from radiodesk.storage import Storage, open_storage, open_store
+from radiodesk.publish import check_store as audit
+from radiodesk.publish import preview_server as serve
+from radiodesk.publish import station as stations
+from radiodesk.publish import verify_store as integrity
+from radiodesk.publish.storage import Storage, open_storage, open_store
+from radiodesk.show.settings import Settings, StationSettings
 
 
 @click.command()
@@ -55,7 +58,7 @@ def verify(obj: Context, local_only: bool, repair: bool) -> None:
 
 def _repair(settings: Settings, storage: Storage) -> None:
     """Send the damaged objects again; name each one no local file can replace."""
-    from radiodesk import catalog
+    from radiodesk.show import catalog
 
     with catalog.locked(settings.root):
         done = integrity.repair(settings, storage, now=now())

@@ -7,12 +7,15 @@ from typing import Any
 
 import click
 
-from radiodesk import broadcast, editing, ingest, soundbites
-from radiodesk.catalog import Person
 from radiodesk.cli import Context
 from radiodesk.cli.options import expand_recordings, now, parse_date, read_description
 from radiodesk.cli.output import describe_audio, progress, when
 from radiodesk.errors import CatalogError
+from radiodesk.ingest import add as ingest
+from radiodesk.ingest import edit as editing
+from radiodesk.ingest import on_air as broadcast
+from radiodesk.ingest import soundbites
+from radiodesk.show.catalog import Person
 
 
 @click.command()

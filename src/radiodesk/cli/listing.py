@@ -12,14 +12,16 @@ from typing import Any
 
 import click
 
-from radiodesk import catalog, live, provenance, soundbites
-from radiodesk.catalog import AudioRecord, Episode, Measurement, Soundbite
 from radiodesk.cli import Context, report
 from radiodesk.cli.options import now
 from radiodesk.cli.output import programme_error
 from radiodesk.cli.report import State
-from radiodesk.config import Settings
-from radiodesk.storage import store_identity
+from radiodesk.ingest import provenance, soundbites
+from radiodesk.publish import live
+from radiodesk.publish.storage import store_identity
+from radiodesk.show import catalog
+from radiodesk.show.catalog import AudioRecord, Episode, Measurement, Soundbite
+from radiodesk.show.settings import Settings
 
 
 @click.command(name="show")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from radiodesk import textfile, zones
 from radiodesk.cli import Context
 from radiodesk.errors import ConfigError
+from radiodesk.show import textfile, zones
 
 AUDIO_SUFFIXES = frozenset(
     [

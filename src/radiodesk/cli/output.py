@@ -12,17 +12,17 @@ from typing import TYPE_CHECKING
 import click
 
 from radiodesk.cli import echo_error
-from radiodesk.config import Settings
 from radiodesk.errors import RadiodeskError
+from radiodesk.show.settings import Settings
 
 if TYPE_CHECKING:  # types only: importing them would load ingest or publish for every command
     from rich.progress import TaskID
 
-    from radiodesk.catalog import Episode  # (and the catalog before a publish's first request)
     from radiodesk.cli import Context
-    from radiodesk.ingest import ProgressFn
-    from radiodesk.publish import Report
-    from radiodesk.station import Programme
+    from radiodesk.ingest.add import ProgressFn
+    from radiodesk.publish.run import Report
+    from radiodesk.publish.station import Programme
+    from radiodesk.show.catalog import Episode  # (and the catalog before a publish's first request)
 
 
 @dataclass

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from radiodesk import serve
 from radiodesk.cli import Context
-from radiodesk.storage import open_storage, open_store
+from radiodesk.publish import preview_server as serve
+from radiodesk.publish.storage import open_storage, open_store
 
 
 @click.command(name="serve")

@@ -23,13 +23,13 @@ from radiodesk.cli.output import (
     schedule_lines,
     summary,
 )
-from radiodesk.config import Settings, StationSettings
 from radiodesk.errors import CatalogError, RadiodeskError
-from radiodesk.storage import Listing, open_storage, open_store
+from radiodesk.publish.storage import Listing, open_storage, open_store
+from radiodesk.show.settings import Settings, StationSettings
 
 if TYPE_CHECKING:
-    from radiodesk.catalog import Episode
-    from radiodesk.publish import Report
+    from radiodesk.publish.run import Report
+    from radiodesk.show.catalog import Episode
 
 
 @click.command()
@@ -74,8 +74,9 @@ def _publish_show(
     storage = open_storage(settings)
     at = now()
     listing = Listing(storage)  # first: see above
-    from radiodesk import catalog, ingest
-    from radiodesk import publish as publishing
+    from radiodesk.ingest import add as ingest
+    from radiodesk.publish import run as publishing
+    from radiodesk.show import catalog
 
     with (
         catalog.locked(settings.root),
@@ -139,8 +140,8 @@ def _publish_station(
 
 def _publish_station_page(station: StationSettings, dry_run: bool) -> None:
     """Refresh the station page from every programme (even those --show left out)."""
-    from radiodesk import catalog
-    from radiodesk import station as stations
+    from radiodesk.publish import station as stations
+    from radiodesk.show import catalog
 
     everyone = stations.load_programmes(station)
     broken = [p.name for p in everyone if p.settings is None]
@@ -177,8 +178,8 @@ def remove(obj: Context, slug: str, purge: bool, dry_run: bool, yes: bool) -> No
 
     Every other episode stays as it was last published. Asks first on a terminal.
     """
-    from radiodesk import catalog
-    from radiodesk import publish as publishing
+    from radiodesk.publish import run as publishing
+    from radiodesk.show import catalog
 
     settings = obj.settings()
     storage = open_storage(settings)

@@ -9,10 +9,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from radiodesk.catalog import Episode
 from radiodesk.cli.output import when
-from radiodesk.config import Settings
-from radiodesk.live import Listed, LiveEpisode
+from radiodesk.publish.live import Listed, LiveEpisode
+from radiodesk.show.catalog import Episode
+from radiodesk.show.settings import Settings
 
 TITLE_MIN = 16  # the title column folds down to this; the other columns are never cut
 WIDE = 200  # output that is not a terminal: wide enough that titles rarely fold

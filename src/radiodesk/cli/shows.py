@@ -12,11 +12,12 @@ from typing import Any
 
 import click
 
-from radiodesk import readiness, scaffold, zones
-from radiodesk.artwork import check_artwork
+from radiodesk.check import readiness
 from radiodesk.cli import Context
-from radiodesk.config import find_station, is_email, is_http_url, load_settings
 from radiodesk.errors import RadiodeskError
+from radiodesk.show import scaffold, zones
+from radiodesk.show.artwork import check_artwork
+from radiodesk.show.settings import find_station, is_email, is_http_url, load_settings
 
 
 @click.command()

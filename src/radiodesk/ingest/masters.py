@@ -1,0 +1,99 @@
+"""The producer's recording kept as the episode's master: checked, copied once, never modified.
+
+The copy is hashed on the way (one pass over a file that may be gigabytes) and made read-only;
+it keeps the producer's file name unless a kept earlier master has it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from pathlib import Path
+
+from radiodesk.audio import process as audio
+from radiodesk.errors import AudioError, CatalogError
+from radiodesk.show import catalog
+from radiodesk.show.catalog import Episode, MasterFile
+
+
+def check_recording(path: Path) -> Path:
+    """Refuse a recording that is missing, not a file, empty, or badly named; return it."""
+    # The master keeps its name, which episode.toml (UTF-8) and every one-line message must
+    # carry: no control characters (line breaks included), no bytes that are not UTF-8.
+    if any(unicodedata.category(char) in {"Cc", "Cs"} for char in path.name):
+        raise AudioError(
+            f"the file name {path.name!r} contains control characters or bytes that are not UTF-8",
+            hint="rename the recording, then add it again",
+        )
+    if not path.exists():
+        raise AudioError(f"recording {path} does not exist")
+    if not path.is_file():
+        raise AudioError(f"recording {path} is not a file")
+    if path.stat().st_size == 0:
+        raise AudioError(f"recording {path.name} is empty (0 bytes)")
+    return path
+
+
+def copy_master(recording: Path, folder: Path) -> MasterFile:
+    """Copy the recording into folder/master byte for byte, hashing it on the way; read-only.
+
+    A name an earlier master already has gets a number in front ("2-take.wav"); the record
+    keeps the producer's own name all the same.
+    """
+    target = folder / catalog.MASTER_DIR / recording.name
+    target.parent.mkdir(exist_ok=True)
+    n = 2
+    while target.exists():  # a replaced master keeps its place: the new one gets a new name
+        target, n = target.with_name(f"{n}-{recording.name}"), n + 1
+    digest = hashlib.sha256()
+    size = 0
+    buffer = bytearray(1 << 20)  # one buffer for the whole copy: no fresh 1 MiB per read
+    chunk = memoryview(buffer)
+    try:
+        with recording.open("rb", buffering=0) as src, target.open("wb") as out:
+            while count := src.readinto(buffer):
+                digest.update(chunk[:count])
+                out.write(chunk[:count])
+                size += count
+    except OSError as exc:
+        raise AudioError(f"cannot copy recording {recording}: {exc.strerror or exc}") from exc
+    target.chmod(0o444)
+    return MasterFile(
+        file=f"{catalog.MASTER_DIR}/{target.name}",
+        original_name=recording.name,
+        sha256=digest.hexdigest(),
+        size_bytes=size,
+    )
+
+
+def verify_master(folder: Path, episode: Episode) -> None:
+    """Refuse a master whose bytes are no longer those that were added."""
+    master = episode.master
+    name = catalog.stored_name(episode, master.file)  # not the staged copy's path
+    try:
+        actual = audio.file_sha256(folder / master.file)
+    except OSError as exc:
+        raise CatalogError(f"the master {name} cannot be read: {exc.strerror}") from exc
+    if actual != master.sha256:
+        raise CatalogError(
+            f"the master {name} has changed since it was added (SHA-256 mismatch)",
+            hint="restore the original recording; radiodesk never modifies masters",
+        )
+
+
+def identity(path: Path) -> tuple[int, int, int]:
+    """Return what tells a changed file: size, modification and change times."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise AudioError(f"cannot read recording {path}: {exc.strerror or exc}") from exc
+    return info.st_size, info.st_mtime_ns, info.st_ctime_ns
+
+
+def known_recordings(episodes: list[Episode]) -> dict[str, str]:
+    """Map the SHA-256 of every master, current or replaced, to its episode's slug."""
+    known: dict[str, str] = {}
+    for episode in episodes:
+        for master in (*episode.previous_masters, episode.master):
+            known.setdefault(master.sha256, episode.slug)
+    return known

@@ -1,0 +1,63 @@
+"""Stores that publish writes to, behind the `Storage` protocol; `open_storage` picks one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from radiodesk.publish.storage.base import (
+    IMMUTABLE,
+    SHORT,
+    Listing,
+    ObjectInfo,
+    Storage,
+    s3_identity,
+)
+from radiodesk.publish.storage.local import LocalStorage, local_identity
+from radiodesk.show.settings import Settings, StorageSettings
+
+__all__ = [
+    "IMMUTABLE",
+    "SHORT",
+    "Listing",
+    "LocalStorage",
+    "ObjectInfo",
+    "Storage",
+    "open_storage",
+    "open_store",
+    "store_identity",
+]
+
+
+def open_storage(settings: Settings) -> Storage:
+    """Return the store radiodesk.toml configures."""
+    return open_store(
+        settings.storage, settings.show.base_url, settings.local_store, home=_home(settings)
+    )
+
+
+def open_store(
+    storage: StorageSettings, base_url: str, local_store: Path, *, home: Path | None = None
+) -> Storage:
+    """Return the store these settings describe (a station's, or one show's).
+
+    `home` is the folder (the show's, or its station's) a local store is named relative to.
+    """
+    public = storage.public_base_url or base_url
+    if storage.backend == "s3":
+        from radiodesk.publish.storage.s3 import open_s3  # boto3 is slow to import: only when used
+
+        return open_s3(storage, public)
+    return LocalStorage(local_store, public, home=home)
+
+
+def store_identity(settings: Settings) -> str:
+    """Return the identity of the store radiodesk.toml configures, without opening it."""
+    storage = settings.storage
+    if storage.backend == "s3":
+        return s3_identity(storage.endpoint_url, storage.bucket, storage.prefix)
+    return local_identity(settings.local_store.resolve(), _home(settings).resolve())
+
+
+def _home(settings: Settings) -> Path:
+    """A programme's local store lies in its station's folder, a lone show's in its own."""
+    return settings.station.root if settings.station is not None else settings.root
