@@ -15,7 +15,7 @@ KILLER = """
 import json, os, signal, sys
 spec = json.loads(sys.argv[1])
 if spec["no_exchange"]:
-    from radiodesk import staging
+    from radiodesk.show import staging
     staging._exchange = lambda first, second: False
 module = __import__(spec["module"], fromlist=["_"])
 owner = getattr(module, spec["owner"]) if spec["owner"] else module
