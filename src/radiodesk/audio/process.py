@@ -8,11 +8,9 @@ it, for the record, when the plan came from a sample).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +20,7 @@ from typing import Literal
 from radiodesk.audio import ffmpeg
 from radiodesk.audio.splice import Edit, edited_source
 from radiodesk.errors import AudioError, ToolError
+from radiodesk.files import atomic_output, file_sha256
 from radiodesk.show.settings import AudioSettings, ChannelMode
 
 log = logging.getLogger(__name__)
@@ -533,17 +532,10 @@ def render(
     """
     if not out.parent.is_dir():
         raise AudioError(f"cannot write {out.name}: the folder {out.parent} does not exist")
-    fd, name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
-    os.close(fd)
-    tmp = Path(name)
-    try:
+    with atomic_output(out, suffix=".part", mode=0o644) as tmp:  # the MP3 is meant to be served
         level, after, attempts, before = _encode_verified(
             master, tmp, settings, analysis, on_progress, edit
         )
-        tmp.chmod(0o644)  # mkstemp makes it private; the episode file is meant to be served
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
     return Rendered(
         path=out,
         duration_s=(edit or Edit()).output_duration_s(analysis.source.duration_s),
@@ -789,12 +781,3 @@ def metered(
     return Loudness(
         integrated_lufs=summary.integrated_lufs, true_peak_dbtp=peak, lra_lu=summary.lra_lu
     )
-
-
-def file_sha256(path: Path) -> str:
-    """Return the SHA-256 of a file, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()

@@ -7,7 +7,6 @@ Starts no process itself. The picture is drawn once per MP3 and kept beside the 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from array import array
 from collections.abc import Sequence
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from radiodesk.audio import ffmpeg
+from radiodesk.files import write_atomic
 
 SAMPLE_RATE_HZ = 8000  # enough for the shape of speech; keeps the Python loop cheap
 TIMEOUT_S = 900.0
@@ -151,9 +151,8 @@ def load_wave(path: Path, sha256: str) -> Wave | None:
 
 
 def _write(path: Path, data: dict[str, object]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
-    os.replace(tmp, path)
+    text = json.dumps(data, separators=(",", ":"))
+    write_atomic(path, text.encode("utf-8"), mode=0o644)
 
 
 def _load(path: Path, sha256: str) -> dict[str, object] | None:

@@ -14,7 +14,8 @@ from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 from radiodesk.check.base import NS, WHOLE_RE, Findings, text
-from radiodesk.publish.feed import (
+from radiodesk.spec import (
+    APPLE_CATEGORIES,
     ENCLOSURE_TYPES,
     EPISODE_TYPES,
     IMAGE_SUFFIXES,
@@ -23,7 +24,6 @@ from radiodesk.publish.feed import (
     SHOW_TYPES,
     is_http_url,
 )
-from radiodesk.show.settings import APPLE_CATEGORIES
 
 MAX_TEXT_CHARS = 255  # Apple: text values
 MIN_ENCLOSURE_BYTES = 16_384  # AntennaPod treats a smaller enclosure length as unknown

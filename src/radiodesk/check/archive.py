@@ -13,7 +13,7 @@ from datetime import datetime
 
 from radiodesk.check import apple, podcasting
 from radiodesk.check.base import NS, Findings, Problem, text
-from radiodesk.publish.feed import ITUNES_NS, is_http_url
+from radiodesk.spec import ITUNES_NS, is_http_url
 
 WARN_FEED_BYTES = 3_000_000  # Pocket Casts has been reported to reject feeds over about 3 MB
 MAX_FEED_BYTES = 5_000_000  # the W3C feed validator refuses larger feeds

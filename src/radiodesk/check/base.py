@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from radiodesk.publish.feed import ATOM_NS, ITUNES_NS, PODCAST_NS
+from radiodesk.spec import ATOM_NS, ITUNES_NS, PODCAST_NS
 
 Level = Literal["error", "warning"]
 

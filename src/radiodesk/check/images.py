@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 from radiodesk.check.archive import read_document
 from radiodesk.check.base import NS, Findings, Problem
 from radiodesk.check.urls import BodyTooLargeError, Fetcher
-from radiodesk.publish.feed import is_http_url
 from radiodesk.show.artwork import check_artwork_bytes
+from radiodesk.spec import is_http_url
 
 # A 3000 px PNG of a photograph runs to about 15 MB; nothing Apple accepts is larger.
 MAX_IMAGE_BYTES = 30_000_000

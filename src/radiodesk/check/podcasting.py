@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from radiodesk.check.base import NS, WHOLE_RE, Findings, text
-from radiodesk.publish.feed import (
+from radiodesk.spec import (
     CHAPTERS_TYPE,
     COUNTRY_RE,
     EMAIL_RE,

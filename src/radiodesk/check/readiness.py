@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from radiodesk.errors import ConfigError, collect
 from radiodesk.show.artwork import check_artwork
-from radiodesk.show.settings import CONFIG_FILE, Settings, is_email
+from radiodesk.show.settings import CONFIG_FILE, Settings
+from radiodesk.spec import is_email
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

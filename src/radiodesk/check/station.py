@@ -19,7 +19,7 @@ from lxml import etree
 
 from radiodesk.check.base import Findings, Problem
 from radiodesk.check.urls import FEED_TYPES, IMAGE_TYPES, Fetcher, Target, check_targets
-from radiodesk.publish.feed import is_http_url
+from radiodesk.spec import is_http_url
 
 OPML_TYPES = ("text/x-opml", "application/xml", "text/xml")  # the first is the one we send
 # What a link from the station page should be served as, by the suffix of its path.

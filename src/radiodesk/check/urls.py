@@ -21,7 +21,7 @@ from radiodesk import __version__
 from radiodesk.check.archive import Document, read_document
 from radiodesk.check.base import NS, WHOLE_RE, Findings, Problem
 from radiodesk.errors import FeedError
-from radiodesk.publish.feed import CHAPTERS_TYPE, is_http_url
+from radiodesk.spec import CHAPTERS_TYPE, is_http_url
 
 MAX_REDIRECTS = 5
 MAX_FEED_DOWNLOAD_BYTES = 20_000_000  # four times what any validator accepts

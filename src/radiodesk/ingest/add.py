@@ -25,6 +25,7 @@ from radiodesk.audio import process as audio
 from radiodesk.audio import splice as edits
 from radiodesk.audio import tags as tagging
 from radiodesk.errors import AudioError, CatalogError, RadiodeskError
+from radiodesk.files import file_sha256, write_atomic
 from radiodesk.ingest import masters, provenance, sides, soundbites
 from radiodesk.ingest import on_air as broadcast
 from radiodesk.ingest import splicing as newsroom
@@ -374,7 +375,7 @@ def refresh_audio(
             shutil.copyfile(current, tmp)
             tagging.write_tags(tmp, tags)
             final = _settle(tmp, out_dir, episode.slug)
-        retagged = replace(record, sha256=_sha_of(final), size_bytes=final.stat().st_size)
+        retagged = replace(record, sha256=file_sha256(final), size_bytes=final.stat().st_size)
         return replace(episode, audio=_located(replace(retagged, tags=tags_print), final, folder))
     log.info("%s: processing audio", episode.slug)
     master = folder / episode.master.file
@@ -436,7 +437,7 @@ def _store_provenance(record: dict[str, Any], folder: Path, slug: str) -> Path:
     """Keep the record under a name made of its content, as the MP3 is kept (see refresh_audio)."""
     data = provenance.to_json(record)
     path = folder / f"{slug}-{hashlib.sha256(data).hexdigest()[:12]}{PROVENANCE_SUFFIX}"
-    catalog.write_atomic(path, data)
+    write_atomic(path, data)
     return path
 
 
@@ -458,14 +459,10 @@ def _scratch(folder: Path) -> Iterator[Path]:
 
 def _settle(tmp: Path, folder: Path, slug: str) -> Path:
     """Give a finished MP3 its content-addressed name (an existing twin has the same bytes)."""
-    final = folder / f"{slug}-{_sha_of(tmp)[:12]}.mp3"
+    final = folder / f"{slug}-{file_sha256(tmp)[:12]}.mp3"
     tmp.chmod(0o644)
     os.replace(tmp, final)
     return final
-
-
-def _sha_of(path: Path) -> str:
-    return audio.file_sha256(path)
 
 
 def prune_derived(folder: Path, episode: Episode) -> None:
@@ -565,7 +562,7 @@ def tag_values(
 def _record(rendered: audio.Rendered, derived: Path, recipe: str, tags_print: str) -> AudioRecord:
     return AudioRecord(
         file=derived.name,
-        sha256=audio.file_sha256(derived),
+        sha256=file_sha256(derived),
         size_bytes=derived.stat().st_size,
         duration_s=round(rendered.duration_s, 3),
         before=Measurement(**asdict(rendered.before)),
@@ -595,7 +592,7 @@ def _recipe(settings: Settings, episode: Episode) -> str:
     for role in ("intro", "outro"):  # a jingle replaced under the same name rebuilds too
         path = settings.root / given.get(role, "")
         if given.get(role) and path.is_file():
-            given[f"{role}_sha256"] = audio.file_sha256(path)
+            given[f"{role}_sha256"] = file_sha256(path)
     return _fingerprint(
         {"master": episode.master.sha256, "audio": given, "pipeline": audio.PIPELINE_VERSION}
     )

@@ -7,20 +7,20 @@ it keeps the producer's file name unless a kept earlier master has it.
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from pathlib import Path
 
-from radiodesk.audio import process as audio
 from radiodesk.errors import AudioError, CatalogError
+from radiodesk.files import file_sha256
 from radiodesk.show import catalog
 from radiodesk.show.catalog import Episode, MasterFile
+from radiodesk.spec import LINE_CONTROL_RE
 
 
 def check_recording(path: Path) -> Path:
     """Refuse a recording that is missing, not a file, empty, or badly named; return it."""
     # The master keeps its name, which episode.toml (UTF-8) and every one-line message must
     # carry: no control characters (line breaks included), no bytes that are not UTF-8.
-    if any(unicodedata.category(char) in {"Cc", "Cs"} for char in path.name):
+    if LINE_CONTROL_RE.search(path.name):
         raise AudioError(
             f"the file name {path.name!r} contains control characters or bytes that are not UTF-8",
             hint="rename the recording, then add it again",
@@ -71,7 +71,7 @@ def verify_master(folder: Path, episode: Episode) -> None:
     master = episode.master
     name = catalog.stored_name(episode, master.file)  # not the staged copy's path
     try:
-        actual = audio.file_sha256(folder / master.file)
+        actual = file_sha256(folder / master.file)
     except OSError as exc:
         raise CatalogError(f"the master {name} cannot be read: {exc.strerror}") from exc
     if actual != master.sha256:

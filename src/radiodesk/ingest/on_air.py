@@ -12,7 +12,6 @@ import logging
 import math
 import os
 import struct
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +23,7 @@ from radiodesk.audio import ffmpeg
 from radiodesk.audio import process as audio
 from radiodesk.audio import splice as edits
 from radiodesk.errors import AudioError
+from radiodesk.files import atomic_output
 from radiodesk.ingest import provenance
 from radiodesk.show import catalog
 from radiodesk.show.catalog import Episode
@@ -129,10 +129,7 @@ def render_broadcast(
     bext: Bext,
 ) -> BroadcastCopy:
     """Encode, meter and correct until the WAV meets the target; then move it into place."""
-    fd, name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
-    os.close(fd)
-    tmp = Path(name)
-    try:
+    with atomic_output(out, suffix=".part", mode=0o644) as tmp:
         level = first_level(analysis, settings)
         tried: list[tuple[audio.GainPlan, audio.Loudness]] = []
         for attempt in range(1, audio.MAX_ATTEMPTS + 1):
@@ -149,18 +146,16 @@ def render_broadcast(
                     max_short_term_lufs=max(blocks.short_term, default=-math.inf),
                 )  # fmt: skip
                 write_bext_loudness(tmp, copy)  # the audio stays as metered
-                tmp.chmod(0o644)
-                os.replace(tmp, out)
-                log.info("%s: on-air copy at %.1f LUFS", out.name, after.integrated_lufs)
-                return copy
+                break
             level = audio.correct_gain(tried, settings.target_lufs, settings.true_peak_dbtp)
-    finally:
-        tmp.unlink(missing_ok=True)
-    raise AudioError(
-        f"could not bring the on-air copy {out.name} to {settings.target_lufs:.1f} LUFS and "
-        f"{settings.true_peak_dbtp:.1f} dBTP in {audio.MAX_ATTEMPTS} encodes (last: "
-        f"{after.integrated_lufs:.1f} LUFS, {after.true_peak_dbtp:.1f} dBTP)"
-    )
+        else:
+            raise AudioError(
+                f"could not bring the on-air copy {out.name} to {settings.target_lufs:.1f} LUFS "
+                f"and {settings.true_peak_dbtp:.1f} dBTP in {audio.MAX_ATTEMPTS} encodes (last: "
+                f"{after.integrated_lufs:.1f} LUFS, {after.true_peak_dbtp:.1f} dBTP)"
+            )
+    log.info("%s: on-air copy at %.1f LUFS", out.name, after.integrated_lufs)
+    return copy
 
 
 def first_level(analysis: audio.Analysis, settings: BroadcastSettings) -> audio.GainPlan:

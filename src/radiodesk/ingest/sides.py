@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from radiodesk.files import write_atomic
 from radiodesk.show import catalog, chapters, textfile, transcripts
 from radiodesk.show.artwork import inspect_image, prepare_artwork
 from radiodesk.show.chapters import Chapter, chapters_json, parse_chapters
@@ -70,8 +71,8 @@ def store_sides(sides: Sides, folder: Path, slug: str) -> dict[str, str]:
         names["image"] = path.name
     if sides.chapters is not None:
         names["chapters"] = catalog.CHAPTERS_FILE
-        catalog.write_atomic(folder / catalog.CHAPTERS_FILE, chapters_json(sides.chapters))
+        write_atomic(folder / catalog.CHAPTERS_FILE, chapters_json(sides.chapters))
     if sides.transcript is not None:
         names["transcript"] = catalog.TRANSCRIPT_STEM + sides.transcript.suffix
-        catalog.write_atomic(folder / names["transcript"], sides.transcript_data)
+        write_atomic(folder / names["transcript"], sides.transcript_data)
     return names

@@ -10,7 +10,6 @@ import hashlib
 import json
 import logging
 import math
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
@@ -18,8 +17,8 @@ from pathlib import Path
 
 from radiodesk.audio import clips
 from radiodesk.audio import tags as tagging
-from radiodesk.audio.process import file_sha256
 from radiodesk.errors import CatalogError
+from radiodesk.files import atomic_output, file_sha256, write_atomic
 from radiodesk.show import catalog
 from radiodesk.show.catalog import AudioRecord, Episode, Soundbite
 from radiodesk.show.settings import AudioSettings
@@ -269,7 +268,7 @@ def refresh_clips(
     if current != known and (current or known):
         payload = {key: asdict(clip) for key, clip in sorted(current.items())}
         text = json.dumps(payload, indent=2, ensure_ascii=False)
-        catalog.write_atomic(sidecar(source, episode.slug), text.encode("utf-8"))
+        write_atomic(sidecar(source, episode.slug), text.encode("utf-8"))
     return current
 
 
@@ -308,14 +307,13 @@ def _make_clip(
 ) -> Clip:
     assert episode.audio is not None
     final = source.parent / f"{episode.slug}.soundbite-{key}.mp3"
-    tmp = final.with_name(f".{final.name}.part")
     heard = placed(sound, episode.audio)
     log.info("%s: cutting the soundbite at %s", episode.slug, position(sound.start_s))
     # Said in the producer's times, with the length listeners will hear.
     notes = [trim_note(sound, episode.audio), *advice([replace(heard, start_s=sound.start_s)])]
     for note in filter(None, notes):  # said once, when the clip is cut
         log.warning("%s: %s", episode.slug, note)
-    try:
+    with atomic_output(final, suffix=".part", mode=0o644) as tmp:
         made = clips.make_excerpt(
             source,
             tmp,
@@ -329,10 +327,6 @@ def _make_clip(
             fade_out_ms=FADE_OUT_MS,
         )
         tagging.write_tags(tmp, _clip_tags(source, episode, heard, language))
-        tmp.chmod(0o644)
-        os.replace(tmp, final)
-    finally:
-        tmp.unlink(missing_ok=True)
     return Clip(
         file=final.name,
         sha256=file_sha256(final),

@@ -14,9 +14,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from radiodesk.audio import waveform
-from radiodesk.audio.process import file_sha256
 from radiodesk.audio.waveform import Wave
 from radiodesk.errors import FeedError
+from radiodesk.files import file_sha256
 from radiodesk.ingest import provenance, soundbites
 from radiodesk.publish import feed, live, site
 from radiodesk.publish.live import LiveEpisode, LiveShow

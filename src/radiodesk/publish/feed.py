@@ -24,59 +24,40 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from radiodesk.errors import FeedError
 from radiodesk.publish.notes import escaped_html, has_links, paragraphs_html
-from radiodesk.show.settings import APPLE_CATEGORIES
-
-ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"  # rule A02: exactly this, case matters
-PODCAST_NS = "https://podcastindex.org/namespace/1.0"
-CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"  # feedgen declares it on <rss>
-ATOM_NS = "http://www.w3.org/2005/Atom"
-RSS_TYPE = "application/rss+xml"
-GENERATOR = "radiodesk"
-MAX_DESCRIPTION_BYTES = 4000  # rule A05
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")  # rule A06
-# Rule A11: the enclosure types Apple accepts, by file extension.
-ENCLOSURE_TYPES: dict[str, tuple[str, ...]] = {
-    ".mp3": ("audio/mpeg",),
-    ".m4a": ("audio/x-m4a", "audio/mp4"),
-    ".mp4": ("video/mp4",),
-    ".m4v": ("video/x-m4v",),
-    ".mov": ("video/quicktime",),
-}
-SHOW_TYPES = ("episodic", "serial")
-EPISODE_TYPES = ("full", "trailer", "bonus")
-# https://podcastindex.org/namespace/1.0#medium; the list mediums need podcast:remoteItem.
-MEDIUMS = ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog", "course")
-TRANSCRIPT_TYPES = (
-    "text/vtt",
-    "application/x-subrip",
-    "application/json",
-    "text/html",
-    "text/plain",
+from radiodesk.spec import (
+    APPLE_CATEGORIES,
+    ATOM_NS,
+    CHAPTERS_TYPE,
+    CONTENT_NS,
+    CONTROL_RE,
+    COUNTRY_RE,
+    EMAIL_RE,
+    ENCLOSURE_TYPES,
+    EPISODE_TYPES,
+    GEO_RE,
+    IMAGE_SUFFIXES,
+    ITUNES_NS,
+    LANGUAGE_RE,
+    LOCATION_RELS,
+    MAX_DESCRIPTION_BYTES,
+    MAX_SOUNDBITE_TITLE,
+    MEDIUMS,
+    OSM_RE,
+    PODCAST_GUID_NAMESPACE,
+    PODCAST_NS,
+    RSS_TYPE,
+    SHOW_TYPES,
+    TRANSCRIPT_TYPES,
+    UUID_RE,
+    is_http_url,
 )
-CHAPTERS_TYPE = "application/json+chapters"
-LOCATION_RELS = ("subject", "creator")
-# https://podcastindex.org/namespace/1.0#guid: UUIDv5 of the feed URL in this namespace.
-PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+
+GENERATOR = "radiodesk"
 _CHANNEL_DATES = ("pubDate", "lastBuildDate")
 _EXPLICIT = {True: "true", False: "false"}  # rule A09: never yes/no/clean
 _YES_NO = {True: "yes", False: "no"}  # podcast:locked
-
-# XML 1.0 forbids C0 controls other than tab, LF and CR, lone surrogates, U+FFFE and U+FFFF;
-# C1 controls and DEL are legal XML but no listener should see them, so they are refused too.
-_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[a-z]{2,4})?$", re.IGNORECASE)  # rule A07
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
-# RFC 5870 "geo" URI: latitude, longitude, optional altitude and parameters (;u=uncertainty).
-GEO_RE = re.compile(
-    r"^geo:(-?\d{1,2}(?:\.\d+)?),(-?\d{1,3}(?:\.\d+)?)(?:,-?\d+(?:\.\d+)?)?(?:;\S*)?$"
-)
-OSM_RE = re.compile(r"^[NWR]\d+(?:#\d+)?$")  # node, way or relation id, e.g. R113314
-COUNTRY_RE = re.compile(r"^[a-z]{2}$", re.IGNORECASE)  # ISO 3166-1 alpha-2
-_SPACE_RE = re.compile(r"\s")  # what str.isspace() calls space, found at C speed
 _SCHEME_RE = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _SINGULAR = {"persons": "person", "transcripts": "transcript", "soundbites": "soundbite"}
-MAX_SOUNDBITE_TITLE = 128  # namespace 1.0, soundbite: "free form string ... 128 characters"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -703,7 +684,7 @@ def _check_characters(value: Any, where: str) -> None:
         for part in content if isinstance(content, tuple) else (content,):
             if is_dataclass(part):
                 _check_characters(part, f"{where} {_SINGULAR.get(field.name, field.name)}")
-            elif isinstance(part, str) and (found := _CONTROL_RE.search(part)):
+            elif isinstance(part, str) and (found := CONTROL_RE.search(part)):
                 code = f"U+{ord(found.group()):04X}"
                 raise FeedError(
                     f"{where} {field.name} contains the control character {code}",
@@ -717,20 +698,6 @@ def _check_url(url: str, where: str) -> None:
             f"{where} {url!r} is not an absolute http(s) URL",
             hint="Apple needs ASCII URLs without spaces: percent-encode or transliterate the path",
         )
-
-
-def is_http_url(url: str) -> bool:
-    """Return whether url is an absolute http(s) URL in ASCII without spaces (rule A16)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # an unbalanced "[" in the host
-        return False
-    return (
-        parts.scheme in ("http", "https")
-        and bool(parts.netloc)
-        and url.isascii()
-        and not _SPACE_RE.search(url)
-    )
 
 
 def _check_image(url: str, where: str) -> None:

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 import msgspec
 
+from radiodesk.files import write_atomic
 from radiodesk.publish import feed, site
 from radiodesk.show import catalog
 from radiodesk.show.catalog import Episode
@@ -101,7 +102,7 @@ def save(root: Path, identity: str, show: LiveShow) -> None:
             return
     except OSError:
         path.parent.mkdir(parents=True, exist_ok=True)
-    catalog.write_atomic(path, data)
+    write_atomic(path, data)
 
 
 def _plain(show: LiveShow) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from radiodesk.check.readiness import require_publishable
 from radiodesk.errors import CatalogError, FeedError, StorageError
+from radiodesk.files import write_atomic
 from radiodesk.publish import live
 from radiodesk.publish.bundle import (
     FEED_KEY,
@@ -396,7 +397,7 @@ def _undone(undo: dict[Path, bytes]) -> Iterator[None]:
         yield
     except BaseException:
         for path, data in undo.items():
-            catalog.write_atomic(path, data)
+            write_atomic(path, data)
         raise
 
 
@@ -451,4 +452,4 @@ def _save_state(root: Path, storage: Storage, state: dict[str, str]) -> None:
         data = {}
     data = data if isinstance(data, dict) else {}
     data[storage.identity] = dict(sorted(state.items()))
-    catalog.write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8"))
+    write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8"))

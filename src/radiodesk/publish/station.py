@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from radiodesk.audio.process import file_sha256
 from radiodesk.check.station import Listed
 from radiodesk.errors import ConfigError, RadiodeskError, StorageError
+from radiodesk.files import file_sha256
 from radiodesk.publish import live, site
 from radiodesk.publish.bundle import FEED_KEY, Upload, show_artwork
 from radiodesk.publish.storage import IMMUTABLE, SHORT, Storage, store_identity

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from radiodesk.audio.process import file_sha256
 from radiodesk.errors import RadiodeskError
+from radiodesk.files import file_sha256
 from radiodesk.publish import live
 from radiodesk.publish import run as publish
 from radiodesk.publish.bundle import FEED_KEY, Upload, build_bundle

@@ -7,11 +7,8 @@ refused, since only the producer can choose a crop or supply the detail.
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
 import shutil
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +17,7 @@ from typing import IO, Final
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from radiodesk.errors import CatalogError
+from radiodesk.files import atomic_output
 
 # Pillow format name -> (MIME type, file suffix); Apple takes JPEG and PNG only (rule A06).
 FORMATS: dict[str, tuple[str, str]] = {
@@ -252,19 +250,6 @@ _FIXES: Final[
 )
 
 
-def _write_atomically(dest: Path, write: Callable[[IO[bytes]], object]) -> None:
-    """Write dest through a temporary file in its folder, then move it into place."""
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            write(out)
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 def _save_jpeg(image: Image.Image, icc_profile: bytes | None) -> Callable[[IO[bytes]], object]:
     """Return a writer of the image as a baseline RGB JPEG, keeping an RGB colour profile."""
     keep = icc_profile if icc_profile and icc_profile[16:20] == _ICC_RGB else None
@@ -303,7 +288,8 @@ def prepare_artwork(
         dest, write = dest_dir / f"{stem}{FORMATS[fmt][1]}", _copy_from(src)
     try:
         dest_dir.mkdir(parents=True, exist_ok=True)
-        _write_atomically(dest, write)
+        with atomic_output(dest) as tmp, tmp.open("wb") as out:
+            write(out)
     except OSError as exc:
         raise CatalogError(f"cannot write artwork {dest}: {exc.strerror or exc}") from exc
     return dest, inspect_image(dest), changes

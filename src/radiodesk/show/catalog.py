@@ -9,9 +9,7 @@ import contextlib
 import functools
 import math
 import os
-import re
 import shutil
-import tempfile
 import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import MISSING, asdict, dataclass, field, fields, replace
@@ -24,10 +22,12 @@ import tomlkit
 from slugify import slugify
 
 from radiodesk.errors import CatalogError
+from radiodesk.files import write_atomic
 from radiodesk.show import roles, staging, timeline
 from radiodesk.show.chapters import Chapter, fit_chapters, parse_chapters, place
 from radiodesk.show.statcache import Stamp, StatCache, stamp
 from radiodesk.show.timeline import Timeline
+from radiodesk.spec import CONTROL_RE, SLUG_MAX, SLUG_RE
 
 EPISODES_DIR = "episodes"
 EPISODE_FILE = "episode.toml"
@@ -36,11 +36,6 @@ DERIVED_DIR = "derived"
 STAGING_PREFIX = staging.PREFIX
 LOCK_FILE = ".radiodesk/lock"
 
-SLUG_MAX = 80
-SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
-# What no feed, tag or page can carry: C0 controls but tab and line breaks, DEL, C1 controls,
-# lone surrogates (bytes that were not UTF-8, as Python decodes argv) and the non-characters.
-_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 Status = Literal["removed", "draft", "scheduled", "ready"]
 EpisodeType = Literal["full", "trailer", "bonus"]
@@ -62,7 +57,7 @@ class Person:
         name, typed, role = roles.split_person(text)
         if not name:
             raise CatalogError(f"person {text!r} has no name", hint='write "Name" or "Name:role"')
-        if _CONTROL_RE.search(text):
+        if CONTROL_RE.search(text):
             raise CatalogError(f"person {text!r} contains control characters; remove them")
         if role is None:
             raise CatalogError(
@@ -205,7 +200,7 @@ class Episode:
 
 def clean_text(value: str, what: str) -> str:
     """Strip surrounding whitespace; refuse control characters that no feed or tag can hold."""
-    if _CONTROL_RE.search(value):
+    if CONTROL_RE.search(value):
         raise CatalogError(
             f"{what} contains control characters or bytes that are not UTF-8; "
             "remove them and try again"
@@ -414,7 +409,7 @@ def _scalar(value: object, kind: str, where: str, key: str) -> object:
     if isinstance(value, datetime) and value.tzinfo is None:
         raise ValueError(f"{where + key!r} ({words})")
     if isinstance(value, str):
-        if _CONTROL_RE.search(value):
+        if CONTROL_RE.search(value):
             raise ValueError(f"{where + key!r} (contains control characters)")
         if key in _FILE_KEYS and not _inside(value):
             raise ValueError(f"{where + key!r} ({value!r} is not a path inside the episode folder)")
@@ -501,20 +496,6 @@ _AUDIO_DEFAULTS = {
 def write_episode(folder: Path, episode: Episode) -> None:
     """Write episode.toml atomically."""
     write_atomic(folder / EPISODE_FILE, episode_to_toml(episode).encode("utf-8"))
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write bytes to a temp file beside `path`, then rename it over `path`."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def with_audio(episode: Episode, audio: AudioRecord) -> Episode:

@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from radiodesk.errors import CatalogError
 from radiodesk.show.timeline import Timeline, clock
+from radiodesk.spec import LINE_CONTROL_RE
 
 _log = logging.getLogger(__name__)
 
@@ -40,7 +41,6 @@ _TIME: Final = re.compile(
 _SEPARATOR: Final = re.compile(r"\s*[-–—:|](?:\s+|$)|\s+|[-–—]|$")
 _LINK_SUFFIX: Final = re.compile(r"\s*<(?P<url>[^<>\s]+)>$")  # "00:00 Title <https://...>"
 # Unicode categories no title may hold: JSON and ID3 cannot carry them, or apps show garbage.
-_BAD_CATEGORIES: Final[Mapping[str, str]] = {"Cc": "control character", "Cs": "lone surrogate"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,14 +78,18 @@ def _fail(source: str, where: str, problem: str, hint: str = _LIST_HINT) -> Cata
     return CatalogError(f"chapters {place}: {problem}", hint=hint)
 
 
+_KINDS: Final[Mapping[str, str]] = {"Cs": "lone surrogate", "Cn": "non-character"}
+
+
 def _title_problem(title: str) -> str | None:
     """Say why title cannot name a chapter, or None when it can."""
     if not title.strip():
         return "has no title"
-    bad = next((ch for ch in title if unicodedata.category(ch) in _BAD_CATEGORIES), None)
+    bad = LINE_CONTROL_RE.search(title)
     if bad is None:
         return None
-    return f"title contains the {_BAD_CATEGORIES[unicodedata.category(bad)]} U+{ord(bad):04X}"
+    kind = _KINDS.get(unicodedata.category(bad[0]), "control character")
+    return f"title contains the {kind} U+{ord(bad[0]):04X}"
 
 
 def _url_problem(url: str) -> str | None:

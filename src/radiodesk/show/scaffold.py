@@ -9,6 +9,7 @@ from typing import Any
 import tomlkit
 
 from radiodesk.errors import ConfigError
+from radiodesk.files import write_atomic
 from radiodesk.show import catalog
 from radiodesk.show.artwork import inspect_image
 from radiodesk.show.settings import (
@@ -68,7 +69,7 @@ def create_show(
     (root / catalog.EPISODES_DIR).mkdir(exist_ok=True)
     if image is not None and image.resolve() != (root / image_name).resolve():
         shutil.copyfile(image, root / image_name)
-    catalog.write_atomic(path, text.encode("utf-8"))
+    write_atomic(path, text.encode("utf-8"))
     return path
 
 
@@ -112,7 +113,7 @@ def create_station(
     root.mkdir(parents=True, exist_ok=True)
     if image is not None and image.resolve() != (root / image_name).resolve():
         shutil.copyfile(image, root / image_name)
-    catalog.write_atomic(path, text.encode("utf-8"))
+    write_atomic(path, text.encode("utf-8"))
     return path
 
 

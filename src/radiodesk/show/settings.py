@@ -5,20 +5,26 @@ Owns the frozen Settings tree and its defaults; never touches audio, the network
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from slugify import slugify
 
 from radiodesk.errors import ConfigError, collect
 from radiodesk.show import roles, zones
-from radiodesk.spec import APPLE_CATEGORIES as APPLE_CATEGORIES  # feed and check import it here
+from radiodesk.spec import (
+    APPLE_CATEGORIES,
+    CONTROL_RE,
+    LANGUAGE_RE,
+    SLUG_RE,
+    is_email,
+    is_http_url,
+)
 
 ChannelMode = Literal["auto", "mono", "stereo"]
 OutputFormat = Literal["mp3"]
@@ -84,10 +90,6 @@ CONFIG_FILE = "radiodesk.toml"
 STATION_FILE = "station.toml"  # beside the programme folders of a station
 
 Check = tuple[bool, str] | tuple[bool, str, str]  # failed, "[section] key ...", hint
-_LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[a-z]{2,4})?$", re.IGNORECASE)
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # no XML or HTML can hold them
-_PREFIX_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")  # a slug: URL paths are ASCII
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -242,11 +244,11 @@ def station_from_dict(root: Path, data: Mapping[str, Any], *, source: Path) -> S
     problems.check_each(
         (not info.name.strip(), "[station] name must not be empty"),
         (
-            any(_CONTROL_RE.search(text) for text in (info.name, info.description)),
+            any(CONTROL_RE.search(text) for text in (info.name, info.description)),
             "[station] name and description must not hold control characters",
         ),
-        (not _is_http_url(info.base_url), "[station] base_url must be an absolute http(s) URL"),
-        (not _LANGUAGE_RE.match(info.language), "[station] language must be a code like ru"),
+        (not is_http_url(info.base_url), "[station] base_url must be an absolute http(s) URL"),
+        (not LANGUAGE_RE.match(info.language), "[station] language must be a code like ru"),
         *_storage_problems(storage),
     )
     return StationSettings(root=root, station=info, storage=storage)
@@ -283,7 +285,7 @@ def _as_programme(
     if not isinstance(show, dict):
         return dict(data)  # settings_from_dict says what is wrong with it
     prefix = show.get("prefix") or default_prefix(root.resolve().name)
-    if not isinstance(prefix, str) or not _PREFIX_RE.match(prefix):
+    if not isinstance(prefix, str) or not SLUG_RE.match(prefix):
         raise ConfigError(
             f"{source}: [show] prefix {prefix!r} is not a usable store prefix",
             hint='use lowercase latin letters, digits and hyphens, e.g. prefix = "morning"',
@@ -438,14 +440,14 @@ def _validate(settings: Settings) -> list[Check]:
     return [
         (not show.title.strip(), "[show] title must not be empty"),
         (
-            not _is_http_url(show.base_url),
+            not is_http_url(show.base_url),
             "[show] base_url must be an absolute http(s) URL",
             'e.g. base_url = "https://radio.example.org/podcast"',
         ),
-        (bool(show.link) and not _is_http_url(show.link), "[show] link must be an http(s) URL"),
-        (not _LANGUAGE_RE.match(show.language), "[show] language must be a code like ru or en-us"),
+        (bool(show.link) and not is_http_url(show.link), "[show] link must be an http(s) URL"),
+        (not LANGUAGE_RE.match(show.language), "[show] language must be a code like ru or en-us"),
         (
-            bool(show.email) and not _EMAIL_RE.match(show.email),
+            bool(show.email) and not is_email(show.email),
             "[show] email is not an e-mail",
             'e.g. email = "radio@example.org"',
         ),
@@ -461,6 +463,7 @@ def _validate(settings: Settings) -> list[Check]:
             "choose one of: " + (", ".join(APPLE_CATEGORIES.get(show.category, ())) or "none"),
         ),
         *_zone_problems(show.time_zone),
+        *_text_problems(show),
         *_host_problems(show.hosts),
         (
             not -40.0 <= audio.target_lufs <= -5.0 or not -40.0 <= audio.mono_target_lufs <= -5.0,
@@ -479,7 +482,7 @@ def _validate(settings: Settings) -> list[Check]:
         ),
         (not 0 <= show.feed_page_size <= 100_000, "[show] feed_page_size must be 0 or more"),
         *(
-            (bool(url) and not _is_http_url(url), f"[show] {name} must be an http(s) URL")
+            (bool(url) and not is_http_url(url), f"[show] {name} must be an http(s) URL")
             for name, url in (
                 ("funding_url", show.funding_url),
                 ("new_feed_url", show.new_feed_url),
@@ -500,6 +503,24 @@ def _validate(settings: Settings) -> list[Check]:
         *_edit_problems(audio),
         *_broadcast_problems(settings.broadcast),
     ]
+
+
+def _text_problems(show: ShowSettings) -> list[Check]:
+    """Refuse what the feed would refuse: a control character in any text of [show]."""
+    texts = [(f.name, getattr(show, f.name)) for f in fields(show)]
+    texts += [("hosts", host) for host in show.hosts]
+    problems: list[Check] = []
+    for name, value in texts:
+        if not isinstance(value, str):
+            continue
+        if found := CONTROL_RE.search(value):
+            code = f"U+{ord(found[0]):04X}"
+            problems.append(
+                (True, f"[show] {name} contains the control character {code}", "remove it")
+            )
+        elif value and not value.strip():  # the feed reads a blank value as a missing one
+            problems.append((True, f"[show] {name} is blank", "write it, or remove the setting"))
+    return problems
 
 
 def _zone_problems(name: str) -> list[Check]:
@@ -533,11 +554,11 @@ def _storage_problems(storage: StorageSettings) -> list[Check]:
             '[storage] backend = "s3" needs a bucket',
         ),
         (
-            bool(storage.endpoint_url) and not _is_http_url(storage.endpoint_url),
+            bool(storage.endpoint_url) and not is_http_url(storage.endpoint_url),
             "[storage] endpoint_url must be an http(s) URL",
         ),
         (
-            bool(storage.public_base_url) and not _is_http_url(storage.public_base_url),
+            bool(storage.public_base_url) and not is_http_url(storage.public_base_url),
             "[storage] public_base_url must be an http(s) URL",
         ),
         (not 1 <= storage.max_attempts <= 20, "[storage] max_attempts must be 1 to 20"),
@@ -587,21 +608,6 @@ def _is_relative_file(value: str) -> bool:
 
 
 _MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
-
-
-def is_email(value: str) -> bool:
-    """Return whether `value` looks like an e-mail address."""
-    return bool(_EMAIL_RE.match(value))
-
-
-def is_http_url(value: str) -> bool:
-    """Return whether `value` is an absolute http(s) URL."""
-    return _is_http_url(value)
-
-
-def _is_http_url(value: str) -> bool:
-    parts = urlsplit(value)
-    return parts.scheme in {"http", "https"} and bool(parts.netloc)
 
 
 def split_category(value: str) -> tuple[str, str]:

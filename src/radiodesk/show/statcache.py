@@ -18,6 +18,7 @@ from stat import S_ISREG
 from typing import Any
 
 import radiodesk
+from radiodesk.files import write_atomic
 
 CACHE_DIR = ".radiodesk/cache"
 # A file changed this close to the moment we stat it may change again within the same mtime
@@ -93,13 +94,10 @@ class StatCache:
         if not self.changed:
             return
         data = json.dumps({"version": self.version, "entries": self.entries}, ensure_ascii=False)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(data, encoding="utf-8")
-            os.replace(tmp, self.path)
+            write_atomic(self.path, data.encode("utf-8"), mode=0o644)
         except OSError:
-            tmp.unlink(missing_ok=True)
             return
         self.changed = False
 

@@ -18,6 +18,7 @@ from typing import Final, Literal
 
 from radiodesk.errors import CatalogError
 from radiodesk.show.timeline import clock
+from radiodesk.spec import CONTROL_RE
 
 Format = Literal["vtt", "srt"]
 
@@ -42,7 +43,6 @@ _VTT_HEADER: Final = re.compile(r"WEBVTT(?:[ \t].*)?")
 _VTT_NOTE: Final = re.compile(r"NOTE(?:[ \t].*)?")
 _VTT_HEAD_BLOCKS: Final = re.compile(r"(?:STYLE|REGION)[ \t]*")  # allowed only before the cues
 _FOREIGN_BOMS: Final[Mapping[bytes, str]] = {b"\xff\xfe": "UTF-16", b"\xfe\xff": "UTF-16"}
-_CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # all Cc but tab and breaks
 _KEEP_BREAKS: Final = re.compile(r"(\r\n|\r|\n)")  # as _LINE_BREAK, keeping each break
 # WebVTT cue text may time its own words: `<00:00:05.000>` (section 4.2.2, cue timestamps).
 _INNER_STAMP: Final = re.compile(r"<((?:\d+:)?[0-5]\d:[0-5]\d\.\d{3})>")
@@ -109,7 +109,7 @@ def _decode(data: bytes, source: str) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise _fail(source, line, "is not UTF-8 text", hint="save it as UTF-8") from exc
-    if control := _CONTROL.search(text):
+    if control := CONTROL_RE.search(text):
         line = len(_LINE_BREAK.findall(text, 0, control.start())) + 1
         raise _fail(source, line, f"contains the control character U+{ord(control[0]):04X}")
     if not text.strip():

@@ -5,12 +5,12 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
 from radiodesk.errors import StorageError
+from radiodesk.files import CHUNK_BYTES, atomic_output
 from radiodesk.publish.storage.base import ObjectInfo
 
 
@@ -46,20 +46,17 @@ class LocalStorage:
             # A run killed between write and rename left its temp file: the rerun sweeps it.
             for stale in target.parent.glob(f".{glob.escape(target.name)}.{'?' * 8}.tmp"):
                 stale.unlink(missing_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as out, path.open("rb") as src:
-                    while chunk := src.read(1 << 20):
-                        out.write(chunk)
-                        if on_bytes:
-                            on_bytes(len(chunk))
-                    out.flush()
-                    os.fsync(out.fileno())
-                os.chmod(tmp, 0o644)
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            with (
+                atomic_output(target, mode=0o644) as tmp,
+                tmp.open("wb") as out,
+                path.open("rb") as src,
+            ):
+                while chunk := src.read(CHUNK_BYTES):
+                    out.write(chunk)
+                    if on_bytes:
+                        on_bytes(len(chunk))
+                out.flush()
+                os.fsync(out.fileno())
         except OSError as exc:
             raise StorageError(f"cannot write {key} to the local store {self.root}: {exc}") from exc
         return self.url(key)
