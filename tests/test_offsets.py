@@ -23,9 +23,9 @@ from media import ffmpeg_run, make_recording
 from newsroom_show import configure, jingles, padded
 from radiodesk.cli import main
 from radiodesk.errors import CatalogError
-from radiodesk.ingest import masters, soundbites
+from radiodesk.ingest import masters
 from radiodesk.publish import feed
-from radiodesk.show import catalog
+from radiodesk.show import catalog, soundbites
 from radiodesk.show.catalog import AudioRecord, Measurement, Soundbite
 from radiodesk.show.settings import Settings, load_settings
 from radiodesk.show.transcripts import Cue, parse_transcript, retime

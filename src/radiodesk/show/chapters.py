@@ -338,3 +338,15 @@ def chapters_json(chapters: Iterable[Chapter]) -> bytes:
         items.append(item)
     document = {"version": JSON_VERSION, "chapters": items}
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def as_stored(chapters: Iterable[Chapter]) -> tuple[Chapter, ...]:
+    """Return the chapters as chapters_json keeps them (times to the millisecond), read back."""
+    return tuple(
+        replace(
+            chapter,
+            start_s=float(_json_number(chapter.start_s)),
+            end_s=None if chapter.end_s is None else float(_json_number(chapter.end_s)),
+        )
+        for chapter in chapters
+    )

@@ -61,7 +61,7 @@ class AudioSettings:
 
 
 # Fields added after episodes were already published: left out of the audio recipe while they
-# keep their default, so adding them rebuilt nothing (see ingest._recipe).
+# keep their default, so adding them rebuilt nothing (see ingest.derived.recipe_of).
 EDIT_FIELDS = (
     "intro", "outro", "crossfade_ms", "trim_silence", "silence_threshold_db", "kept_pause_ms"
 )  # fmt: skip
