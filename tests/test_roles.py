@@ -18,7 +18,7 @@ from media import make_recording
 from radiodesk.errors import CatalogError, ConfigError
 from radiodesk.publish import site
 from radiodesk.show import roles
-from radiodesk.show.catalog import Person
+from radiodesk.show.episode import Person
 from radiodesk.show.settings import Settings, load_settings
 from showfiles import snapshot
 

@@ -1,6 +1,6 @@
 """Episode chapters: parse the producer's list or Podcasting 2.0 JSON, fit them, write JSON.
 
-Pure: takes text and numbers, returns values. It never reads files, tags audio or prints.
+Pure but for reading the chapters an episode keeps; never writes files, tags audio or prints.
 """
 
 from __future__ import annotations
@@ -13,9 +13,12 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Final
 
 from radiodesk.errors import CatalogError
+from radiodesk.show.episode import Episode
+from radiodesk.show.folders import stored_name
 from radiodesk.show.timeline import Timeline, clock
 from radiodesk.spec import LINE_CONTROL_RE
 
@@ -303,6 +306,37 @@ def place(chapters: Iterable[Chapter], timeline: Timeline) -> tuple[Chapter, ...
             end = None if chapter.end_s is None else kept[1]
             placed.append(replace(chapter, start_s=kept[0], end_s=end))
     return tuple(placed)
+
+
+def load_chapters(
+    folder: Path, episode: Episode, duration_s: float, placing: Timeline | None = None
+) -> tuple[Chapter, ...]:
+    """Return the episode's chapters in the published audio's time, fitted to it (none: empty).
+
+    The producer times chapters on the recording; `placing` (None: the episode's audio record's)
+    moves them with jingles and trims: one wholly in trimmed silence is dropped, one that
+    begins in it starts where the kept recording does, as cues and soundbites do.
+    """
+    if episode.chapters is None:
+        return ()
+    if placing is None:
+        placing = episode.audio.timeline() if episode.audio else Timeline()
+    placed = place(stored_chapters(folder, episode), placing)
+    # Placed chapters start within the kept recording; the MP3 may decode a millisecond shorter.
+    name = stored_name(episode, episode.chapters)
+    return fit_chapters([c for c in placed if c.start_s < duration_s], duration_s, source=name)
+
+
+def stored_chapters(folder: Path, episode: Episode) -> tuple[Chapter, ...]:
+    """Return the chapters the episode keeps, in the recording's time (none: empty)."""
+    if episode.chapters is None:
+        return ()
+    name = stored_name(episode, episode.chapters)
+    try:
+        text = (folder / episode.chapters).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"cannot read the chapters {name}: {exc}") from exc
+    return parse_chapters(text, source=name, warn=False)
 
 
 def shift(chapters: Iterable[Chapter], offset_s: float) -> tuple[Chapter, ...]:

@@ -10,7 +10,7 @@ import tomlkit
 
 from radiodesk.errors import ConfigError
 from radiodesk.files import write_atomic
-from radiodesk.show import catalog
+from radiodesk.show import folders
 from radiodesk.show.artwork import inspect_image
 from radiodesk.show.settings import (
     CONFIG_FILE,
@@ -66,7 +66,7 @@ def create_show(
     # Validate exactly what will be written before touching the disk.
     settings_from_dict(root, tomlkit.parse(text).unwrap(), source=path, station=station)
     root.mkdir(parents=True, exist_ok=True)
-    (root / catalog.EPISODES_DIR).mkdir(exist_ok=True)
+    (root / folders.EPISODES_DIR).mkdir(exist_ok=True)
     if image is not None and image.resolve() != (root / image_name).resolve():
         shutil.copyfile(image, root / image_name)
     write_atomic(path, text.encode("utf-8"))
