@@ -51,7 +51,8 @@ from radiodesk.publish.bundle import FEED_KEY, build_bundle  # noqa: E402
 from radiodesk.publish.storage import Storage, open_storage  # noqa: E402
 from radiodesk.publish.storage.local import LocalStorage  # noqa: E402
 from radiodesk.show import episode_file, folders  # noqa: E402
-from radiodesk.show.settings import CONFIG_FILE, load_settings  # noqa: E402
+from radiodesk.show.settings import CONFIG_FILE  # noqa: E402
+from radiodesk.show.settings_file import load_settings  # noqa: E402
 from s3server import REGION, configure_s3, moto_server  # noqa: E402
 
 RADIODESK = Path(sys.executable).with_name("radiodesk")

@@ -27,7 +27,8 @@ from radiodesk.cli import main
 from radiodesk.show import episode_file
 from radiodesk.show.episode import Episode
 from radiodesk.show.scaffold import create_show
-from radiodesk.show.settings import Settings, load_settings
+from radiodesk.show.settings import Settings
+from radiodesk.show.settings_file import load_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps dialling Google, which this network

@@ -24,7 +24,8 @@ from radiodesk.audio import tags as tagging
 from radiodesk.ingest import on_air as broadcast
 from radiodesk.show import episode_file, folders, staging
 from radiodesk.show.scaffold import create_show
-from radiodesk.show.settings import Settings, load_settings
+from radiodesk.show.settings import Settings
+from radiodesk.show.settings_file import load_settings
 from showfiles import snapshot, snapshot_with_times
 from test_broadcast import chunks, text
 

@@ -37,7 +37,8 @@ from killswitch import killed_at
 from media import ffmpeg_run, make_recording
 from radiodesk.show import folders
 from radiodesk.show.scaffold import create_show
-from radiodesk.show.settings import Settings, load_settings
+from radiodesk.show.settings import Settings
+from radiodesk.show.settings_file import load_settings
 from s3server import ACCESS_KEY_ID, PREFIX, SECRET_ACCESS_KEY, Bucket, configure_s3, free_port
 from showfiles import snapshot
 

@@ -16,7 +16,8 @@ from radiodesk.cli import main
 from radiodesk.errors import ConfigError
 from radiodesk.ingest.add import AddRequest, add_episode
 from radiodesk.show import chapters, folders
-from radiodesk.show.settings import Settings, settings_from_dict
+from radiodesk.show.settings import Settings
+from radiodesk.show.settings_file import settings_from_dict
 from radiodesk.show.timeline import Timeline
 
 NOW = datetime(2025, 3, 1, 12, tzinfo=UTC)

@@ -27,7 +27,8 @@ from radiodesk.ingest import masters, soundbites
 from radiodesk.publish import feed
 from radiodesk.show import episode_file, folders
 from radiodesk.show.episode import AudioRecord, Episode, MasterFile, Measurement, Soundbite
-from radiodesk.show.settings import Settings, load_settings
+from radiodesk.show.settings import Settings
+from radiodesk.show.settings_file import load_settings
 from radiodesk.show.transcripts import Cue, parse_transcript, retime
 from test_soundbites import correlation, decode, one_line_error, snapshot
 

@@ -23,7 +23,8 @@ from radiodesk.publish.bundle import FEED_KEY, Upload, show_artwork
 from radiodesk.publish.storage import IMMUTABLE, SHORT, Storage, store_identity
 from radiodesk.show import episode_file
 from radiodesk.show.artwork import inspect_image
-from radiodesk.show.settings import CONFIG_FILE, Settings, StationSettings, load_settings
+from radiodesk.show.settings import CONFIG_FILE, Settings, StationSettings
+from radiodesk.show.settings_file import load_settings
 
 OPML_KEY = "programmes.opml"
 OPML_TYPE = "text/x-opml; charset=utf-8"

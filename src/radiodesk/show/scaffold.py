@@ -12,14 +12,9 @@ from radiodesk.errors import ConfigError
 from radiodesk.files import write_atomic
 from radiodesk.show import folders
 from radiodesk.show.artwork import inspect_image
-from radiodesk.show.settings import (
-    CONFIG_FILE,
-    STATION_FILE,
-    find_station,
-    settings_from_dict,
-    split_category,
-    station_from_dict,
-)
+from radiodesk.show.settings import CONFIG_FILE, STATION_FILE
+from radiodesk.show.settings_file import find_station, settings_from_dict, station_from_dict
+from radiodesk.show.settings_rules import split_category
 
 
 def create_show(
