@@ -385,7 +385,7 @@ def test_chapters_cues_and_soundbites_share_one_timeline(
     kept_from_s = record.kept_s()[0]
     assert kept_from_s == pytest.approx(2.5, abs=0.05)  # 3 s of silence less the 0.5 s kept
     # where the kept recording begins: after the whole 3 s intro (no crossfade)
-    begins_s = record.in_episode(kept_from_s)
+    begins_s = record.timeline().at(kept_from_s)
     assert begins_s == pytest.approx(3.0, abs=0.001)
 
     assert run("-C", show.root, "publish") == 0

@@ -339,21 +339,6 @@ def stored_chapters(folder: Path, episode: Episode) -> tuple[Chapter, ...]:
     return parse_chapters(text, source=name, warn=False)
 
 
-def shift(chapters: Iterable[Chapter], offset_s: float) -> tuple[Chapter, ...]:
-    """Move every chapter by offset_s (positive: later, for audio put in front of the episode)."""
-    moved = tuple(
-        replace(
-            chapter,
-            start_s=round(chapter.start_s + offset_s, 3),
-            end_s=None if chapter.end_s is None else round(chapter.end_s + offset_s, 3),
-        )
-        for chapter in chapters
-    )
-    if any(chapter.start_s < 0 for chapter in moved):
-        raise CatalogError(f"shifting chapters by {offset_s} s moves one before the start")
-    return moved
-
-
 def _json_number(seconds: float) -> int | float:
     """Return whole seconds as an int and others rounded to the millisecond."""
     millis = round(seconds * 1000)

@@ -108,10 +108,6 @@ class AudioRecord:
             return 0.0, round(self.duration_s - self.offset_s, 3)
         return self.lead_trim_s, round(self.recording_s - self.tail_trim_s, 3)
 
-    def in_episode(self, recording_time_s: float) -> float:
-        """Return where a moment of the recording is heard in the MP3."""
-        return round(recording_time_s + self.offset_s, 3)
-
     def timeline(self) -> Timeline:
         """Return the mapping of the recording's time to the MP3's that chapters, cues and
         soundbites share."""
