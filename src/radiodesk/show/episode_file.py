@@ -53,7 +53,7 @@ def load_episodes(root: Path) -> list[Episode]:
 
 def _episode_stamps(root: Path) -> list[tuple[str, Stamp]]:
     """Return (slug, stamp of its episode.toml) of every episode, sorted: one stat each."""
-    folder = os.fspath(episodes_dir(root))  # joined as text: 2,000 Paths cost more than the stats
+    folder = os.fspath(episodes_dir(root))  # joined as text: Paths cost more than the stats
     try:
         names = sorted(entry.name for entry in os.scandir(folder) if SLUG_RE.match(entry.name))
     except (FileNotFoundError, NotADirectoryError):
@@ -204,7 +204,7 @@ def _scalar(value: object, kind: str, where: str, key: str) -> object:
     return float(value) if kind.startswith("float") else value  # type: ignore[arg-type]
 
 
-# Worked out once: a show of 2,000 episodes builds some 10,000 records each time it is read.
+# Worked out once, not per record: reading a show builds several records per episode.
 _FIELDS: dict[type[Any], tuple[dict[str, str], tuple[str, ...]]] = {
     Episode: _fields_of(Episode),
     **{row[1]: _fields_of(row[1]) for table in _TABLES.values() for row in table.values()},
@@ -266,7 +266,7 @@ def episode_to_toml(episode: Episode) -> str:
     if audio is not None:
         for measured in ("before", "after"):  # a peak that was not metered is left out
             audio[measured] = {k: v for k, v in audio[measured].items() if v is not None}
-        # Fields added later stay out while they hold their default: older files stay as written.
+        # Optional fields stay out while they hold their default, so a rewrite adds no keys.
         doc["audio"] = {k: v for k, v in audio.items() if v != _AUDIO_DEFAULTS.get(k, ...)}
         doc["audio"].comment("derived from the master; rebuilt when the recipe or tags change")
     return tomlkit.dumps(doc)

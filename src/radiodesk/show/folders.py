@@ -57,7 +57,7 @@ def episodes_dir(root: Path) -> Path:
 
 def episode_dir(root: Path, slug: str) -> Path:
     """Return the folder of one episode, refusing any slug that could leave the show."""
-    return root.joinpath(EPISODES_DIR, check_slug(slug))  # one Path made, not two: 2,000 a run
+    return root.joinpath(EPISODES_DIR, check_slug(slug))  # one Path made, not two: per episode
 
 
 def list_slugs(root: Path) -> list[str]:

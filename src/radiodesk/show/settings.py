@@ -45,8 +45,8 @@ class AudioSettings:
         return self.mono_bitrate_kbps if mono else self.stereo_bitrate_kbps
 
 
-# Fields added after episodes were already published: left out of the audio recipe while they
-# keep their default, so adding them rebuilt nothing (see ingest._recipe).
+# The newsroom edits: left out of the audio recipe while they keep their default, so an episode
+# made without them keeps its MP3 (see ingest.add._recipe).
 EDIT_FIELDS = (
     "intro", "outro", "crossfade_ms", "trim_silence", "silence_threshold_db", "kept_pause_ms"
 )  # fmt: skip

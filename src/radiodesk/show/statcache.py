@@ -102,7 +102,7 @@ class StatCache:
         self.changed = False
 
 
-@functools.cache  # the code cannot change under a running process; hashing it costs 10 ms
+@functools.cache  # the code cannot change under a running process; hash it once
 def code_version() -> str:
     """Fingerprint radiodesk's code and templates: what a cached fact means may change with them."""
     digest = hashlib.sha256(radiodesk.__version__.encode())
