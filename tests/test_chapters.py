@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 
 from radiodesk.errors import CatalogError
 from radiodesk.show.chapters import (
-    CHAPTERS_TYPE,
     Chapter,
     chapters_json,
     fit_chapters,
     format_time,
     parse_chapters,
 )
+from radiodesk.spec import CHAPTERS_TYPE
 
 SOURCE = "главы.txt"
 PRODUCER_LIST = """\ufeff# Алиханов, эфир 5 марта

@@ -23,11 +23,12 @@ from radiodesk.publish.live import LiveEpisode, LiveShow
 from radiodesk.publish.storage import IMMUTABLE, SHORT, Storage
 from radiodesk.show import folders, roles
 from radiodesk.show.artwork import inspect_image
-from radiodesk.show.chapters import CHAPTERS_TYPE, Chapter, chapters_json, load_chapters
+from radiodesk.show.chapters import Chapter, chapters_json, load_chapters
 from radiodesk.show.episode import AudioRecord, Episode, Person, Soundbite
 from radiodesk.show.settings import Settings
 from radiodesk.show.statcache import StatCache, settled, stamp
 from radiodesk.show.transcripts import Transcript, parse_transcript, retime
+from radiodesk.spec import CHAPTERS_TYPE
 
 CORRECTED = {"ru": "Исправлено", "uk": "Виправлено", "be": "Выпраўлена"}  # correction notes
 FEED_KEY = "feed.xml"

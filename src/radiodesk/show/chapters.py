@@ -24,7 +24,6 @@ from radiodesk.spec import LINE_CONTROL_RE
 
 _log = logging.getLogger(__name__)
 
-CHAPTERS_TYPE: Final = "application/json+chapters"
 # https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/examples/chapters/jsonChapters.md
 JSON_VERSION: Final = "1.2.0"
 
