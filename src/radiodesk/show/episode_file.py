@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import MISSING, asdict, fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar, get_args
+from typing import Any, TypeVar
 
 import tomlkit
 
@@ -24,7 +24,6 @@ from radiodesk.show.episode import (
     AudioRecord,
     Correction,
     Episode,
-    EpisodeType,
     MasterFile,
     Measurement,
     Person,
@@ -32,7 +31,7 @@ from radiodesk.show.episode import (
 )
 from radiodesk.show.folders import EPISODE_FILE, check_slug, episode_dir, episodes_dir
 from radiodesk.show.statcache import Stamp, StatCache, stamp
-from radiodesk.spec import CONTROL_RE, SLUG_RE
+from radiodesk.spec import CONTROL_RE, EPISODE_TYPES, SLUG_RE
 
 _T = TypeVar("_T")
 
@@ -119,8 +118,9 @@ def episode_from_dict(data: Mapping[str, Any]) -> Episode:
     """Build an Episode from parsed TOML (raises ValueError naming the first bad setting)."""
     episode = _build(Episode, dict(data), "")
     check_slug(episode.slug)
-    if episode.episode_type not in get_args(EpisodeType):
-        raise ValueError(f"'episode_type' ({episode.episode_type!r} is not full/trailer/bonus)")
+    if episode.episode_type not in EPISODE_TYPES:
+        kinds = "/".join(EPISODE_TYPES)
+        raise ValueError(f"'episode_type' ({episode.episode_type!r} is not {kinds})")
     if any(s.start_s < 0 or s.duration_s <= 0 for s in episode.soundbites):
         raise ValueError("'soundbite' (a start of 0 s or later and a duration above 0 s)")
     return episode

@@ -28,13 +28,12 @@ from radiodesk.show.settings import (
     RetryMode,
     Settings,
     ShowSettings,
-    ShowType,
     StationInfo,
     StationSettings,
     StorageSettings,
 )
 from radiodesk.show.settings_rules import Problems, settings_problems, station_problems
-from radiodesk.spec import SLUG_MAX, SLUG_RE
+from radiodesk.spec import SHOW_TYPES, SLUG_MAX, SLUG_RE
 
 _SECTIONS: dict[str, type[Any]] = {
     "show": ShowSettings,
@@ -227,7 +226,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "BackendName": get_args(BackendName),
     "AddressingStyle": get_args(AddressingStyle),
     "RetryMode": get_args(RetryMode),
-    "ShowType": get_args(ShowType),
+    "ShowType": SHOW_TYPES,  # the feed's rule
 }
 _SCALARS: dict[str, tuple[str, tuple[type, ...]]] = {
     "str": ("text", (str,)),
