@@ -1,4 +1,7 @@
-"""Creates a new show folder (a commented radiodesk.toml, the artwork, episodes/) or station."""
+"""Creates a new show folder (a commented radiodesk.toml, the artwork, episodes/) or station.
+
+Checks what it will write before touching the disk; never overwrites a settings file.
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,7 @@
 """Stat-keyed caches of facts derived from the show's own files, kept in `.radiodesk/cache/`.
 
-A fact is reused only while every file it came from has the same size, mtime and inode; a cache
-that is missing, unreadable or from another version is simply rebuilt. Never used for the store,
-which is always listed. Losing a cache costs time, never correctness.
+A fact is reused while its files keep their size, mtime and inode; a bad cache is rebuilt. Never
+used for the store (always listed): losing a cache costs time, never correctness.
 """
 
 from __future__ import annotations
