@@ -67,17 +67,13 @@ def _load_cached(root: Path, slug: str, stamp_: Stamp, cache: StatCache) -> Epis
     if cached is not None:
         with contextlib.suppress(KeyError, TypeError, ValueError):
             return _decode(Episode, cached)
-    episode = _read_episode(episode_dir(root, slug))[0]
+    episode = load_episode(episode_dir(root, slug))
     cache.put(slug, stamps, _encode(episode))
     return episode
 
 
 def load_episode(folder: Path) -> Episode:
     """Read one episode.toml."""
-    return _read_episode(folder)[0]
-
-
-def _read_episode(folder: Path) -> tuple[Episode, dict[str, Any]]:
     path = folder / EPISODE_FILE
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -86,7 +82,7 @@ def _read_episode(folder: Path) -> tuple[Episode, dict[str, Any]]:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise CatalogError(f"{path}: {exc}") from exc
     try:
-        return episode_from_dict(data), data
+        return episode_from_dict(data)
     except (KeyError, TypeError, ValueError) as exc:
         raise CatalogError(f"{path}: missing or invalid setting {exc}") from exc
 
