@@ -14,8 +14,8 @@ from media import make_recording
 from newsroom_show import configure, jingles
 from radiodesk.audio import tags as tagging
 from radiodesk.ingest.add import AddRequest, add_episode
-from radiodesk.show import catalog, provenance, soundbites
-from radiodesk.show.catalog import Soundbite
+from radiodesk.show import folders, provenance, soundbites
+from radiodesk.show.episode import Soundbite
 from radiodesk.show.settings import Settings
 
 NOW = datetime(2025, 3, 1, 12, tzinfo=UTC)
@@ -42,7 +42,7 @@ def spy_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def read_back(names: list[str]) -> list[str]:
     """Return the reads of files an add or edit writes: the provenance record, chapters.json."""
-    return [n for n in names if n.endswith(provenance.SUFFIX) or n == catalog.CHAPTERS_FILE]
+    return [n for n in names if n.endswith(provenance.SUFFIX) or n == folders.CHAPTERS_FILE]
 
 
 def test_add_hands_on_chapters_provenance_and_tags(
@@ -67,7 +67,7 @@ def test_add_hands_on_chapters_provenance_and_tags(
     # Made with what was handed on: the same chapters, record, tags and on-air copy.
     assert episode.audio is not None
     assert episode.audio.provenance is not None
-    folder = catalog.episode_dir(show.root, episode.slug)
+    folder = folders.episode_dir(show.root, episode.slug)
     mp3 = folder / episode.audio.file
     tags = tagging.read_tags(mp3)
     assert [c.title for c in tags.chapters] == ["Начало", "Вопросы"]

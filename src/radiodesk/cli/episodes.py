@@ -14,7 +14,7 @@ from radiodesk.errors import CatalogError
 from radiodesk.ingest.add import AddRequest, add_episodes
 from radiodesk.ingest.edit import EditRequest, edit_episode
 from radiodesk.ingest.on_air import export_episodes
-from radiodesk.show.catalog import Person
+from radiodesk.show.episode import Person
 from radiodesk.show.soundbites import parse_soundbite
 
 

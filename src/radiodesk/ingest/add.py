@@ -22,8 +22,8 @@ from radiodesk.ingest.on_air import stage_on_air
 from radiodesk.ingest.progress import ProgressFn
 from radiodesk.ingest.soundbites import refresh_clips
 from radiodesk.ingest.splicing import check_jingles
-from radiodesk.show import catalog, soundbites, staging
-from radiodesk.show.catalog import Episode, EpisodeType, Person, Soundbite
+from radiodesk.show import episode_file, folders, soundbites, staging
+from radiodesk.show.episode import Episode, EpisodeType, Person, Soundbite, clean_text
 from radiodesk.show.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -82,13 +82,13 @@ def add_episodes(
     root = settings.root
     results: dict[int, AddResult] = {}
     check_jingles(settings)  # every recording would need them: stop before any work
-    with catalog.locked(root):
+    with folders.locked(root):
         try:
-            catalog.episodes_dir(root).mkdir(exist_ok=True)
+            folders.episodes_dir(root).mkdir(exist_ok=True)
         except OSError as exc:
             raise CatalogError(f"cannot create the episodes folder in {root}: {exc}") from exc
-        taken = set(catalog.list_slugs(root))
-        known = masters.known_recordings(catalog.load_episodes(root))
+        taken = set(folders.list_slugs(root))
+        known = masters.known_recordings(episode_file.load_episodes(root))
         todo: list[tuple[int, AddRequest, _Claim]] = []
         for index, request in enumerate(requests):
             try:
@@ -126,13 +126,13 @@ class _Claim:
 
 def _claim(request: AddRequest, taken: set[str]) -> _Claim:
     """Check the request cheaply and reserve its slug (the caller holds the lock)."""
-    title = catalog.clean_text(request.title, "the title")
+    title = clean_text(request.title, "the title")
     if not title:
         raise CatalogError("the episode needs a title", hint="pass --title")
-    catalog.clean_text(request.description, "the description")
+    clean_text(request.description, "the description")
     masters.check_recording(request.recording)
     given = sides.read_sides(request.image, request.chapters, request.transcript)
-    slug = catalog.check_slug(request.slug) if request.slug else catalog.make_slug(title, taken)
+    slug = folders.check_slug(request.slug) if request.slug else folders.make_slug(title, taken)
     if slug in taken:
         raise CatalogError(f"an episode with the slug {slug!r} already exists", hint="pick --slug")
     taken.add(slug)
@@ -149,12 +149,12 @@ def _build(
     """Make the episode in a staging folder, then move it into place in one rename."""
     root, slug = settings.root, claim.slug
     try:
-        work = staging.new_folder(catalog.episodes_dir(root))
+        work = staging.new_folder(folders.episodes_dir(root))
     except OSError as exc:
         raise CatalogError(f"cannot create episode {slug!r} in {root}: {exc.strerror}") from exc
     try:
         episode = _make(settings, request, claim, now, work, on_progress)
-        staging.switch(work, catalog.episode_dir(root, slug), new=True)
+        staging.switch(work, folders.episode_dir(root, slug), new=True)
     except OSError as exc:
         staging.discard(work)
         raise CatalogError(f"cannot write episode {slug!r} in {root}: {exc.strerror}") from exc
@@ -181,8 +181,8 @@ def _make(
     episode = Episode(
         slug=claim.slug,
         guid=str(uuid.uuid4()),
-        title=catalog.clean_text(request.title, "the title"),
-        description=catalog.clean_text(request.description, "the description"),
+        title=clean_text(request.title, "the title"),
+        description=clean_text(request.description, "the description"),
         date=request.date or now,
         created=now,
         master=master,
@@ -201,5 +201,5 @@ def _make(
     refresh_clips(settings, work, episode, refreshed.tags)
     if settings.broadcast.enabled:
         stage_on_air(settings, work, episode, refreshed.measured)
-    catalog.write_episode(work, episode)
+    episode_file.write_episode(work, episode)
     return episode

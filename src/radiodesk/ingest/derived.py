@@ -28,9 +28,9 @@ from radiodesk.ingest.episode_tags import tag_values
 from radiodesk.ingest.progress import ProgressFn, stage
 from radiodesk.ingest.provenance import Measured, build_record
 from radiodesk.ingest.splicing import prepare_edit
-from radiodesk.show import catalog, provenance, soundbites, timeline
-from radiodesk.show.catalog import AudioRecord, Episode, Measurement
+from radiodesk.show import folders, provenance, soundbites, timeline
 from radiodesk.show.chapters import Chapter
+from radiodesk.show.episode import AudioRecord, Episode, Measurement
 from radiodesk.show.provenance import Provenance
 from radiodesk.show.settings import EDIT_FIELDS, AudioSettings, Settings
 
@@ -72,7 +72,7 @@ def refresh_audio(
     """
     computed = computed or Computed()
     recipe, record = recipe_of(settings, episode), episode.audio
-    out_dir = preview_dir or folder / catalog.DERIVED_DIR
+    out_dir = preview_dir or folder / folders.DERIVED_DIR
     current = record is not None and _intact(folder, record)
     out_dir.mkdir(exist_ok=True)
     if record is None or not current or record.recipe != recipe:
@@ -253,7 +253,7 @@ def prune_derived(folder: Path, episode: Episode) -> None:
     keep |= (
         {folder / name for name in (record.file, record.provenance) if name} if record else set()
     )
-    derived = folder / catalog.DERIVED_DIR
+    derived = folder / folders.DERIVED_DIR
     for path in [*derived.glob("*.mp3"), *derived.glob(f"*{provenance.SUFFIX}")]:
         if path not in keep:
             path.unlink(missing_ok=True)

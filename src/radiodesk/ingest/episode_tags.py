@@ -8,10 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from radiodesk.audio import tags as tagging
-from radiodesk.show import catalog, provenance
+from radiodesk.show import provenance
 from radiodesk.show.artwork import inspect_image
-from radiodesk.show.catalog import Episode
-from radiodesk.show.chapters import Chapter
+from radiodesk.show.chapters import Chapter, load_chapters
+from radiodesk.show.episode import Episode
 from radiodesk.show.provenance import Provenance
 from radiodesk.show.settings import Settings
 from radiodesk.show.timeline import Timeline
@@ -77,7 +77,7 @@ def _chapters(
     placing: Timeline | None,
     chapters: tuple[Chapter, ...] | None,
 ) -> tuple[tagging.TagChapter, ...]:
-    placed = catalog.load_chapters(folder, episode, duration_s, placing, stored=chapters)
+    placed = load_chapters(folder, episode, duration_s, placing, stored=chapters)
     return tuple(
         tagging.TagChapter(start_s=c.start_s, end_s=c.end_s or duration_s, title=c.title, url=c.url)
         for c in placed

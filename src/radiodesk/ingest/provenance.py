@@ -18,7 +18,7 @@ from radiodesk import __version__
 from radiodesk.audio import process as audio
 from radiodesk.audio.clips import Jingle
 from radiodesk.audio.splice import Edit
-from radiodesk.show.catalog import MasterFile
+from radiodesk.show.episode import MasterFile
 from radiodesk.show.provenance import (
     Channels,
     Encoder,

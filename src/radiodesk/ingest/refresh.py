@@ -17,8 +17,8 @@ from radiodesk.ingest.derived import fingerprint, prune_derived, refresh_audio
 from radiodesk.ingest.episode_tags import cover_path
 from radiodesk.ingest.progress import ProgressFn
 from radiodesk.ingest.soundbites import refresh_clips
-from radiodesk.show import catalog
-from radiodesk.show.catalog import Episode
+from radiodesk.show import episode_file, folders
+from radiodesk.show.episode import Episode
 from radiodesk.show.settings import Settings
 from radiodesk.show.soundbites import clips_ready
 from radiodesk.show.statcache import Stamp, StatCache, stamp
@@ -41,16 +41,18 @@ def up_to_date_episodes(
     context = fingerprint(
         {"show": settings.show, "audio": settings.audio, "pipeline": audio.PIPELINE_VERSION}
     )
-    episodes = [e for e in catalog.load_episodes(settings.root) if only is None or e.slug in only]
+    episodes = [
+        e for e in episode_file.load_episodes(settings.root) if only is None or e.slug in only
+    ]
     for episode in episodes:
-        folder = catalog.episode_dir(settings.root, episode.slug)
+        folder = folders.episode_dir(settings.root, episode.slug)
         if checked.get(episode.slug, _inputs(settings, folder, episode)) == context:
             current.append(episode)
             continue
         refreshed = refresh_audio(settings, folder, episode, on_progress=on_progress)
         fresh = refreshed.episode
         if fresh != episode:
-            catalog.write_episode(folder, fresh)
+            episode_file.write_episode(folder, fresh)
         refresh_clips(settings, folder, fresh, refreshed.tags)
         prune_derived(folder, fresh)
         _refresh_peaks(folder, fresh)
@@ -65,11 +67,11 @@ def up_to_date_episodes(
 def _inputs(settings: Settings, folder: Path, episode: Episode) -> list[Stamp]:
     """Stamp every file the up-to-date check of an episode reads (or prunes)."""
     files = [
-        folder / catalog.EPISODE_FILE,
-        folder / catalog.DERIVED_DIR,  # its mtime moves when a stray MP3 appears
+        folder / folders.EPISODE_FILE,
+        folder / folders.DERIVED_DIR,  # its mtime moves when a stray MP3 appears
         folder / episode.audio.file if episode.audio else None,
-        catalog.peaks_file(folder, episode),
-        catalog.wave_file(folder, episode),
+        folders.peaks_file(folder, episode),
+        folders.wave_file(folder, episode),
         cover_path(settings, folder, episode),
         folder / episode.chapters if episode.chapters else None,
     ]
@@ -81,7 +83,7 @@ def _refresh_peaks(folder: Path, episode: Episode) -> None:
     record = episode.audio
     if record is None:
         return
-    path, drawing = catalog.peaks_file(folder, episode), catalog.wave_file(folder, episode)
+    path, drawing = folders.peaks_file(folder, episode), folders.wave_file(folder, episode)
     peaks = waveform.load_peaks(path, record.sha256)
     if not peaks:
         peaks = waveform.peaks(folder / record.file)
@@ -95,10 +97,10 @@ def preview_stale(
 ) -> dict[str, Episode]:
     """Rebuild stale MP3s (of those `only` names) under `work` only; return those that change."""
     changed: dict[str, Episode] = {}
-    for episode in catalog.load_episodes(settings.root):
+    for episode in episode_file.load_episodes(settings.root):
         if only is not None and episode.slug not in only:
             continue
-        folder = catalog.episode_dir(settings.root, episode.slug)
+        folder = folders.episode_dir(settings.root, episode.slug)
         refreshed = refresh_audio(settings, folder, episode, preview_dir=work)
         fresh = refreshed.episode
         if not clips_ready(settings.audio, folder, fresh):

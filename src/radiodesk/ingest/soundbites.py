@@ -14,7 +14,7 @@ from pathlib import Path
 from radiodesk.audio import clips
 from radiodesk.audio import tags as tagging
 from radiodesk.files import atomic_output, file_sha256
-from radiodesk.show.catalog import Episode, Soundbite
+from radiodesk.show.episode import Episode, Soundbite
 from radiodesk.show.settings import AudioSettings, Settings
 from radiodesk.show.soundbites import (
     FADE_IN_MS,
