@@ -27,7 +27,7 @@ from radiodesk.ingest import masters
 from radiodesk.ingest.episode_tags import tag_values
 from radiodesk.ingest.progress import ProgressFn, stage
 from radiodesk.ingest.provenance import Measured, build_record
-from radiodesk.ingest.splicing import prepare_edit
+from radiodesk.ingest.splice_plan import prepare_edit
 from radiodesk.show import folders, provenance, soundbites, timeline
 from radiodesk.show.chapters import Chapter
 from radiodesk.show.episode import AudioRecord, Episode, Measurement
