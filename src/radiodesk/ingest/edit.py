@@ -1,8 +1,7 @@
 """Runs `edit`: corrects one episode, all at once or not at all; guid and slug never change.
 
-Every check and all the work (new master, encode, tags, clips, the on-air copy) happen in a
-hard-linked copy of the episode folder, switched in whole at the end: a failure or Ctrl-C
-leaves the episode as it was. Never uploads anything.
+All the work happens in a hard-linked copy of the episode folder, switched in whole at the end:
+a failure or Ctrl-C leaves the episode as it was. Never uploads anything.
 """
 
 from __future__ import annotations

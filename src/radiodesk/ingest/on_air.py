@@ -1,9 +1,7 @@
 """The on-air copy: an EBU R128 Broadcast WAV of an episode, for the station's playout.
 
-Made from the podcast encode's own measuring pass (kept in the provenance record), trimmed the
-same way, without jingles (playout adds its own idents). Its bext chunk (version 2) carries the
-loudness metered on the written file. Written atomically into the show's export folder; never
-part of a publication.
+Made from the podcast encode's measuring pass and trims, without jingles (playout adds its own);
+its bext v2 chunk carries the loudness metered on the written file. Never part of a publication.
 """
 
 from __future__ import annotations
@@ -111,7 +109,7 @@ def export_episode(
         measured = measured_of(provenance.read(folder / record.provenance))
     if measured is not None:
         analysis, edit = measured.analysis, measured.trims
-    else:  # processed before provenance records existed: measure once more
+    else:  # an episode without a provenance record: measure once more
         analysis, edit = audio.analyse(master, settings.audio), edits.Edit()
     out_dir = settings.root / settings.broadcast.folder
     try:

@@ -1,7 +1,7 @@
 """The side files of an episode: artwork, chapters and transcript, as the producer gives them.
 
-Read (in any encoding `textfile` knows), checked and parsed before any audio work; checked
-against the recording once its length is known; then stored in the episode folder.
+Read and checked before any audio work, checked against the recording once its length is known,
+then stored in the episode folder. Never changes the producer's own files.
 """
 
 from __future__ import annotations

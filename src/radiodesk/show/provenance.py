@@ -34,7 +34,7 @@ class Input:
     channels: int
     layout: str
     duration_s: float
-    container: str | None = None  # None: a record written before it was kept
+    container: str | None = None  # None: an older record, still read, lacks it
     integrated_lufs: float
     lra_lu: float
     sample_peak_dbfs: float  # what the limiter sees
@@ -101,7 +101,7 @@ class Limiter:
     attack_ms: float
     release_ms: float
     predicted: LimiterPrediction | None = None
-    # Records written before the loudness account keep the prediction's figures here, flat.
+    # Older records, still read, keep the prediction's figures here, flat, and no `predicted`.
     max_gain_reduction_db: float | None = None
     loudness_cost_lu: float | None = None
     basis: str | None = None
@@ -173,7 +173,7 @@ class Provenance:
     offset_s: float  # master time t is output time t + offset_s
     gain: Gain
     limiter: Limiter
-    loudness: LoudnessAccount | None = None  # None: a record written before the account
+    loudness: LoudnessAccount | None = None  # None: an older record, still read, lacks it
     resampling: Resampling
     encoder: Encoder
     output: Output
