@@ -215,3 +215,26 @@ def test_the_txxx_frame_carries_the_record_as_one_line_of_ascii() -> None:
     assert compact(record) == (RECORDS / "current.txxx").read_text("ascii")
     assert record.input.original_name == "Губернатор — бюджет.wav"
     assert [j.role for j in record.jingles] == ["intro", "outro"]
+
+
+@pytest.mark.parametrize("name", ["current.json", "before-the-loudness-account.json"])
+def test_a_stored_record_gives_the_on_air_copy_its_measuring_pass(name: str) -> None:
+    """`export` of an episode added earlier reuses its record's measuring pass and trims."""
+    data = json.loads((RECORDS / name).read_text(encoding="utf-8"))
+    measured = provenance.measured_of(read(RECORDS / name))
+    source, loudness = measured.analysis.source, measured.analysis.loudness
+    given = data["input"]
+    assert (source.codec, source.sample_rate_hz, source.channels, source.layout) == (
+        given["codec"], given["sample_rate_hz"], given["channels"], given["layout"]
+    )  # fmt: skip
+    assert source.duration_s == given["duration_s"]
+    assert (loudness.integrated_lufs, loudness.lra_lu, loudness.sample_peak_dbfs) == (
+        given["integrated_lufs"], given["lra_lu"], given["sample_peak_dbfs"]
+    )  # fmt: skip
+    assert (measured.analysis.channel_plan, measured.analysis.mono) == (
+        data["channels"]["plan"], data["channels"]["mono"]
+    )  # fmt: skip
+    assert (measured.trims.lead_trim_s, measured.trims.tail_trim_s) == (
+        data["trim"]["lead_s"], data["trim"]["tail_s"]
+    )  # fmt: skip
+    assert (measured.trims.intro, measured.trims.outro) == (None, None)  # playout adds idents
