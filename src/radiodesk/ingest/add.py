@@ -20,7 +20,7 @@ from radiodesk.ingest import masters, sides
 from radiodesk.ingest.derived import Computed, refresh_audio
 from radiodesk.ingest.on_air import stage_on_air
 from radiodesk.ingest.progress import ProgressFn
-from radiodesk.ingest.soundbites import refresh_clips
+from radiodesk.ingest.soundbite_clips import refresh_clips
 from radiodesk.ingest.splice_plan import check_jingles
 from radiodesk.show import episode_file, folders, soundbites, staging
 from radiodesk.show.episode import Episode, EpisodeType, Person, Soundbite, clean_text

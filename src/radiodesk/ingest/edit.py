@@ -18,7 +18,7 @@ from radiodesk.ingest import masters, sides
 from radiodesk.ingest.derived import Computed, prune_derived, refresh_audio
 from radiodesk.ingest.on_air import stage_on_air
 from radiodesk.ingest.progress import ProgressFn
-from radiodesk.ingest.soundbites import refresh_clips
+from radiodesk.ingest.soundbite_clips import refresh_clips
 from radiodesk.ingest.splice_plan import check_jingles
 from radiodesk.show import episode_file, folders, soundbites, staging
 from radiodesk.show.chapters import stored_chapters

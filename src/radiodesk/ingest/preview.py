@@ -11,7 +11,7 @@ from pathlib import Path
 
 from radiodesk.audio import tags as tagging
 from radiodesk.ingest.derived import refresh_audio
-from radiodesk.ingest.soundbites import refresh_clips
+from radiodesk.ingest.soundbite_clips import refresh_clips
 from radiodesk.show import episode_file, folders
 from radiodesk.show.episode import Episode
 from radiodesk.show.settings import Settings

@@ -12,7 +12,7 @@ from radiodesk.audio import waveform
 from radiodesk.ingest.derived import fingerprint, prune_derived, refresh_audio
 from radiodesk.ingest.episode_tags import cover_path
 from radiodesk.ingest.progress import ProgressFn
-from radiodesk.ingest.soundbites import refresh_clips
+from radiodesk.ingest.soundbite_clips import refresh_clips
 from radiodesk.show import episode_file, folders
 from radiodesk.show.episode import Episode
 from radiodesk.show.settings import Settings

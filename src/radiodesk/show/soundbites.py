@@ -1,7 +1,7 @@
 """Soundbites as data: `START-END[:title]` spans, their place in the MP3, their clips' registry.
 
 Parses and checks spans, names each clip by what it is made of, reads and writes the JSON
-sidecar that lists the clips beside the MP3. Never cuts audio: ingest/soundbites.py does.
+sidecar that lists the clips beside the MP3. Never cuts audio: ingest/soundbite_clips.py does.
 """
 
 from __future__ import annotations
