@@ -45,7 +45,7 @@ from faultproxy import FaultProxy  # noqa: E402
 from media import make_recording, measure  # noqa: E402
 from radiodesk.audio import ffmpeg  # noqa: E402
 from radiodesk.audio.process import PIPELINE_VERSION  # noqa: E402
-from radiodesk.ingest import add as ingest  # noqa: E402
+from radiodesk.ingest.refresh import up_to_date_episodes  # noqa: E402
 from radiodesk.publish import run as publishing  # noqa: E402
 from radiodesk.publish.bundle import FEED_KEY, build_bundle  # noqa: E402
 from radiodesk.publish.storage import Storage, open_storage  # noqa: E402
@@ -479,7 +479,7 @@ def _write_show(show: Path, clip: Path, size: int) -> None:
             audio=dataclasses.replace(seed.audio, file=derived),
         )
         episode_file.write_episode(folder, episode)
-    ingest.rebuild_stale(load_settings(show))  # re-tags the clones, as a publish would
+    up_to_date_episodes(load_settings(show))  # re-tags the clones, as a publish would
 
 
 class _ParallelPuts:
@@ -526,7 +526,7 @@ def seed_bucket(show: Path, client: Any, bucket: str) -> None:
             settings,
             cast(Storage, store),
             now=datetime.now(UTC),
-            prepare=lambda only: ingest.up_to_date_episodes(settings, only=only),
+            prepare=lambda only: up_to_date_episodes(settings, only=only),
         )
     store.wait()
     store.pool.shutdown()

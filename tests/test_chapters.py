@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from radiodesk.errors import CatalogError
 from radiodesk.show.chapters import (
     Chapter,
+    as_stored,
     chapters_json,
     fit_chapters,
     format_time,
@@ -312,3 +313,24 @@ def test_written_list_and_json_parse_back(titles: list[str], gaps_ms: list[int])
     listing = "\n".join(f"{format_time(c.start_s)} {c.title}" for c in chapters)
     assert parse(listing) == chapters
     assert parse(chapters_json(chapters).decode("utf-8")) == chapters
+
+
+@given(
+    starts=st.lists(
+        st.floats(min_value=0, max_value=40_000, allow_nan=False),
+        min_size=1,
+        max_size=6,
+        unique_by=lambda start: round(start * 1000),  # chapters.json keeps milliseconds
+    ),
+    end=st.none() | st.floats(min_value=40_001, max_value=50_000, allow_nan=False),
+)
+def test_chapters_as_stored_are_what_the_stored_json_reads_back(
+    starts: list[float], end: float | None
+) -> None:
+    """`add` hands on the chapters it stores instead of reading chapters.json back: same values."""
+    chapters = tuple(
+        Chapter(start_s=start, title=f"Глава {n}", end_s=end if n == len(starts) else None)
+        for n, start in enumerate(sorted(starts), start=1)
+    )
+    stored = parse_chapters(chapters_json(chapters).decode("utf-8"), source="x", warn=False)
+    assert as_stored(chapters) == stored

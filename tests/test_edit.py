@@ -21,12 +21,13 @@ from media import make_recording
 from newsroom_show import configure, jingles, padded, samples_s
 from radiodesk.audio import process as audio
 from radiodesk.audio import tags as tagging
-from radiodesk.ingest import on_air as broadcast
+from radiodesk.ingest import on_air
 from radiodesk.show import episode_file, folders, staging
 from radiodesk.show.scaffold import create_show
 from radiodesk.show.settings import Settings
 from radiodesk.show.settings_file import load_settings
 from showfiles import snapshot, snapshot_with_times
+from test_add import read_back, spy_reads
 from test_broadcast import chunks, text
 
 NEWSROOM = 'intro = "джинглы/интро.wav"\ncrossfade_ms = 0\ntrim_silence = true'
@@ -153,7 +154,7 @@ def test_a_failed_edit_changes_nothing_at_all(newsroom: Settings, takes: Path) -
 
 @pytest.mark.parametrize(
     "where",
-    [(tagging, "write_tags"), (broadcast, "export_episode")],
+    [(tagging, "write_tags"), (on_air, "export_episode")],
     ids=["tagging the new MP3", "making the on-air copy"],
 )
 def test_ctrl_c_in_the_middle_of_an_edit_changes_nothing(
@@ -228,6 +229,19 @@ def test_an_on_air_copy_made_by_export_follows_an_edit(
     assert run("-C", show.root, "export", "staryi").status == 0
     assert run("-C", show.root, "edit", "staryi", "--title", "Новый").status == 0
     assert text(chunks(wav)[b"bext"][:256]) == "Новый"
+
+
+def test_an_edit_hands_on_what_it_computed(
+    newsroom: Settings, takes: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new take's record, chapters and tags reach the tags, clips and on-air copy in memory."""
+    reads = spy_reads(monkeypatch)
+    done = edit(newsroom, "--replace-audio", takes / "fix.wav", "--chapters", takes / "главы.txt",
+                "--soundbite", "0:02-0:07 Главное")  # fmt: skip
+    assert done.status == 0, done.err
+    # chapters.json is read before and after storing the new one, to tell whether it changed;
+    # the tags and the on-air copy take the chapters, record and tags as they were made
+    assert read_back(reads) == [folders.CHAPTERS_FILE, folders.CHAPTERS_FILE]
 
 
 # ---------------------------------------------------------------- no changes, removed

@@ -23,9 +23,9 @@ from media import ffmpeg_run, make_recording
 from newsroom_show import configure, jingles, padded
 from radiodesk.cli import main
 from radiodesk.errors import CatalogError
-from radiodesk.ingest import masters, soundbites
+from radiodesk.ingest import masters
 from radiodesk.publish import feed
-from radiodesk.show import episode_file, folders
+from radiodesk.show import episode_file, folders, soundbites
 from radiodesk.show.episode import AudioRecord, Episode, MasterFile, Measurement, Soundbite
 from radiodesk.show.settings import Settings
 from radiodesk.show.settings_file import load_settings

@@ -20,9 +20,11 @@ from radiodesk.cli import main
 from radiodesk.ingest import provenance
 from radiodesk.ingest.add import AddRequest, add_episode
 from radiodesk.show import folders
+from radiodesk.show.provenance import Provenance, compact, read, to_json
 from radiodesk.show.settings import Settings
 
 NOW = datetime(2025, 3, 1, 12, tzinfo=UTC)
+RECORDS = Path(__file__).parent / "data" / "provenance"  # as radiodesk wrote them
 NEWSROOM = (
     'intro = "джинглы/интро.wav"\noutro = "джинглы/outro.wav"\ncrossfade_ms = 500\n'
     "trim_silence = true"
@@ -196,3 +198,43 @@ def test_encoder_version_is_found_in_the_last_frames_too(tmp_path: Path) -> None
     assert provenance.encoder_version(mp3) == "LAME3.100"
     (tmp_path / "none.mp3").write_bytes(bytes(200_000))
     assert provenance.encoder_version(tmp_path / "none.mp3") == ""
+
+
+@pytest.mark.parametrize("name", ["current.json", "before-the-loudness-account.json"])
+def test_a_stored_record_is_typed_and_written_back_byte_for_byte(name: str) -> None:
+    """Records as an add wrote them (and as it did before the loudness account) read back typed
+    and come out unchanged, so publishing one and re-tagging with one change nothing."""
+    path = RECORDS / name
+    record = read(path)
+    assert isinstance(record, Provenance)
+    assert to_json(record) == path.read_bytes()
+
+
+def test_the_txxx_frame_carries_the_record_as_one_line_of_ascii() -> None:
+    record = read(RECORDS / "current.json")
+    assert compact(record) == (RECORDS / "current.txxx").read_text("ascii")
+    assert record.input.original_name == "Губернатор — бюджет.wav"
+    assert [j.role for j in record.jingles] == ["intro", "outro"]
+
+
+@pytest.mark.parametrize("name", ["current.json", "before-the-loudness-account.json"])
+def test_a_stored_record_gives_the_on_air_copy_its_measuring_pass(name: str) -> None:
+    """`export` of an episode added earlier reuses its record's measuring pass and trims."""
+    data = json.loads((RECORDS / name).read_text(encoding="utf-8"))
+    measured = provenance.measured_of(read(RECORDS / name))
+    source, loudness = measured.analysis.source, measured.analysis.loudness
+    given = data["input"]
+    assert (source.codec, source.sample_rate_hz, source.channels, source.layout) == (
+        given["codec"], given["sample_rate_hz"], given["channels"], given["layout"]
+    )  # fmt: skip
+    assert source.duration_s == given["duration_s"]
+    assert (loudness.integrated_lufs, loudness.lra_lu, loudness.sample_peak_dbfs) == (
+        given["integrated_lufs"], given["lra_lu"], given["sample_peak_dbfs"]
+    )  # fmt: skip
+    assert (measured.analysis.channel_plan, measured.analysis.mono) == (
+        data["channels"]["plan"], data["channels"]["mono"]
+    )  # fmt: skip
+    assert (measured.trims.lead_trim_s, measured.trims.tail_trim_s) == (
+        data["trim"]["lead_s"], data["trim"]["tail_s"]
+    )  # fmt: skip
+    assert (measured.trims.intro, measured.trims.outro) == (None, None)  # playout adds idents

@@ -25,8 +25,8 @@ from radiodesk.check import podcasting
 from radiodesk.check.base import NS, Findings
 from radiodesk.cli import main
 from radiodesk.errors import CatalogError, FeedError
-from radiodesk.ingest import soundbites
 from radiodesk.publish import feed
+from radiodesk.show import soundbites
 from radiodesk.show.episode import Soundbite
 from radiodesk.show.episode_file import episode_from_dict, episode_to_toml, load_episode
 from radiodesk.show.settings import Settings

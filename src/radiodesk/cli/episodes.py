@@ -11,11 +11,11 @@ from radiodesk.cli import Context
 from radiodesk.cli.options import expand_recordings, now, parse_date, read_description
 from radiodesk.cli.output import describe_audio, progress, when
 from radiodesk.errors import CatalogError
-from radiodesk.ingest import add as ingest
-from radiodesk.ingest import edit as editing
-from radiodesk.ingest import on_air as broadcast
-from radiodesk.ingest import soundbites
+from radiodesk.ingest.add import AddRequest, add_episodes
+from radiodesk.ingest.edit import EditRequest, edit_episode
+from radiodesk.ingest.on_air import export_episodes
 from radiodesk.show.episode import Person
+from radiodesk.show.soundbites import parse_soundbite
 
 
 @click.command()
@@ -105,14 +105,12 @@ def add(
     common = {
         "description": read_description(description, description_file),
         "persons": tuple(Person.parse(p) for p in persons),
-        "soundbites": tuple(soundbites.parse_soundbite(s) for s in soundbite_specs),
+        "soundbites": tuple(parse_soundbite(s) for s in soundbite_specs),
         **options,
     }
-    requests = [ingest.AddRequest(recording=f, title=title or f.stem, **common) for f in files]
+    requests = [AddRequest(recording=f, title=title or f.stem, **common) for f in files]
     with progress(obj) as bars:
-        results = ingest.add_episodes(
-            settings, requests, now=now(), jobs=jobs, on_progress=bars.audio
-        )
+        results = add_episodes(settings, requests, now=now(), jobs=jobs, on_progress=bars.audio)
     failed = [r for r in results if r.error is not None]
     if len(results) == 1 and failed:
         raise failed[0].error  # type: ignore[misc]
@@ -179,15 +177,15 @@ def edit(
     )
     if soundbite_specs and clear_soundbites:
         raise click.UsageError("give --soundbite or --clear-soundbites, not both")
-    bites = tuple(soundbites.parse_soundbite(s) for s in soundbite_specs)
-    request = editing.EditRequest(
+    bites = tuple(parse_soundbite(s) for s in soundbite_specs)
+    request = EditRequest(
         description=notes,
         persons=tuple(Person.parse(p) for p in persons) or None,
         soundbites=bites or (() if clear_soundbites else None),
         **options,
     )
     with progress(obj) as bars:
-        done = editing.edit_episode(settings, slug, request, now=now(), on_progress=bars.audio)
+        done = edit_episode(settings, slug, request, now=now(), on_progress=bars.audio)
     if not done.changed:
         click.echo(f"{slug}: nothing to change: it already has what was given; nothing written")
         return
@@ -218,7 +216,7 @@ def export_command(obj: Context, slugs: tuple[str, ...], every: bool) -> None:
     """Write the on-air Broadcast WAV (EBU R128) of episodes into the export folder."""
     if not slugs and not every:
         raise CatalogError("name the episodes to export, or pass --all")
-    for copy in broadcast.export_episodes(obj.settings(), None if every else slugs):
+    for copy in export_episodes(obj.settings(), None if every else slugs):
         click.echo(
             f"{copy.path}: {copy.after.integrated_lufs:.1f} LUFS, "
             f"{copy.after.true_peak_dbtp:.1f} dBTP, {copy.sample_rate_hz} Hz, {copy.bits}-bit"

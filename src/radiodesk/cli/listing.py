@@ -16,10 +16,9 @@ from radiodesk.cli import Context, report
 from radiodesk.cli.options import now
 from radiodesk.cli.output import programme_error
 from radiodesk.cli.report import State
-from radiodesk.ingest import provenance, soundbites
 from radiodesk.publish import live
 from radiodesk.publish.storage import store_identity
-from radiodesk.show import episode_file, folders
+from radiodesk.show import episode_file, folders, provenance, soundbites
 from radiodesk.show.episode import AudioRecord, Episode, Measurement, Soundbite
 from radiodesk.show.settings import Settings
 
@@ -60,7 +59,7 @@ def show_episode(obj: Context, slug: str, as_json: bool) -> None:
         )
     folder = folders.episode_dir(settings.root, slug)
     if episode.audio and episode.audio.provenance:
-        data["provenance"] = provenance.read(folder / episode.audio.provenance)
+        data["provenance"] = provenance.to_data(provenance.read(folder / episode.audio.provenance))
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return

@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # types only: importing them would load ingest or publish for
     from rich.progress import TaskID
 
     from radiodesk.cli import Context
-    from radiodesk.ingest.add import ProgressFn
+    from radiodesk.ingest.progress import ProgressFn
     from radiodesk.publish.run import Report
     from radiodesk.publish.station import Programme
     from radiodesk.show.episode import Episode  # (and the catalog before a publish's first request)

@@ -74,7 +74,8 @@ def _publish_show(
     storage = open_storage(settings)
     at = now()
     listing = Listing(storage)  # first: see above
-    from radiodesk.ingest import add as ingest
+    from radiodesk.ingest import refresh
+    from radiodesk.ingest.preview import preview_stale
     from radiodesk.publish import run as publishing
     from radiodesk.show import folders
 
@@ -89,9 +90,9 @@ def _publish_show(
             named: frozenset[str] | None,
         ) -> list[Episode] | None:  # once the store answered
             if dry_run:
-                overrides.update(ingest.preview_stale(settings, Path(preview), only=named))
+                overrides.update(preview_stale(settings, Path(preview), only=named))
                 return None
-            return ingest.up_to_date_episodes(settings, on_progress=bars.audio, only=named)
+            return refresh.up_to_date_episodes(settings, on_progress=bars.audio, only=named)
 
         report = publishing.publish(
             settings,

@@ -1,8 +1,7 @@
 """Runs `edit`: corrects one episode, all at once or not at all; guid and slug never change.
 
-Every check and all the work (new master, encode, tags, clips, the on-air copy) happen in a
-hard-linked copy of the episode folder, switched in whole at the end: a failure or Ctrl-C
-leaves the episode as it was. Never uploads anything.
+All the work happens in a hard-linked copy of the episode folder, switched in whole at the end:
+a failure or Ctrl-C leaves the episode as it was. Never uploads anything.
 """
 
 from __future__ import annotations
@@ -15,10 +14,13 @@ from pathlib import Path
 
 from radiodesk.audio import process as audio
 from radiodesk.errors import CatalogError
-from radiodesk.ingest import add as ingest
-from radiodesk.ingest import masters, sides, soundbites
-from radiodesk.ingest import splicing as newsroom
-from radiodesk.show import episode_file, folders, staging
+from radiodesk.ingest import masters, sides
+from radiodesk.ingest.derived import Computed, prune_derived, refresh_audio
+from radiodesk.ingest.on_air import stage_on_air
+from radiodesk.ingest.progress import ProgressFn
+from radiodesk.ingest.soundbite_clips import refresh_clips
+from radiodesk.ingest.splice_plan import check_jingles
+from radiodesk.show import episode_file, folders, soundbites, staging
 from radiodesk.show.chapters import stored_chapters
 from radiodesk.show.episode import Correction, Episode, Person, Soundbite, clean_text
 from radiodesk.show.settings import Settings
@@ -63,7 +65,7 @@ def edit_episode(
     request: EditRequest,
     *,
     now: datetime,
-    on_progress: ingest.ProgressFn | None = None,
+    on_progress: ProgressFn | None = None,
 ) -> Edited:
     """Correct an episode in one switch; the old master is kept and a correction note recorded."""
     if request == EditRequest(public_note=request.public_note):
@@ -85,7 +87,7 @@ def edit_episode(
         given = sides.read_sides(request.image, request.chapters, request.transcript)
         if request.replace_audio is not None:
             masters.check_recording(request.replace_audio)
-            newsroom.check_jingles(settings)
+            check_jingles(settings)
         else:  # the recording stays: check against it before any work
             _check_timed(folder, episode, given, changes, _recording_s(episode))
         try:
@@ -133,7 +135,7 @@ def _build(
     given: sides.Sides,
     changes: dict[str, object],
     now: datetime,
-    on_progress: ingest.ProgressFn | None,
+    on_progress: ProgressFn | None,
 ) -> Edited:
     """Make the edited episode in the staged folder `work`; nothing is switched in here."""
     changes |= _store_changed_sides(given, work, episode)
@@ -151,14 +153,15 @@ def _build(
     if not changes:
         return Edited(episode=episode, changed=())
     edited = replace(episode, **changes)  # type: ignore[arg-type]
-    edited = ingest.refresh_audio(settings, work, edited, on_progress=on_progress,
-                                  measured=analysis)  # fmt: skip
-    ingest.refresh_clips(settings, work, edited)
-    ingest.prune_derived(work, edited)
+    computed = Computed(analysis=analysis, chapters=sides.stored_chapters(given))
+    refreshed = refresh_audio(settings, work, edited, on_progress=on_progress, computed=computed)
+    edited = refreshed.episode
+    refresh_clips(settings, work, edited, refreshed.tags)
+    prune_derived(work, edited)
     on_air = None
     if _on_air_stale(settings, episode, changes):
         on_air = settings.root / settings.broadcast.folder / f"{episode.slug}.wav"
-        ingest.stage_on_air(settings, work, edited)
+        stage_on_air(settings, work, edited, refreshed.measured)
     episode_file.write_episode(work, edited)
     order = [f.name for f in fields(Episode)]
     changed = sorted(set(changes) - {"previous_masters"}, key=order.index)
@@ -171,15 +174,15 @@ def _replace_master(
     episode: Episode,
     recording: Path,
     changes: dict[str, object],
-    on_progress: ingest.ProgressFn | None,
+    on_progress: ProgressFn | None,
 ) -> audio.Analysis:
     """Copy and measure the new take into `work`; record it in `changes` unless it is the same."""
-    master, analysis = ingest.copy_and_measure(settings, recording, work, on_progress)
+    master, analysis = masters.copy_and_measure(settings, recording, work, on_progress)
     if master.sha256 == episode.master.sha256:  # the very recording it has: no change
         (work / master.file).unlink()
         return analysis
     others = [e for e in episode_file.load_episodes(settings.root) if e.slug != episode.slug]
-    ingest.warn_if_known(master, masters.known_recordings(others), recording.name)
+    masters.warn_if_known(master, masters.known_recordings(others), recording.name)
     changes["master"] = master
     changes["previous_masters"] = (*episode.previous_masters, episode.master)
     return analysis

@@ -1,19 +1,26 @@
 """The producer's recording kept as the episode's master: checked, copied once, never modified.
 
-The copy is hashed on the way (one pass over a file that may be gigabytes) and made read-only;
-it keeps the producer's file name unless a kept earlier master has it.
+The copy is hashed on the way (one pass over a file that may be gigabytes), measured meanwhile
+and made read-only; it keeps the producer's file name unless a kept earlier master has it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from radiodesk.audio import process as audio
 from radiodesk.errors import AudioError, CatalogError
 from radiodesk.files import file_sha256
+from radiodesk.ingest.progress import ProgressFn, stage
 from radiodesk.show import folders
 from radiodesk.show.episode import Episode, MasterFile
+from radiodesk.show.settings import Settings
 from radiodesk.spec import LINE_CONTROL_RE
+
+log = logging.getLogger(__name__)
 
 
 def check_recording(path: Path) -> Path:
@@ -66,6 +73,34 @@ def copy_master(recording: Path, folder: Path) -> MasterFile:
     )
 
 
+def copy_and_measure(
+    settings: Settings, recording: Path, folder: Path, on_progress: ProgressFn | None
+) -> tuple[MasterFile, audio.Analysis]:
+    """Copy the recording into the episode while ffmpeg measures it, neither waiting for the other.
+
+    The measuring pass reads the producer's file, not the copy; the file's size and change
+    time, the same before and after, show that what was measured is what was copied.
+    """
+    before = identity(recording)
+    stream = audio.probe(recording)
+    length_s = stream.header_duration_s or 0.0  # the measuring runs' positions add up to it
+    progress = stage(on_progress, recording.name, "measure", length_s)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # leaving it waits for the copy
+        copying = pool.submit(copy_master, recording, folder)
+        analysis = audio.analyse(
+            recording, settings.audio, stream=stream, on_progress=progress, sample=True
+        )
+        master = copying.result()
+    if progress is not None:
+        progress(length_s)  # a header that overstated the length must not leave the bar short
+    if identity(recording) != before:
+        raise AudioError(
+            f"the recording {recording.name} changed while it was being added",
+            hint="add it again once it is complete",
+        )
+    return master, analysis
+
+
 def verify_master(folder: Path, episode: Episode) -> None:
     """Refuse a master whose bytes are no longer those that were added."""
     master = episode.master
@@ -97,3 +132,9 @@ def known_recordings(episodes: list[Episode]) -> dict[str, str]:
         for master in (*episode.previous_masters, episode.master):
             known.setdefault(master.sha256, episode.slug)
     return known
+
+
+def warn_if_known(master: MasterFile, known: dict[str, str], name: str) -> None:
+    """Warn when another episode already has this recording (a producer may mean it)."""
+    if other := known.get(master.sha256):
+        log.warning("%s is the same recording as episode %s (same SHA-256)", name, other)

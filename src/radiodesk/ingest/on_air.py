@@ -1,9 +1,7 @@
 """The on-air copy: an EBU R128 Broadcast WAV of an episode, for the station's playout.
 
-Made from the podcast encode's own measuring pass (kept in the provenance record), trimmed the
-same way, without jingles (playout adds its own idents). Its bext chunk (version 2) carries the
-loudness metered on the written file. Written atomically into the show's export folder; never
-part of a publication.
+Made from the podcast encode's measuring pass and trims, without jingles (playout adds its own);
+its bext v2 chunk carries the loudness metered on the written file. Never part of a publication.
 """
 
 from __future__ import annotations
@@ -13,7 +11,7 @@ import math
 import os
 import struct
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -24,8 +22,8 @@ from radiodesk.audio import process as audio
 from radiodesk.audio import splice as edits
 from radiodesk.errors import AudioError
 from radiodesk.files import atomic_output
-from radiodesk.ingest import provenance
-from radiodesk.show import episode_file, folders
+from radiodesk.ingest.provenance import Measured, measured_of
+from radiodesk.show import episode_file, folders, provenance, staging
 from radiodesk.show.episode import Episode
 from radiodesk.show.settings import BroadcastSettings, Settings
 
@@ -88,14 +86,30 @@ def export_episodes(settings: Settings, slugs: Sequence[str] | None) -> list[Bro
         ]
 
 
-def export_episode(settings: Settings, folder: Path, episode: Episode) -> BroadcastCopy:
-    """Write `<show>/<folder>/<slug>.wav` from the episode's master and recorded analysis."""
+def stage_on_air(
+    settings: Settings, work: Path, episode: Episode, measured: Measured | None = None
+) -> Path:
+    """Make the on-air copy in a staged folder, to move to the export folder with the switch."""
+    # Absolute: joined to the show folder as the export folder, it stays what it is.
+    folder = staging.pending(work.absolute(), settings.broadcast.folder)
+    inside = replace(settings, broadcast=replace(settings.broadcast, folder=folder.as_posix()))
+    return export_episode(inside, work, episode, measured).path
+
+
+def export_episode(
+    settings: Settings, folder: Path, episode: Episode, measured: Measured | None = None
+) -> BroadcastCopy:
+    """Write `<show>/<folder>/<slug>.wav` from the episode's master and its measuring pass.
+
+    `measured`: what this run's encode of the master measured; None: the recorded one.
+    """
     master = folder / episode.master.file
     record = episode.audio
-    if record is not None and record.provenance:
-        kept = provenance.read(folder / record.provenance)
-        analysis, edit = provenance.analysis_of(kept), provenance.trims_of(kept)
-    else:  # processed before provenance records existed: measure once more
+    if measured is None and record is not None and record.provenance:
+        measured = measured_of(provenance.read(folder / record.provenance))
+    if measured is not None:
+        analysis, edit = measured.analysis, measured.trims
+    else:  # an episode without a provenance record: measure once more
         analysis, edit = audio.analyse(master, settings.audio), edits.Edit()
     out_dir = settings.root / settings.broadcast.folder
     try:

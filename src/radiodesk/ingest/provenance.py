@@ -1,31 +1,40 @@
-"""What was done to an episode's audio, step by step: the provenance record.
+"""Builds the provenance record of an encode from its measuring pass, encode and edits.
 
-Built from the measuring pass, the encode and the edits; kept as JSON beside episode.toml
-(content-addressed under derived/), copied into the MP3 as a TXXX frame and published beside
-it. Pure apart from reading the few bytes that name the encoder.
+The record's form and JSON live in show/provenance.py; this module only fills it in (and turns
+a stored one back into a measuring pass). Pure apart from reading the bytes naming the encoder.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import cast
 
 from radiodesk import __version__
 from radiodesk.audio import process as audio
 from radiodesk.audio.clips import Jingle
 from radiodesk.audio.splice import Edit
-from radiodesk.errors import CatalogError
 from radiodesk.show.episode import MasterFile
+from radiodesk.show.provenance import (
+    Channels,
+    Encoder,
+    Gain,
+    Input,
+    JingleStep,
+    Limiter,
+    LimiterPrediction,
+    LoudnessAccount,
+    Output,
+    Provenance,
+    Resampling,
+    Trim,
+)
 from radiodesk.show.settings import Settings
 
-SCHEMA = 1
-TAG_DESCRIPTION = "radiodesk:provenance"  # the TXXX frame's description
 LIMITER_BASIS = (
     "predicted from the measured sample peak: sample peak + gain - ceiling (the most the "
     "limiter takes off one peak) and the loudness that costs; not measured on the output"
@@ -63,7 +72,15 @@ class Steps:
     trim_silence: bool
 
 
-def build(
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Measured:
+    """The master's measuring pass and the trims its encode made: what the on-air copy reuses."""
+
+    analysis: audio.Analysis
+    trims: Edit  # no jingles: playout adds its own idents
+
+
+def build_record(
     settings: Settings,
     master: MasterFile,
     analysis: audio.Analysis,
@@ -72,95 +89,117 @@ def build(
     *,
     ffmpeg_version: str,
     mutagen_version: str,
-) -> dict[str, Any]:
-    """Return the provenance record of one encode as a JSON-ready dict (keys in reading order)."""
+) -> Provenance:
+    """Return the provenance record of one encode."""
     source, edit = analysis.source, steps.edit
-    return {
-        "schema": SCHEMA,
-        "tools": _tools(ffmpeg_version, mutagen_version, rendered.path, steps.jingles),
-        "input": {
-            **asdict(master),
-            **asdict(source),
-            **asdict(analysis.loudness),  # integrated, LRA and sample peak (what the limiter sees)
-        },
-        "channels": {
-            "plan": analysis.channel_plan,
-            "mono": analysis.mono,
-            "reason": CHANNEL_REASONS[analysis.channel_plan],
-        },
-        "trim": {
-            "enabled": steps.trim_silence,
-            "threshold_db": settings.audio.silence_threshold_db,
-            "kept_pause_s": settings.audio.kept_pause_ms / 1000,
-            "lead_s": edit.lead_trim_s,
-            "tail_s": edit.tail_trim_s,
-        },
-        "jingles": [_jingle(j) for j in steps.jingles],
-        "crossfade_s": edit.crossfade_s if steps.jingles else 0.0,
-        "offset_s": edit.offset_s(),  # master time t is output time t + offset_s
-        "gain": {
-            "target_lufs": rendered.target_lufs,
-            "tolerance_lu": settings.audio.tolerance_lu,
-            "gain_db": round(rendered.gain_db, 2),
-            "encodes": rendered.attempts,
-        },
-        "limiter": _limiter(settings, analysis, rendered),
-        "loudness": loudness_account(analysis.loudness.integrated_lufs, rendered),
-        "resampling": {
-            "from_hz": source.sample_rate_hz,
-            "to_hz": rendered.sample_rate_hz,
-            "filter": "aresample (swresample defaults)",
-        },
-        "encoder": {
-            "codec": "libmp3lame",
-            "mode": "CBR",
-            "bitrate_kbps": rendered.bitrate_kbps,
-            "sample_rate_hz": rendered.sample_rate_hz,
-        },
-        "output": {
-            "sha256_untagged": rendered.sha256,  # the MP3's bytes before the ID3 tag
-            "duration_s": round(rendered.duration_s, 3),
-            **asdict(rendered.after),
-        },
-    }
+    return Provenance(
+        tools=_tools(ffmpeg_version, mutagen_version, rendered.path, steps.jingles),
+        input=_input(master, analysis),
+        channels=Channels(
+            plan=analysis.channel_plan,
+            mono=analysis.mono,
+            reason=CHANNEL_REASONS[analysis.channel_plan],
+        ),
+        trim=_trim(settings, steps),
+        jingles=tuple(_jingle(j) for j in steps.jingles),
+        crossfade_s=edit.crossfade_s if steps.jingles else 0.0,
+        offset_s=edit.offset_s(),
+        gain=Gain(
+            target_lufs=rendered.target_lufs,
+            tolerance_lu=settings.audio.tolerance_lu,
+            gain_db=round(rendered.gain_db, 2),
+            encodes=rendered.attempts,
+        ),
+        limiter=_limiter(settings, analysis, rendered),
+        loudness=loudness_account(analysis.loudness.integrated_lufs, rendered),
+        resampling=Resampling(
+            from_hz=source.sample_rate_hz,
+            to_hz=rendered.sample_rate_hz,
+            filter="aresample (swresample defaults)",
+        ),
+        encoder=Encoder(
+            codec="libmp3lame",
+            mode="CBR",
+            bitrate_kbps=rendered.bitrate_kbps,
+            sample_rate_hz=rendered.sample_rate_hz,
+        ),
+        output=_output(rendered),
+    )
 
 
-def _limiter(
-    settings: Settings, analysis: audio.Analysis, rendered: audio.Rendered
-) -> dict[str, Any]:
+def _input(master: MasterFile, analysis: audio.Analysis) -> Input:
+    source, loudness = analysis.source, analysis.loudness
+    return Input(
+        file=master.file,
+        original_name=master.original_name,
+        sha256=master.sha256,
+        size_bytes=master.size_bytes,
+        codec=source.codec,
+        sample_rate_hz=source.sample_rate_hz,
+        channels=source.channels,
+        layout=source.layout,
+        duration_s=source.duration_s,
+        container=source.container,
+        integrated_lufs=loudness.integrated_lufs,
+        lra_lu=loudness.lra_lu,
+        sample_peak_dbfs=loudness.sample_peak_dbfs,
+    )
+
+
+def _trim(settings: Settings, steps: Steps) -> Trim:
+    return Trim(
+        enabled=steps.trim_silence,
+        threshold_db=settings.audio.silence_threshold_db,
+        kept_pause_s=settings.audio.kept_pause_ms / 1000,
+        lead_s=steps.edit.lead_trim_s,
+        tail_s=steps.edit.tail_trim_s,
+    )
+
+
+def _output(rendered: audio.Rendered) -> Output:
+    return Output(
+        sha256_untagged=rendered.sha256,  # the MP3's bytes before the ID3 tag
+        duration_s=round(rendered.duration_s, 3),
+        integrated_lufs=rendered.after.integrated_lufs,
+        true_peak_dbtp=rendered.after.true_peak_dbtp,
+        lra_lu=rendered.after.lra_lu,
+    )
+
+
+def _limiter(settings: Settings, analysis: audio.Analysis, rendered: audio.Rendered) -> Limiter:
     excess = analysis.loudness.sample_peak_dbfs + rendered.gain_db - rendered.limiter_ceiling_dbfs
     reduction = max(excess, 0.0)
     cost = min(audio.LIMITER_LOSS_PER_DB * reduction, audio.LIMITER_LOSS_MAX_LU)
-    return {
-        "filter": "alimiter",
-        "ceiling_dbfs": round(rendered.limiter_ceiling_dbfs, 2),
-        "true_peak_ceiling_dbtp": settings.audio.true_peak_dbtp,
-        "attack_ms": audio.LIMITER_ATTACK_MS,
-        "release_ms": audio.LIMITER_RELEASE_MS,
-        "predicted": {  # what planned the first encode's gain; the loudness account measures
-            "max_gain_reduction_db": round(reduction, 2),
-            "loudness_cost_lu": round(cost, 2),
-            "basis": LIMITER_BASIS,
-        },
-    }
+    return Limiter(
+        filter="alimiter",
+        ceiling_dbfs=round(rendered.limiter_ceiling_dbfs, 2),
+        true_peak_ceiling_dbtp=settings.audio.true_peak_dbtp,
+        attack_ms=audio.LIMITER_ATTACK_MS,
+        release_ms=audio.LIMITER_RELEASE_MS,
+        predicted=LimiterPrediction(  # planned the first encode; the loudness account measures
+            max_gain_reduction_db=round(reduction, 2),
+            loudness_cost_lu=round(cost, 2),
+            basis=LIMITER_BASIS,
+        ),
+    )
 
 
-def loudness_account(input_lufs: float, rendered: audio.Rendered) -> dict[str, Any]:
+def loudness_account(input_lufs: float, rendered: audio.Rendered) -> LoudnessAccount:
     """Return how the input's loudness became the output's, every figure measured.
 
     No further pass over the audio: gain is exact arithmetic on loudness, so what the encode's
     own meter found missing from input + gain is what limiting and encoding took.
     """
     gain_db, output_lufs = round(rendered.gain_db, 2), rendered.after.integrated_lufs
-    return {
-        "input_lufs": input_lufs,
-        "gain_db": gain_db,
-        "limiter_and_encoder_cost_lu": round(input_lufs + gain_db - output_lufs, 2),
-        "output_lufs": output_lufs,
-        "sum": LOUDNESS_SUM,
-        "tolerance_lu": LOUDNESS_SUM_TOLERANCE_LU,
-        "basis": COST_BASIS,
-    }
+    return LoudnessAccount(
+        input_lufs=input_lufs,
+        gain_db=gain_db,
+        limiter_and_encoder_cost_lu=round(input_lufs + gain_db - output_lufs, 2),
+        output_lufs=output_lufs,
+        sum=LOUDNESS_SUM,
+        tolerance_lu=LOUDNESS_SUM_TOLERANCE_LU,
+        basis=COST_BASIS,
+    )
 
 
 def _tools(
@@ -177,15 +216,15 @@ def _tools(
     return tools
 
 
-def _jingle(jingle: Jingle) -> dict[str, Any]:
-    return {
-        "role": jingle.role,
-        "file": jingle.source,
-        "sha256": jingle.sha256,
-        "duration_s": jingle.duration_s,
-        "loudness_lufs": jingle.loudness_lufs,
-        "gain_db": jingle.gain_db,
-    }
+def _jingle(jingle: Jingle) -> JingleStep:
+    return JingleStep(
+        role=jingle.role,
+        file=jingle.source,
+        sha256=jingle.sha256,
+        duration_s=jingle.duration_s,
+        loudness_lufs=jingle.loudness_lufs,
+        gain_db=jingle.gain_db,
+    )
 
 
 def encoder_version(mp3: Path) -> str:
@@ -200,52 +239,24 @@ def encoder_version(mp3: Path) -> str:
     return found.group().decode("ascii") if found else ""
 
 
-def to_json(record: Mapping[str, Any]) -> bytes:
-    """Return the record as the readable JSON kept on disk."""
-    return (json.dumps(record, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-
-def compact(record: Mapping[str, Any]) -> str:
-    """Return the record as one line of ASCII JSON, as the MP3's TXXX frame carries it.
-
-    ASCII (Cyrillic as \\u escapes, intact once parsed): ffmpeg prints an input's tags cut at a
-    fixed byte count, which would otherwise split a character and break strict UTF-8 readers.
-    """
-    return json.dumps(record, ensure_ascii=True, separators=(",", ":"))
-
-
-def analysis_of(record: Mapping[str, Any]) -> audio.Analysis:
-    """Rebuild the measuring pass from a record, so other copies need no second pass."""
-    given = record["input"]
-    return audio.Analysis(
+def measured_of(record: Provenance) -> Measured:
+    """Return the measuring pass and trims a stored record keeps (an earlier run's encode)."""
+    given = record.input
+    analysis = audio.Analysis(
         source=audio.SourceInfo(
-            codec=given["codec"],
-            sample_rate_hz=given["sample_rate_hz"],
-            channels=given["channels"],
-            layout=given["layout"],
-            duration_s=given["duration_s"],
+            codec=given.codec,
+            sample_rate_hz=given.sample_rate_hz,
+            channels=given.channels,
+            layout=given.layout,
+            duration_s=given.duration_s,
         ),
         loudness=audio.SourceLoudness(
-            integrated_lufs=given["integrated_lufs"],
-            lra_lu=given["lra_lu"],
-            sample_peak_dbfs=given["sample_peak_dbfs"],
+            integrated_lufs=given.integrated_lufs,
+            lra_lu=given.lra_lu,
+            sample_peak_dbfs=given.sample_peak_dbfs,
         ),
-        channel_plan=record["channels"]["plan"],
-        mono=record["channels"]["mono"],
+        channel_plan=cast(audio.ChannelPlan, record.channels.plan),
+        mono=record.channels.mono,
     )
-
-
-def trims_of(record: Mapping[str, Any]) -> Edit:
-    """Return the record's trims alone (the broadcast copy has no jingles)."""
-    return Edit(lead_trim_s=record["trim"]["lead_s"], tail_trim_s=record["trim"]["tail_s"])
-
-
-def read(path: Path) -> dict[str, Any]:
-    """Read a stored provenance record; raise CatalogError if it is missing or damaged."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise CatalogError(f"cannot read the provenance record {path}: {exc}") from exc
-    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-        raise CatalogError(f"the provenance record {path} is not one radiodesk wrote")
-    return data
+    trims = Edit(lead_trim_s=record.trim.lead_s, tail_trim_s=record.trim.tail_s)
+    return Measured(analysis=analysis, trims=trims)

@@ -1,7 +1,7 @@
 """The side files of an episode: artwork, chapters and transcript, as the producer gives them.
 
-Read (in any encoding `textfile` knows), checked and parsed before any audio work; checked
-against the recording once its length is known; then stored in the episode folder.
+Read and checked before any audio work, checked against the recording once its length is known,
+then stored in the episode folder. Never changes the producer's own files.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 from radiodesk.files import write_atomic
 from radiodesk.show import chapters, folders, textfile, transcripts
 from radiodesk.show.artwork import inspect_image, prepare_artwork
-from radiodesk.show.chapters import Chapter, chapters_json, parse_chapters
+from radiodesk.show.chapters import Chapter, as_stored, chapters_json, parse_chapters
 from radiodesk.show.transcripts import Transcript, parse_transcript
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,11 @@ def check_within(sides: Sides, recording_s: float) -> None:
         chapters.check_within(sides.chapters, recording_s, source=sides.chapters_source)
     if sides.transcript is not None:
         transcripts.check_within(sides.transcript, recording_s, source=sides.transcript_source)
+
+
+def stored_chapters(sides: Sides) -> tuple[Chapter, ...] | None:
+    """Return the chapters as store_sides keeps them, so no one reads them back (None: none)."""
+    return None if sides.chapters is None else as_stored(sides.chapters)
 
 
 def store_sides(sides: Sides, folder: Path, slug: str) -> dict[str, str]:

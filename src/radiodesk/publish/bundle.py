@@ -17,11 +17,10 @@ from radiodesk.audio import waveform
 from radiodesk.audio.waveform import Wave
 from radiodesk.errors import FeedError
 from radiodesk.files import file_sha256
-from radiodesk.ingest import provenance, soundbites
 from radiodesk.publish import feed, live, site
 from radiodesk.publish.live import LiveEpisode, LiveShow
 from radiodesk.publish.storage import IMMUTABLE, SHORT, Storage
-from radiodesk.show import folders, roles
+from radiodesk.show import folders, provenance, roles, soundbites
 from radiodesk.show.artwork import inspect_image
 from radiodesk.show.chapters import Chapter, chapters_json, load_chapters
 from radiodesk.show.episode import AudioRecord, Episode, Person, Soundbite
@@ -33,7 +32,6 @@ from radiodesk.spec import CHAPTERS_TYPE
 CORRECTED = {"ru": "Исправлено", "uk": "Виправлено", "be": "Выпраўлена"}  # correction notes
 FEED_KEY = "feed.xml"
 FEED_TYPE = "application/rss+xml; charset=utf-8"
-PROVENANCE_SUFFIX = ".provenance.json"
 PROVENANCE_TYPE = "application/json; charset=utf-8"
 # Content-addressed: a key's bytes never change, so presence + size proves an object current.
 IMMUTABLE_PREFIXES = ("audio/", "images/", "chapters/", "transcripts/", "clips/")
@@ -334,9 +332,11 @@ def _provenance(
     record = episode.audio
     if record is None or not record.provenance or not settings.show.publish_provenance:
         return None
-    data = provenance.read(folder / record.provenance)
-    data["published"] = {"key": audio.key, "sha256": audio.sha256, "size_bytes": audio.size_bytes}
-    key = audio.key.removesuffix(".mp3") + PROVENANCE_SUFFIX  # immutable, as the MP3's key is
+    published = provenance.Published(
+        key=audio.key, sha256=audio.sha256, size_bytes=audio.size_bytes
+    )
+    data = replace(provenance.read(folder / record.provenance), published=published)
+    key = audio.key.removesuffix(".mp3") + provenance.SUFFIX  # immutable, as the MP3's key is
     return _written(work, key, provenance.to_json(data), PROVENANCE_TYPE, IMMUTABLE)
 
 

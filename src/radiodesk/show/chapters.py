@@ -308,19 +308,25 @@ def place(chapters: Iterable[Chapter], timeline: Timeline) -> tuple[Chapter, ...
 
 
 def load_chapters(
-    folder: Path, episode: Episode, duration_s: float, placing: Timeline | None = None
+    folder: Path,
+    episode: Episode,
+    duration_s: float,
+    placing: Timeline | None = None,
+    *,
+    stored: tuple[Chapter, ...] | None = None,
 ) -> tuple[Chapter, ...]:
     """Return the episode's chapters in the published audio's time, fitted to it (none: empty).
 
     The producer times chapters on the recording; `placing` (None: the episode's audio record's)
     moves them with jingles and trims: one wholly in trimmed silence is dropped, one that
-    begins in it starts where the kept recording does, as cues and soundbites do.
+    begins in it starts where the kept recording does, as cues and soundbites do. `stored`:
+    the chapters the caller has just stored (None: read them from the episode folder).
     """
     if episode.chapters is None:
         return ()
     if placing is None:
         placing = episode.audio.timeline() if episode.audio else Timeline()
-    placed = place(stored_chapters(folder, episode), placing)
+    placed = place(stored_chapters(folder, episode) if stored is None else stored, placing)
     # Placed chapters start within the kept recording; the MP3 may decode a millisecond shorter.
     name = stored_name(episode, episode.chapters)
     return fit_chapters([c for c in placed if c.start_s < duration_s], duration_s, source=name)
@@ -356,3 +362,15 @@ def chapters_json(chapters: Iterable[Chapter]) -> bytes:
         items.append(item)
     document = {"version": JSON_VERSION, "chapters": items}
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def as_stored(chapters: Iterable[Chapter]) -> tuple[Chapter, ...]:
+    """Return the chapters as chapters_json keeps them (times to the millisecond), read back."""
+    return tuple(
+        replace(
+            chapter,
+            start_s=float(_json_number(chapter.start_s)),
+            end_s=None if chapter.end_s is None else float(_json_number(chapter.end_s)),
+        )
+        for chapter in chapters
+    )

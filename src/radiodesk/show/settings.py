@@ -46,7 +46,7 @@ class AudioSettings:
 
 
 # The newsroom edits: left out of the audio recipe while they keep their default, so an episode
-# made without them keeps its MP3 (see ingest.add._recipe).
+# made without them keeps its MP3 (see ingest.derived.recipe_of).
 EDIT_FIELDS = (
     "intro", "outro", "crossfade_ms", "trim_silence", "silence_threshold_db", "kept_pause_ms"
 )  # fmt: skip

@@ -1,7 +1,7 @@
-"""Plans one episode's newsroom edits: the silence to trim and the jingles to join.
+"""Plans one episode's splice: the silence to trim and the jingles to join, as an `Edit`.
 
-Turns the show's [audio] settings into an `edits.Edit` for the encode, using the measuring
-pass's results; jingles are prepared (by clips.py) in a scratch folder the caller owns.
+Built from the show's [audio] settings and the measuring pass; jingles are prepared in a scratch
+folder the caller owns. Never encodes the episode: audio/ does, with this plan.
 """
 
 from __future__ import annotations

@@ -1,38 +1,31 @@
-"""Soundbites: `START-END[:title]` spans of an episode, and their shareable MP3 clips.
+"""Soundbites as data: `START-END[:title]` spans, their place in the MP3, their clips' registry.
 
-Parses and checks the spans, and keeps one clip per soundbite beside the derived MP3 it is cut
-from (named by what it is made of, listed in a small JSON sidecar). Never uploads anything.
+Parses and checks spans, names each clip by what it is made of, reads and writes the JSON
+sidecar that lists the clips beside the MP3. Never cuts audio: ingest/soundbite_clips.py does.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
-import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from radiodesk.audio import clips
-from radiodesk.audio import tags as tagging
 from radiodesk.errors import CatalogError
-from radiodesk.files import atomic_output, file_sha256, write_atomic
+from radiodesk.files import write_atomic
 from radiodesk.show.episode import AudioRecord, Episode, Soundbite, clean_text
 from radiodesk.show.settings import AudioSettings
-
-log = logging.getLogger(__name__)
+from radiodesk.spec import MAX_SOUNDBITE_TITLE
 
 # Podcasting 2.0 recommends 15-120 s (namespace 1.0, soundbite): outside that we warn. Below
 # 1 s there is nothing to hear once faded; past 5 minutes it is a chapter, not a soundbite,
 # and pydub would hold it all in memory: those are refused.
 MIN_DURATION_S, MAX_DURATION_S = 1.0, 300.0
 RECOMMENDED_S = (15.0, 120.0)
-MAX_TITLE_CHARS = 128  # "may be truncated by aggregators"
 FADE_IN_MS, FADE_OUT_MS = 150, 300
 CLIP_VERSION = 1  # bump when clips come out differently for the same input: they are rebuilt
-EXCERPT = {"ru": "фрагмент", "uk": "фрагмент", "be": "фрагмент"}  # clip title: "Title (…)"
 _TIME_RE = re.compile(r"^(?:(?:(\d+):)?(\d+):)?(\d+(?:\.\d+)?)$")
 # START, a dash (spaces around it allowed), then the rest: END and maybe a title.
 _SPEC_RE = re.compile(r"^\s*([\d:.]+)\s*[-–—]\s*(.*?)\s*$", re.S)
@@ -129,10 +122,10 @@ def check_length(sound: Soundbite) -> None:
             f"it must last {MIN_DURATION_S:g} to {MAX_DURATION_S:g} s",
             hint="Podcasting 2.0 recommends 15 to 120 s",
         )
-    if len(sound.title) > MAX_TITLE_CHARS:
+    if len(sound.title) > MAX_SOUNDBITE_TITLE:
         raise CatalogError(
             f"soundbite title at {position(sound.start_s)} is {len(sound.title)} characters; "
-            f"at most {MAX_TITLE_CHARS}"
+            f"at most {MAX_SOUNDBITE_TITLE}"
         )
 
 
@@ -209,13 +202,7 @@ def position(seconds: float) -> str:
     return (f"{hours}:{minutes:02d}" if hours else f"{minutes}") + f":{secs:02d}{tail}"
 
 
-def clip_title(episode: Episode, sound: Soundbite, language: str) -> str:
-    """Return the clip's ID3 title: the soundbite's own, else the episode's, marked a fragment."""
-    word = EXCERPT.get(language.split("-")[0].lower(), "excerpt")
-    return sound.title or f"{episode.title} ({word})"
-
-
-# ---------------------------------------------------------------- clips on disk
+# ---------------------------------------------------------------- the clips' registry
 
 
 def sidecar(audio_path: Path, slug: str) -> Path:
@@ -247,28 +234,11 @@ def load_clips(audio_path: Path, slug: str) -> dict[str, Clip]:
         return {}
 
 
-def refresh_clips(
-    settings: AudioSettings, folder: Path, episode: Episode, *, language: str
-) -> dict[str, Clip]:
-    """Make any missing clip of the episode's soundbites beside its MP3; return them all."""
-    record = episode.audio
-    if record is None:
-        return {}
-    source = folder / record.file  # absolute for a dry run's preview: the join keeps it
-    known = load_clips(source, episode.slug)
-    current: dict[str, Clip] = {}
-    for sound in episode.soundbites:
-        key = fingerprint(episode, sound, settings)
-        clip = known.get(key)
-        path = source.parent / clip.file if clip else None
-        if clip is None or path is None or not _intact(path, clip):
-            clip = _make_clip(settings, source, episode, sound, key, language)
-        current[key] = clip
-    if current != known and (current or known):
-        payload = {key: asdict(clip) for key, clip in sorted(current.items())}
-        text = json.dumps(payload, indent=2, ensure_ascii=False)
-        write_atomic(sidecar(source, episode.slug), text.encode("utf-8"))
-    return current
+def save_clips(audio_path: Path, slug: str, clips: Mapping[str, Clip]) -> None:
+    """Write the sidecar: fingerprint -> clip, in fingerprint order."""
+    payload = {key: asdict(clip) for key, clip in sorted(clips.items())}
+    text = json.dumps(payload, indent=2, ensure_ascii=False)
+    write_atomic(sidecar(audio_path, slug), text.encode("utf-8"))
 
 
 def clips_ready(settings: AudioSettings, folder: Path, episode: Episode) -> bool:
@@ -279,7 +249,7 @@ def clips_ready(settings: AudioSettings, folder: Path, episode: Episode) -> bool
     known = load_clips(source, episode.slug)
     for sound in episode.soundbites:
         clip = known.get(fingerprint(episode, sound, settings))
-        if clip is None or not _intact(source.parent / clip.file, clip):
+        if clip is None or not intact(source.parent / clip.file, clip):
             return False
     return True
 
@@ -292,65 +262,6 @@ def clip_files(folder: Path, episode: Episode) -> set[Path]:
     return {source.parent / clip.file for clip in load_clips(source, episode.slug).values()}
 
 
-def _intact(path: Path, clip: Clip) -> bool:
+def intact(path: Path, clip: Clip) -> bool:
+    """Tell whether the clip's file is there, at the size the sidecar records."""
     return path.is_file() and path.stat().st_size == clip.size_bytes
-
-
-def _make_clip(
-    settings: AudioSettings,
-    source: Path,
-    episode: Episode,
-    sound: Soundbite,
-    key: str,
-    language: str,
-) -> Clip:
-    assert episode.audio is not None
-    final = source.parent / f"{episode.slug}.soundbite-{key}.mp3"
-    heard = placed(sound, episode.audio)
-    log.info("%s: cutting the soundbite at %s", episode.slug, position(sound.start_s))
-    # Said in the producer's times, with the length listeners will hear.
-    notes = [trim_note(sound, episode.audio), *advice([replace(heard, start_s=sound.start_s)])]
-    for note in filter(None, notes):  # said once, when the clip is cut
-        log.warning("%s: %s", episode.slug, note)
-    with atomic_output(final, suffix=".part", mode=0o644) as tmp:
-        made = clips.make_excerpt(
-            source,
-            tmp,
-            start_s=heard.start_s,
-            duration_s=heard.duration_s,
-            target_lufs=episode.audio.target_lufs,
-            ceiling_dbtp=settings.true_peak_dbtp,
-            tolerance_lu=settings.tolerance_lu,
-            bitrate_kbps=episode.audio.bitrate_kbps,
-            fade_in_ms=FADE_IN_MS,
-            fade_out_ms=FADE_OUT_MS,
-        )
-        tagging.write_tags(tmp, _clip_tags(source, episode, heard, language))
-    return Clip(
-        file=final.name,
-        sha256=file_sha256(final),
-        size_bytes=final.stat().st_size,
-        duration_s=round(made.duration_s, 3),
-        integrated_lufs=made.level.integrated_lufs,
-        true_peak_dbtp=made.level.true_peak_dbtp
-        if math.isfinite(made.level.true_peak_dbtp)
-        else -99.0,
-    )
-
-
-def _clip_tags(source: Path, episode: Episode, sound: Soundbite, language: str) -> tagging.Tags:
-    """Tag the clip as the episode is tagged (artist, album, cover), with its own title.
-
-    `sound` is placed in the MP3's time: the description names the span listeners hear.
-    """
-    parent = tagging.read_tags(source)
-    span = f"{position(sound.start_s)}-{position(sound.end_s)}"
-    return replace(
-        parent,
-        title=clip_title(episode, sound, language),
-        description=f"{episode.title}, {span}",
-        podcast=False,  # a clip to share, not an episode: no podcast flag, no episode guid
-        episode_guid=None,
-        feed_url=None,
-        chapters=(),
-    )
