@@ -18,7 +18,8 @@ from radiodesk.audio.waveform import Wave
 from radiodesk.errors import FeedError
 from radiodesk.files import file_sha256
 from radiodesk.ingest import provenance, soundbites
-from radiodesk.publish import feed, live, site
+from radiodesk.publish import feed_model, live, site
+from radiodesk.publish.feed_writer import build_feeds
 from radiodesk.publish.live import LiveEpisode, LiveShow
 from radiodesk.publish.storage import IMMUTABLE, SHORT, Storage
 from radiodesk.show import catalog, roles
@@ -181,23 +182,20 @@ def _objects(slug: str, media: EpisodeMedia, pages: dict[str, str]) -> dict[str,
 
 
 def _feed_pages(
-    settings: Settings, channel: feed.Channel, items: Sequence[feed.Item]
+    settings: Settings, channel: feed_model.Channel, items: Sequence[feed_model.Item]
 ) -> list[site.Page]:
     """Return the feed documents as pages: fingerprinted now, rendered (all at once) if needed."""
     page_size = settings.show.feed_page_size or None
-    # The feed's checks run as it is rendered; unchanged inputs passed them last time.
     rendered: dict[str, bytes] = {}
 
     def render(key: str) -> bytes:
         if not rendered:
-            rendered.update(
-                feed.build_feeds(channel, items, page_size=page_size, feed_key=FEED_KEY)
-            )
+            rendered.update(build_feeds(channel, items, page_size=page_size, feed_key=FEED_KEY))
         return rendered[key]
 
     print_ = site.digest(repr(channel), repr(items), repr(page_size))
     count = 1 if not page_size or len(items) <= page_size else -(-len(items) // page_size)
-    keys = [FEED_KEY, *(feed.page_key(FEED_KEY, n) for n in range(2, count + 1))]
+    keys = [FEED_KEY, *(feed_model.page_key(FEED_KEY, n) for n in range(2, count + 1))]
     return [site.Page(key, print_, functools.partial(render, key)) for key in keys]
 
 
@@ -339,14 +337,14 @@ def _provenance(
     return _written(work, key, provenance.to_json(data), PROVENANCE_TYPE, IMMUTABLE)
 
 
-def _channel(settings: Settings, storage: Storage, image: Upload | None) -> feed.Channel:
+def _channel(settings: Settings, storage: Storage, image: Upload | None) -> feed_model.Channel:
     show = settings.show
     location = None
     if show.location_name:
-        location = feed.Location(
+        location = feed_model.Location(
             name=show.location_name, geo=show.location_geo or None, osm=show.location_osm or None
         )
-    return feed.Channel(
+    return feed_model.Channel(
         title=show.title,
         description=show.description or show.title,
         language=show.language,
@@ -365,7 +363,7 @@ def _channel(settings: Settings, storage: Storage, image: Upload | None) -> feed
         # Locked only with an owner: the e-mail is how the owner moves the show to a new host.
         locked=True if show.locked and show.email else None,
         locked_owner=show.email if show.locked and show.email else None,
-        funding=(feed.Funding(url=show.funding_url, text=show.funding_text),)
+        funding=(feed_model.Funding(url=show.funding_url, text=show.funding_text),)
         if show.funding_url
         else (),
         location=location,
@@ -382,20 +380,20 @@ def _item(
     episode: Episode,
     media: EpisodeMedia,
     show_image_key: str | None,
-) -> feed.Item:
+) -> feed_model.Item:
     assert episode.audio is not None  # _episode_media refused episodes without audio
     image_key = media.image.key if media.image else show_image_key
-    transcripts: tuple[feed.Transcript, ...] = ()
+    transcripts: tuple[feed_model.Transcript, ...] = ()
     if media.transcript and media.transcript_file:
         transcripts = (
-            feed.Transcript(
+            feed_model.Transcript(
                 url=storage.url(media.transcript_file.key),
                 type=media.transcript.mime,
                 language=settings.show.language,
                 rel="captions",
             ),
         )
-    return feed.Item(
+    return feed_model.Item(
         guid=episode.guid,
         title=episode.title,
         description=episode.public_description(_corrected(settings)),
@@ -414,7 +412,7 @@ def _item(
         transcripts=transcripts,
         chapters_url=storage.url(media.chapters_file.key) if media.chapters_file else None,
         soundbites=tuple(
-            feed.Soundbite(start_s=s.start_s, duration_s=s.duration_s, title=s.title)
+            feed_model.Soundbite(start_s=s.start_s, duration_s=s.duration_s, title=s.title)
             for s, _ in media.soundbites
         ),
     )
@@ -526,9 +524,9 @@ def _hosts(settings: Settings) -> tuple[Person, ...]:
     return tuple(Person.parse(text) for text in settings.show.hosts)
 
 
-def _feed_persons(persons: Sequence[Person]) -> tuple[feed.Person, ...]:
+def _feed_persons(persons: Sequence[Person]) -> tuple[feed_model.Person, ...]:
     # Readers take a missing group as "cast": a producer needs hers ("creative direction").
-    return tuple(feed.Person(name=p.name, role=p.role, group=_group(p.role)) for p in persons)
+    return tuple(feed_model.Person(name=p.name, role=p.role, group=_group(p.role)) for p in persons)
 
 
 def _group(role: str) -> str | None:

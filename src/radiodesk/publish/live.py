@@ -19,7 +19,8 @@ from typing import Any, Literal
 import msgspec
 
 from radiodesk.files import write_atomic
-from radiodesk.publish import feed, site
+from radiodesk.publish import site
+from radiodesk.publish.feed_model import Channel, Item
 from radiodesk.show import catalog
 from radiodesk.show.catalog import Episode
 from radiodesk.show.statcache import StatCache, stamp
@@ -35,7 +36,7 @@ Listed = Literal["live", "changed", "ready", "scheduled", "draft", "removed"]
 class LiveEpisode:
     """One episode as it is live: its feed item, its show-page entry and the objects it holds."""
 
-    item: feed.Item
+    item: Item
     entry: site.SiteEpisode  # without HEAVY: its own page is kept in the store as it is
     objects: Mapping[str, str]  # store key -> sha256: media and the episode's page
     inputs: str = ""  # fingerprint of episode.toml and its side files when it was published
@@ -45,7 +46,7 @@ class LiveEpisode:
 class LiveShow:
     """The show as it is live in one store."""
 
-    channel: feed.Channel
+    channel: Channel
     site: site.SiteShow
     objects: Mapping[str, str]  # the show's artwork
     episodes: Mapping[str, LiveEpisode]
@@ -125,7 +126,7 @@ def _plain(show: LiveShow) -> dict[str, Any]:
 
 def _show(data: dict[str, Any]) -> LiveShow:
     return LiveShow(
-        channel=msgspec.convert(data["channel"], feed.Channel),
+        channel=msgspec.convert(data["channel"], Channel),
         site=msgspec.convert(data["site"], site.SiteShow),
         objects=msgspec.convert(data["objects"], dict[str, str]),
         episodes={slug: _episode(raw) for slug, raw in data["episodes"].items()},
@@ -136,7 +137,7 @@ def _episode(raw: dict[str, Any]) -> LiveEpisode:
     hints = _entry_hints()
     values = {name: msgspec.convert(raw["entry"][name], hints[name]) for name in raw["entry"]}
     return LiveEpisode(
-        item=msgspec.convert(raw["item"], feed.Item),
+        item=msgspec.convert(raw["item"], Item),
         entry=site.SiteEpisode(**values),
         objects=msgspec.convert(raw["objects"], dict[str, str]),
         inputs=str(raw["inputs"]),

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from radiodesk.check.readiness import require_publishable
-from radiodesk.errors import CatalogError, FeedError, StorageError
+from radiodesk.errors import CatalogError, StorageError
 from radiodesk.files import write_atomic
 from radiodesk.publish import live
 from radiodesk.publish.bundle import (
@@ -29,6 +29,7 @@ from radiodesk.publish.bundle import (
     Upload,
     build_bundle,
 )
+from radiodesk.publish.feed_guard import judge_feeds
 from radiodesk.publish.live import LiveShow
 from radiodesk.publish.storage import Listing, ObjectInfo, Storage
 from radiodesk.show import catalog
@@ -325,9 +326,7 @@ def _gate(
     work: Path,
     now: datetime,
 ) -> tuple[str, ...]:
-    """Check the new feed against the live one; refuse to replace a good feed with a broken one."""
-    from radiodesk import check  # only a changed feed is checked: most publishes never load it
-
+    """Judge the new feed against the live one; refuse to replace a good feed with a broken one."""
     new = {u.key: u.read() for u in feeds}
     live = None
     if FEED_KEY in listing:
@@ -338,16 +337,7 @@ def _gate(
         except StorageError as exc:
             log.warning("cannot read the live feed to compare guids: %s", exc)
     ordered = {FEED_KEY: new.pop(FEED_KEY), **new}  # the main feed first, as check expects
-    problems = check.check_feeds(ordered, previous=live, now=now)
-    if check.has_errors(problems):
-        errors = [p for p in problems if p.level == "error"]
-        raise FeedError(
-            f"the new feed fails its checks, so the live feed was left as it is: "
-            f"{errors[0].where}: {errors[0].message}"
-            + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
-            hint="fix the episode or radiodesk.toml, then publish again",
-        )
-    return tuple(f"{p.where}: {p.message}" for p in problems)
+    return judge_feeds(ordered, previous=live, now=now)
 
 
 def _carry_out(
