@@ -18,7 +18,7 @@ from radiodesk.audio.waveform import Wave
 from radiodesk.errors import FeedError
 from radiodesk.files import file_sha256
 from radiodesk.ingest import provenance, soundbites
-from radiodesk.publish import feed_model, live, site
+from radiodesk.publish import feed_model, live, site, site_model
 from radiodesk.publish.feed_writer import build_feeds
 from radiodesk.publish.live import LiveEpisode, LiveShow
 from radiodesk.publish.storage import IMMUTABLE, SHORT, Storage
@@ -183,7 +183,7 @@ def _objects(slug: str, media: EpisodeMedia, pages: dict[str, str]) -> dict[str,
 
 def _feed_pages(
     settings: Settings, channel: feed_model.Channel, items: Sequence[feed_model.Item]
-) -> list[site.Page]:
+) -> list[site_model.Page]:
     """Return the feed documents as pages: fingerprinted now, rendered (all at once) if needed."""
     page_size = settings.show.feed_page_size or None
     rendered: dict[str, bytes] = {}
@@ -196,14 +196,14 @@ def _feed_pages(
     print_ = site.digest(repr(channel), repr(items), repr(page_size))
     count = 1 if not page_size or len(items) <= page_size else -(-len(items) // page_size)
     keys = [FEED_KEY, *(feed_model.page_key(FEED_KEY, n) for n in range(2, count + 1))]
-    return [site.Page(key, print_, functools.partial(render, key)) for key in keys]
+    return [site_model.Page(key, print_, functools.partial(render, key)) for key in keys]
 
 
 def _uploads(
     root: Path,
     work: Path,
     name: str,
-    pages: Sequence[site.Page],
+    pages: Sequence[site_model.Page],
     reuse: bool,
     *,
     forget: bool = True,
@@ -418,7 +418,7 @@ def _item(
     )
 
 
-def _site_show(settings: Settings, storage: Storage, image: Upload | None) -> site.SiteShow:
+def _site_show(settings: Settings, storage: Storage, image: Upload | None) -> site_model.SiteShow:
     show = settings.show
     links = tuple(
         (label, url)
@@ -429,7 +429,7 @@ def _site_show(settings: Settings, storage: Storage, image: Upload | None) -> si
         )
         if url
     )
-    return site.SiteShow(
+    return site_model.SiteShow(
         title=show.title,
         description=show.description,
         language=show.language,
@@ -444,22 +444,22 @@ def _site_show(settings: Settings, storage: Storage, image: Upload | None) -> si
     )
 
 
-def _site_station(settings: Settings) -> site.SiteStationLink | None:
+def _site_station(settings: Settings) -> site_model.SiteStationLink | None:
     """A programme's pages link back to its station's page; a lone show's do not."""
     if settings.station is None:
         return None
     info = settings.station.station
-    return site.SiteStationLink(name=info.name, language=info.language)
+    return site_model.SiteStationLink(name=info.name, language=info.language)
 
 
 def _site_episode(
     settings: Settings, storage: Storage, episode: Episode, media: EpisodeMedia
-) -> site.SiteEpisode:
+) -> site_model.SiteEpisode:
     assert episode.audio is not None
     folder = media.folder
     peaks = catalog.peaks_file(folder, episode)
     wave = _drawing(catalog.wave_file(folder, episode), peaks, episode.audio.sha256)
-    return site.SiteEpisode(
+    return site_model.SiteEpisode(
         slug=episode.slug,
         title=episode.title,
         description=episode.public_description(_corrected(settings)),
@@ -468,10 +468,12 @@ def _site_episode(
         audio_key=media.audio.key,
         audio_size=media.audio.size_bytes,
         image_key=media.image.key if media.image else None,
-        persons=tuple(site.SitePerson(name=p.name, role=p.role) for p in episode.persons),
-        chapters=tuple(site.SiteChapter(start_s=c.start_s, title=c.title) for c in media.chapters),
+        persons=tuple(site_model.SitePerson(name=p.name, role=p.role) for p in episode.persons),
+        chapters=tuple(
+            site_model.SiteChapter(start_s=c.start_s, title=c.title) for c in media.chapters
+        ),
         transcript=tuple(
-            site.SiteCue(start_s=c.start_s, end_s=c.end_s, text=c.text)
+            site_model.SiteCue(start_s=c.start_s, end_s=c.end_s, text=c.text)
             for c in (media.transcript.cues if media.transcript else ())
         ),
         transcript_key=media.transcript_file.key if media.transcript_file else None,
@@ -479,7 +481,7 @@ def _site_episode(
         wave=wave,
         loudness_lufs=episode.audio.after.integrated_lufs,
         soundbites=tuple(
-            site.SiteSoundbite(
+            site_model.SiteSoundbite(
                 start_s=s.start_s,
                 duration_s=s.duration_s,
                 title=s.title,
@@ -494,7 +496,7 @@ def _site_episode(
     )
 
 
-def _drawing(wave: Path, peaks: Path, sha256: str) -> site.StoredWave | Wave | None:
+def _drawing(wave: Path, peaks: Path, sha256: str) -> site_model.StoredWave | Wave | None:
     """Return the MP3's drawing, read only if its page is rendered (None: the page draws peaks).
 
     Drawn once per MP3, beside its peaks; without a drawing (a dry run's preview) the page draws
@@ -505,7 +507,7 @@ def _drawing(wave: Path, peaks: Path, sha256: str) -> site.StoredWave | Wave | N
     if drawn is None or not settled([drawn]):  # too fresh for its stamp to stand for it
         return waveform.load_wave(wave, sha256)
     load = functools.partial(_load_drawing, wave, peaks, sha256)
-    return site.StoredWave(identity=f"{sha256} {list(drawn)}", load=load)
+    return site_model.StoredWave(identity=f"{sha256} {list(drawn)}", load=load)
 
 
 def _load_drawing(wave: Path, peaks: Path, sha256: str) -> Wave:

@@ -19,7 +19,7 @@ from typing import Any, Literal
 import msgspec
 
 from radiodesk.files import write_atomic
-from radiodesk.publish import site
+from radiodesk.publish import site_model
 from radiodesk.publish.feed_model import Channel, Item
 from radiodesk.show import catalog
 from radiodesk.show.catalog import Episode
@@ -37,7 +37,7 @@ class LiveEpisode:
     """One episode as it is live: its feed item, its show-page entry and the objects it holds."""
 
     item: Item
-    entry: site.SiteEpisode  # without HEAVY: its own page is kept in the store as it is
+    entry: site_model.SiteEpisode  # without HEAVY: its own page is kept in the store as it is
     objects: Mapping[str, str]  # store key -> sha256: media and the episode's page
     inputs: str = ""  # fingerprint of episode.toml and its side files when it was published
 
@@ -47,7 +47,7 @@ class LiveShow:
     """The show as it is live in one store."""
 
     channel: Channel
-    site: site.SiteShow
+    site: site_model.SiteShow
     objects: Mapping[str, str]  # the show's artwork
     episodes: Mapping[str, LiveEpisode]
 
@@ -65,7 +65,7 @@ class LiveShow:
         return keys
 
 
-def light(entry: site.SiteEpisode) -> site.SiteEpisode:
+def light(entry: site_model.SiteEpisode) -> site_model.SiteEpisode:
     """Return a page entry without what only its own page shows (cues, waveform)."""
     return replace(entry, transcript=(), peaks=(), wave=None)
 
@@ -127,7 +127,7 @@ def _plain(show: LiveShow) -> dict[str, Any]:
 def _show(data: dict[str, Any]) -> LiveShow:
     return LiveShow(
         channel=msgspec.convert(data["channel"], Channel),
-        site=msgspec.convert(data["site"], site.SiteShow),
+        site=msgspec.convert(data["site"], site_model.SiteShow),
         objects=msgspec.convert(data["objects"], dict[str, str]),
         episodes={slug: _episode(raw) for slug, raw in data["episodes"].items()},
     )
@@ -138,19 +138,19 @@ def _episode(raw: dict[str, Any]) -> LiveEpisode:
     values = {name: msgspec.convert(raw["entry"][name], hints[name]) for name in raw["entry"]}
     return LiveEpisode(
         item=msgspec.convert(raw["item"], Item),
-        entry=site.SiteEpisode(**values),
+        entry=site_model.SiteEpisode(**values),
         objects=msgspec.convert(raw["objects"], dict[str, str]),
         inputs=str(raw["inputs"]),
     )
 
 
 # SiteEpisode's drawing is a union msgspec cannot decode as a whole: its fields go one by one.
-_ENTRY_FIELDS = tuple(f for f in fields(site.SiteEpisode) if f.name not in HEAVY)
+_ENTRY_FIELDS = tuple(f for f in fields(site_model.SiteEpisode) if f.name not in HEAVY)
 
 
 @functools.cache
 def _entry_hints() -> dict[str, Any]:
-    return typing.get_type_hints(site.SiteEpisode)
+    return typing.get_type_hints(site_model.SiteEpisode)
 
 
 # ----------------------------------------------------------------------------- status
