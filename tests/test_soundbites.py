@@ -28,7 +28,8 @@ from radiodesk.errors import CatalogError, FeedError
 from radiodesk.ingest import soundbites
 from radiodesk.publish import feed_model
 from radiodesk.publish.feed_writer import build_feeds
-from radiodesk.show.catalog import Soundbite, episode_from_dict, episode_to_toml, load_episode
+from radiodesk.show.episode import Soundbite
+from radiodesk.show.episode_file import episode_from_dict, episode_to_toml, load_episode
 from radiodesk.show.settings import Settings
 from radiodesk.spec import ITUNES_NS, PODCAST_NS
 from showfiles import snapshot

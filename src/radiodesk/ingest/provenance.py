@@ -21,7 +21,7 @@ from radiodesk.audio import process as audio
 from radiodesk.audio.clips import Jingle
 from radiodesk.audio.splice import Edit
 from radiodesk.errors import CatalogError
-from radiodesk.show.catalog import MasterFile
+from radiodesk.show.episode import MasterFile
 from radiodesk.show.settings import Settings
 
 SCHEMA = 1
