@@ -47,7 +47,8 @@ from radiodesk.audio import ffmpeg  # noqa: E402
 from radiodesk.audio.process import PIPELINE_VERSION  # noqa: E402
 from radiodesk.ingest import add as ingest  # noqa: E402
 from radiodesk.publish import run as publishing  # noqa: E402
-from radiodesk.publish.bundle import FEED_KEY, build_bundle  # noqa: E402
+from radiodesk.publish.bundle import build_bundle  # noqa: E402
+from radiodesk.publish.feed_model import FEED_KEY  # noqa: E402
 from radiodesk.publish.storage import Storage, open_storage  # noqa: E402
 from radiodesk.publish.storage.local import LocalStorage  # noqa: E402
 from radiodesk.show import episode_file, folders  # noqa: E402
@@ -672,7 +673,7 @@ def _feed_rows(show: Path, repeats: int) -> list[Row]:
                 started = time.monotonic()
                 # reuse=False: generate everything, as if no feed or page had been built before
                 build_bundle(
-                    settings, storage, episodes, Path(scratch), with_pages=pages, reuse=False
+                    settings, storage.url, episodes, Path(scratch), with_pages=pages, reuse=False
                 )
                 times.append(time.monotonic() - started)
     load, feed, bundle = (statistics.median(t) for t in (loads, feeds, bundles))

@@ -14,6 +14,7 @@ from pathlib import PurePosixPath
 
 from radiodesk.spec import PODCAST_GUID_NAMESPACE
 
+FEED_KEY = "feed.xml"  # the main feed's store key; its further pages are page_key()s
 _SCHEME_RE = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
 

@@ -21,17 +21,12 @@ from radiodesk.check.readiness import require_publishable
 from radiodesk.errors import CatalogError, StorageError
 from radiodesk.files import write_atomic
 from radiodesk.publish import live
-from radiodesk.publish.bundle import (
-    FEED_KEY,
-    IMMUTABLE_PREFIXES,
-    PRUNED_PREFIXES,
-    Bundle,
-    Upload,
-    build_bundle,
-)
+from radiodesk.publish.bundle import IMMUTABLE_PREFIXES, PRUNED_PREFIXES, Bundle, build_bundle
 from radiodesk.publish.feed_guard import judge_feeds
+from radiodesk.publish.feed_model import FEED_KEY
 from radiodesk.publish.live import LiveShow
 from radiodesk.publish.storage import Listing, ObjectInfo, Storage
+from radiodesk.publish.uploads import Upload
 from radiodesk.show import episode_file, folders
 from radiodesk.show.episode import Episode
 from radiodesk.show.settings import Settings
@@ -140,7 +135,7 @@ def plan_publish(
     episodes = tuple(e for e in chosen if e.status(now) == "ready")
     held = _held(settings, now) if due else tuple(e for e in chosen if e.status(now) == "scheduled")
     bundle = build_bundle(
-        settings, storage, episodes, work, kept=kept.without(only) if kept and only else None
+        settings, storage.url, episodes, work, kept=kept.without(only) if kept and only else None
     )
     remembered = load_state(settings.root, storage)
     plan = _plan(storage, bundle, listing.everything(), remembered, work, now, only)

@@ -19,8 +19,10 @@ from radiodesk.check.station import Listed
 from radiodesk.errors import ConfigError, RadiodeskError, StorageError
 from radiodesk.files import file_sha256
 from radiodesk.publish import live, site, site_model
-from radiodesk.publish.bundle import FEED_KEY, Upload, show_artwork
+from radiodesk.publish.bundle import show_artwork
+from radiodesk.publish.feed_model import FEED_KEY
 from radiodesk.publish.storage import IMMUTABLE, SHORT, Storage, store_identity
+from radiodesk.publish.uploads import Upload
 from radiodesk.show import episode_file
 from radiodesk.show.artwork import inspect_image
 from radiodesk.show.settings import CONFIG_FILE, Settings, StationSettings

@@ -17,8 +17,10 @@ from radiodesk.errors import RadiodeskError
 from radiodesk.files import file_sha256
 from radiodesk.publish import live
 from radiodesk.publish import run as publish
-from radiodesk.publish.bundle import FEED_KEY, Upload, build_bundle
+from radiodesk.publish.bundle import build_bundle
+from radiodesk.publish.feed_model import FEED_KEY
 from radiodesk.publish.storage import IMMUTABLE, Storage
+from radiodesk.publish.uploads import Upload
 from radiodesk.show import episode_file, folders
 from radiodesk.show.settings import Settings
 
@@ -128,17 +130,17 @@ def _local_copies(
     ]
     copies: dict[str, Upload] = {}
     try:
-        built = [build_bundle(settings, storage, episodes, work / "all", reuse=False)]
+        built = [build_bundle(settings, storage.url, episodes, work / "all", reuse=False)]
     except RadiodeskError:  # one episode that cannot be built: build them one by one
         built = []
         for episode in episodes:
             with contextlib.suppress(RadiodeskError):
                 one = work / episode.slug
-                built.append(build_bundle(settings, storage, [episode], one, reuse=False))
+                built.append(build_bundle(settings, storage.url, [episode], one, reuse=False))
     for bundle in built:
         copies.update({u.key: u for u in bundle.media + bundle.pages})
     if record is not None:  # the feeds and the show page exactly as they are live
-        show = build_bundle(settings, storage, [], work / "live", kept=record, reuse=False)
+        show = build_bundle(settings, storage.url, [], work / "live", kept=record, reuse=False)
         copies.update({u.key: u for u in show.uploads})
     return copies
 
