@@ -16,9 +16,10 @@ from pathlib import Path
 from radiodesk.errors import RadiodeskError
 from radiodesk.files import file_sha256
 from radiodesk.publish import live
-from radiodesk.publish import run as publish
 from radiodesk.publish.bundle import build_bundle
 from radiodesk.publish.feed_model import FEED_KEY
+from radiodesk.publish.plan import owner
+from radiodesk.publish.state import load_state
 from radiodesk.publish.storage import IMMUTABLE, Storage
 from radiodesk.publish.uploads import Upload
 from radiodesk.show import episode_file, folders
@@ -62,7 +63,7 @@ def verify(settings: Settings, storage: Storage | None) -> IntegrityReport:
 
 
 def _verify_store(settings: Settings, storage: Storage, problems: list[str]) -> int:
-    remembered = publish.load_state(settings.root, storage)
+    remembered = load_state(settings.root, storage)
     damaged = _damaged(storage, remembered)
     problems += [f"published object {key} {why}" for key, why in damaged.items()]
     return len(remembered)
@@ -99,7 +100,7 @@ def repair(settings: Settings, storage: Storage, *, now: datetime) -> RepairRepo
     A copy qualifies only if its SHA-256 is the one published: derived MP3s and clips,
     artwork, and the feeds and pages rendered again from what is live (live.py's record).
     """
-    remembered = publish.load_state(settings.root, storage)
+    remembered = load_state(settings.root, storage)
     damaged = _damaged(storage, remembered)
     if not damaged:
         return RepairReport()
@@ -147,10 +148,10 @@ def _local_copies(
 
 def _derived_copy(settings: Settings, key: str) -> Path | None:
     """An episode MP3 kept under its content-addressed name, though the episode moved on."""
-    owner = publish.owner(key)
-    if owner is None or not key.startswith("audio/") or not key.endswith(".mp3"):
+    slug = owner(key)
+    if slug is None or not key.startswith("audio/") or not key.endswith(".mp3"):
         return None
-    path = folders.episode_dir(settings.root, owner) / folders.DERIVED_DIR / Path(key).name
+    path = folders.episode_dir(settings.root, slug) / folders.DERIVED_DIR / Path(key).name
     return path if path.is_file() else None
 
 
