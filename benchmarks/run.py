@@ -46,9 +46,11 @@ from media import make_recording, measure  # noqa: E402
 from radiodesk.audio import ffmpeg  # noqa: E402
 from radiodesk.audio.process import PIPELINE_VERSION  # noqa: E402
 from radiodesk.ingest.refresh import up_to_date_episodes  # noqa: E402
-from radiodesk.publish import run as publishing  # noqa: E402
-from radiodesk.publish.bundle import FEED_KEY, build_bundle  # noqa: E402
-from radiodesk.publish.storage import Storage, open_storage  # noqa: E402
+from radiodesk.publish.bundle import build_bundle  # noqa: E402
+from radiodesk.publish.feed_model import FEED_KEY  # noqa: E402
+from radiodesk.publish.plan import Prepared, Request  # noqa: E402
+from radiodesk.publish.run import publish  # noqa: E402
+from radiodesk.publish.storage import Storage, show_storage  # noqa: E402
 from radiodesk.publish.storage.local import LocalStorage  # noqa: E402
 from radiodesk.show import episode_file, folders  # noqa: E402
 from radiodesk.show.settings import CONFIG_FILE  # noqa: E402
@@ -520,14 +522,13 @@ def seed_bucket(show: Path, client: Any, bucket: str) -> None:
     producer's next publish finds: the show as the last publish left it.
     """
     settings = load_settings(show)
-    store = _ParallelPuts(open_storage(settings), client, bucket)
+    store = _ParallelPuts(show_storage(settings), client, bucket)
     with folders.locked(settings.root):
-        publishing.publish(
-            settings,
-            cast(Storage, store),
-            now=datetime.now(UTC),
-            prepare=lambda only: up_to_date_episodes(settings, only=only),
-        )
+
+        def prepare(only: frozenset[str] | None) -> Prepared:
+            return Prepared(up_to_date_episodes(settings, only=only))
+
+        publish(settings, cast(Storage, store), Request(now=datetime.now(UTC), prepare=prepare))
     store.wait()
     store.pool.shutdown()
 
@@ -672,7 +673,7 @@ def _feed_rows(show: Path, repeats: int) -> list[Row]:
                 started = time.monotonic()
                 # reuse=False: generate everything, as if no feed or page had been built before
                 build_bundle(
-                    settings, storage, episodes, Path(scratch), with_pages=pages, reuse=False
+                    settings, storage.url, episodes, Path(scratch), with_pages=pages, reuse=False
                 )
                 times.append(time.monotonic() - started)
     load, feed, bundle = (statistics.median(t) for t in (loads, feeds, bundles))

@@ -36,25 +36,21 @@ from radiodesk.check import (
     summary,
 )
 from radiodesk.errors import FeedError
-from radiodesk.publish.feed import (
-    ITUNES_NS,
-    PODCAST_NS,
-    Channel,
-    Funding,
-    Item,
-    Location,
-    Person,
-    Transcript,
-    build_feed,
-    build_feeds,
-)
+from radiodesk.publish.feed_model import Channel, Funding, Item, Location, Person, Transcript
+from radiodesk.publish.feed_writer import build_feeds
 from radiodesk.show.settings import Settings
+from radiodesk.spec import ITUNES_NS, PODCAST_NS
 from s3server import PREFIX, Bucket
 
 NS = {"itunes": ITUNES_NS, "podcast": PODCAST_NS, "atom": "http://www.w3.org/2005/Atom"}
 MSK = timezone(timedelta(hours=3))
 CDN = "https://cdn.example.org/radio"
 TITLE = "Алиханов о сотрудничестве с заводами"
+
+
+def build_feed(channel: Channel, items: list[Item]) -> bytes:
+    """Write one document, unpaged (check judges it here, not the publish gate)."""
+    return build_feeds(channel, items, page_size=None)["feed.xml"]
 
 
 def make_channel(base: str = CDN, **changes: Any) -> Channel:
@@ -341,6 +337,41 @@ def test_warnings_alone_are_not_errors(change: Callable[[Any], object], level: s
     problems = check_feed(mutate(good_feed(), change))
     assert {p.level for p in problems} == {level}
     assert not has_errors(problems)
+
+
+LAPSES = [
+    # (change, where, message): what apps put up with, but radiodesk's writer never makes
+    (remove("/rss/channel/itunes:author"), CHANNEL, "has no itunes:author"),
+    (remove("//itunes:owner/itunes:name"), CHANNEL, "has no itunes:owner/itunes:name"),
+    (set_text("//itunes:owner/itunes:email", "podcast"), CHANNEL, "'podcast' is not an e-mail"),
+    (set_text("/rss/channel/link", "example.org"), CHANNEL, "link 'example.org' is not an abs"),
+    (set_attr("//atom:link[@rel='self']", "href", "feed.xml"), CHANNEL, "rel=self 'feed.xml'"),
+    (add("/rss/channel", itunes("new-feed-url"), f"{CDN}/feed.xml"), CHANNEL, "feed's own URL"),
+    (set_text(f"{FIRST_ITEM}/guid", " radiodesk-0003"), ITEM_T, "starts or ends with whitespace"),
+    (add(FIRST_ITEM, "link", "/episodes/3"), ITEM_T, "link '/episodes/3' is not an absolute"),
+    (set_attr(f"{FIRST_ITEM}/podcast:person", "role", " "), ITEM_T, "'Иван Петров' has no role"),
+    (set_attr(f"{FIRST_ITEM}/podcast:season", "name", ""), ITEM_T, "podcast:season name is empty"),
+    (set_text("//podcast:funding", ""), CHANNEL, "podcast:funding has no text"),
+    (set_attr("//podcast:locked", "owner", "me"), CHANNEL, "owner 'me'"),
+    (set_attr(f"{FIRST_ITEM}/podcast:transcript", "rel", "subs"), ITEM_T, "rel 'subs'"),
+    (set_attr(f"{FIRST_ITEM}/podcast:transcript", "type", "text/srt"), ITEM_T, "'text/srt'"),
+    (add(FIRST_ITEM, podcast("soundbite"), "Ж" * 129, startTime="1", duration="20"), ITEM_T,
+     "title is over 128 characters"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("change", "where", "message"), LAPSES)
+def test_a_lapse_is_a_warning_but_refused_before_publishing(
+    change: Callable[[Any], object], where: str, message: str
+) -> None:
+    feed = mutate(good_feed(), change)
+    assert_found(check_feed(feed), "warning", where, message)
+    assert_found(check_feed(feed, strict=True), "error", where, message)
+    assert not has_errors(check_feed(feed))
+
+
+def test_a_feed_built_by_radiodesk_passes_the_strict_checks() -> None:
+    assert check_feed(good_feed(), previous=good_feed(), strict=True) == []
 
 
 def test_html_in_a_title_is_fine() -> None:

@@ -21,21 +21,20 @@ from lxml import etree
 
 from clirun import run
 from radiodesk.errors import FeedError
-from radiodesk.publish.feed import (
-    ITUNES_NS,
-    PODCAST_NS,
+from radiodesk.publish.feed_guard import judge_feeds
+from radiodesk.publish.feed_model import (
     Channel,
     Funding,
     Item,
     Location,
     Person,
     Transcript,
-    build_feed,
-    build_feeds,
     page_key,
     podcast_guid_for,
 )
+from radiodesk.publish.feed_writer import build_feeds
 from radiodesk.show.settings import Settings
+from radiodesk.spec import ITUNES_NS, PODCAST_NS
 
 NS = {
     "itunes": ITUNES_NS,
@@ -90,6 +89,18 @@ def make_item(number: int = 1, **changes: Any) -> Item:
         image_url=f"https://cdn.example.org/radio/art-{number}.jpg",
     )
     return dataclasses.replace(item, **changes)
+
+
+def build_feed(channel: Channel, items: list[Item]) -> bytes:
+    """Write one document, unpaged."""
+    return build_feeds(channel, items, page_size=None)["feed.xml"]
+
+
+def judged_feed(channel: Channel, items: list[Item]) -> bytes:
+    """Write one document and judge it, as publish does before it replaces the live feed."""
+    feed = build_feed(channel, items)
+    judge_feeds({"feed.xml": feed})
+    return feed
 
 
 def parse_xml(feed: bytes) -> Any:
@@ -429,79 +440,127 @@ def test_description_of_exactly_4000_bytes_is_accepted() -> None:
 CHANNEL_ERRORS = [
     ({"title": "  "}, "channel title is empty"),
     ({"description": " \n"}, "channel description is empty"),
-    ({"description": "я" * 2001}, "channel description is 4002 bytes; Apple allows 4000"),
-    ({"language": "russian"}, "channel language 'russian' is not a code like ru or en-us"),
-    ({"category": "Politics"}, "channel category 'Politics' is not Apple's"),
-    ({"subcategory": "Politics", "category": "Arts"}, "subcategory 'Politics' is not under 'Arts'"),
+    ({"description": "я" * 2001}, "feed.xml channel: description is 4002 bytes; Apple allows 4000"),
+    (
+        {"language": "russian"},
+        "feed.xml channel: language 'russian' is not an ISO 639 code like ru or en-us",
+    ),
+    (
+        {"category": "Politics"},
+        "feed.xml channel: category 'Politics' is not one of Apple's categories",
+    ),
+    (
+        {"subcategory": "Politics", "category": "Arts"},
+        "feed.xml channel: subcategory 'Politics' is not under 'Arts'",
+    ),
     ({"explicit": "no"}, "channel explicit must be true or false"),
-    ({"author": ""}, "channel author is empty"),
-    ({"owner_name": " "}, "channel owner name is empty"),
-    ({"owner_email": "podcast"}, "channel owner email 'podcast' is invalid"),
-    ({"show_type": "daily"}, "channel type 'daily' is not episodic or serial"),
-    ({"link": "example.org"}, "channel link 'example.org' is not an absolute http(s) URL"),
-    ({"feed_url": "ftp://example.org/feed.xml"}, "channel feed URL 'ftp://"),
+    ({"author": ""}, "feed.xml channel: has no itunes:author"),
+    ({"owner_name": " "}, "feed.xml channel: has no itunes:owner/itunes:name"),
+    (
+        {"owner_email": "podcast"},
+        "feed.xml channel: itunes:owner/itunes:email 'podcast' is not an e-mail",
+    ),
+    (
+        {"show_type": "daily"},
+        "feed.xml channel: itunes:type 'daily' is not one of episodic, serial",
+    ),
+    (
+        {"link": "example.org"},
+        "feed.xml channel: link 'example.org' is not an absolute http(s) URL",
+    ),
+    ({"feed_url": "ftp://example.org/feed.xml"}, "feed.xml channel: atom:link rel=self 'ftp://"),
     ({"feed_url": "https://example.org/лента.xml"}, "is not an absolute http(s) URL"),
     ({"link": "https://example.org/a b"}, "is not an absolute http(s) URL"),
     ({"link": "http://[example.org/"}, "is not an absolute http(s) URL"),
-    ({"image_url": "https://example.org/cover.gif"}, "must end in .jpg, .jpeg or .png"),
-    ({"image_url": ""}, "channel image '' is not an absolute http(s) URL"),
+    ({"image_url": "https://example.org/cover.gif"}, "is not a .jpg or .png file"),
+    ({"image_url": ""}, "feed.xml channel: has no itunes:image"),
 ]
 
 
 @pytest.mark.parametrize(("changes", "message"), CHANNEL_ERRORS)
 def test_invalid_channel_raises_feed_error(changes: dict[str, Any], message: str) -> None:
     with pytest.raises(FeedError, match=re.escape(message)) as caught:
-        build_feed(make_channel(**changes), [make_item(1)])
+        judged_feed(make_channel(**changes), [make_item(1)])
     assert "\n" not in str(caught.value)
 
 
 ITEM_ERRORS = [
-    ({"title": " \t"}, "episode 'radiodesk-0001' title is empty"),
-    ({"guid": ""}, "episode '' guid is empty"),
-    ({"guid": " g1"}, "guid starts or ends with whitespace"),
+    ({"title": " \t"}, "feed.xml item #2: title is empty"),
+    ({"guid": ""}, "feed.xml item 'Выпуск 1': has no guid"),
+    ({"guid": " g1"}, "feed.xml item 'Выпуск 1': guid ' g1' starts or ends with whitespace"),
     ({"published": datetime(2026, 3, 1, 12, 0)}, "publication date has no time zone"),
-    ({"enclosure_length": 0}, "enclosure length 0 is not a size in bytes"),
-    ({"enclosure_length": -5}, "enclosure length -5 is not a size in bytes"),
-    ({"enclosure_length": True}, "enclosure length True is not a size in bytes"),
-    ({"enclosure_length": 1.5}, "enclosure length 1.5 is not a size in bytes"),
+    ({"enclosure_length": 0}, "feed.xml item 'Выпуск 1': enclosure length 0 is not a byte count"),
+    ({"enclosure_length": -5}, "feed.xml item 'Выпуск 1': enclosure length -5 is not a byte count"),
+    (
+        {"enclosure_length": True},
+        "feed.xml item 'Выпуск 1': enclosure length True is not a byte count",
+    ),
+    (
+        {"enclosure_length": 1.5},
+        "feed.xml item 'Выпуск 1': enclosure length 1.5 is not a byte count",
+    ),
     ({"duration_s": float("nan")}, "duration nan is not a number of seconds"),
     ({"duration_s": -1.0}, "duration -1.0 is not a number of seconds"),
-    ({"season": 0}, "season must be 1 or more"),
-    ({"episode": 0}, "episode number must be 1 or more"),
+    ({"season": 0}, "feed.xml item 'Выпуск 1': itunes:season '0' is not a positive whole number"),
+    ({"episode": 0}, "feed.xml item 'Выпуск 1': itunes:episode '0' is not a positive whole number"),
     ({"explicit": "yes"}, "episode 'radiodesk-0001' explicit must be true or false"),
-    ({"persons": (Person(name=" "),)}, "a person has no name or role"),
-    ({"persons": (Person(name="Иван", role=""),)}, "a person has no name or role"),
-    ({"enclosure_url": "https://cdn.example.org/e.wav"}, "enclosure must end in one of .mp3"),
-    ({"enclosure_url": "https://cdn.example.org/e"}, "enclosure must end in one of .mp3"),
-    ({"enclosure_type": "audio/x-m4a"}, "enclosure type 'audio/x-m4a' does not match .mp3"),
-    ({"enclosure_url": "/radio/e.mp3"}, "enclosure '/radio/e.mp3' is not an absolute"),
-    ({"link": "/episodes/1"}, "link '/episodes/1' is not an absolute http(s) URL"),
-    ({"image_url": "https://cdn.example.org/art.webp"}, "must end in .jpg, .jpeg or .png"),
+    ({"persons": (Person(name=" "),)}, "feed.xml item 'Выпуск 1': podcast:person has no text"),
+    (
+        {"persons": (Person(name="Иван", role=""),)},
+        "feed.xml item 'Выпуск 1': podcast:person 'Иван' has no role",
+    ),
+    (
+        {"enclosure_url": "https://cdn.example.org/e.wav"},
+        "feed.xml item 'Выпуск 1': enclosure .wav is not a type",
+    ),
+    (
+        {"enclosure_url": "https://cdn.example.org/e"},
+        "feed.xml item 'Выпуск 1': enclosure without extension",
+    ),
+    (
+        {"enclosure_type": "audio/x-m4a"},
+        "feed.xml item 'Выпуск 1': enclosure type 'audio/x-m4a' does not match .mp3",
+    ),
+    (
+        {"enclosure_url": "/radio/e.mp3"},
+        "feed.xml item 'Выпуск 1': enclosure URL '/radio/e.mp3' is not an absolute",
+    ),
+    (
+        {"link": "/episodes/1"},
+        "feed.xml item 'Выпуск 1': link '/episodes/1' is not an absolute http(s) URL",
+    ),
+    (
+        {"image_url": "https://cdn.example.org/art.webp"},
+        "feed.xml item 'Выпуск 1': itunes:image 'https://cdn.example.org/art.webp' is not a .jpg",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("changes", "message"), ITEM_ERRORS)
 def test_invalid_item_raises_feed_error(changes: dict[str, Any], message: str) -> None:
     with pytest.raises(FeedError, match=re.escape(message)) as caught:
-        build_feed(make_channel(), [make_item(2), make_item(1, **changes)])
+        judged_feed(make_channel(), [make_item(2), make_item(1, **changes)])
     assert "\n" not in str(caught.value)
 
 
 @pytest.mark.parametrize(
     ("second", "message"),
     [
-        ({"guid": "radiodesk-0001"}, "guid is used by another episode"),
-        ({"enclosure_url": "https://cdn.example.org/radio/episode-1.mp3"}, "enclosure URL is used"),
+        ({"guid": "radiodesk-0001"}, "guid 'radiodesk-0001' is also the guid of"),
+        (
+            {"enclosure_url": "https://cdn.example.org/radio/episode-1.mp3"},
+            "enclosure https://cdn.example.org/radio/episode-1.mp3 is also the enclosure of",
+        ),
     ],
 )
 def test_duplicates_raise_feed_error(second: dict[str, Any], message: str) -> None:
-    with pytest.raises(FeedError, match=message):
-        build_feed(make_channel(), [make_item(1), make_item(2, **second)])
+    with pytest.raises(FeedError, match=re.escape(message)):
+        judged_feed(make_channel(), [make_item(1), make_item(2, **second)])
 
 
 def test_serial_show_needs_episode_numbers() -> None:
-    with pytest.raises(FeedError, match=r"has no episode number \(a serial show needs one\)"):
-        build_feed(make_channel(show_type="serial"), [make_item(1, episode=None)])
+    with pytest.raises(FeedError, match=r"has no itunes:episode; a serial show needs one"):
+        judged_feed(make_channel(show_type="serial"), [make_item(1, episode=None)])
 
 
 def test_m4a_enclosure_with_matching_type_is_accepted() -> None:
@@ -646,6 +705,23 @@ def test_a_published_show_is_locked_unless_its_settings_say_not(
     else:
         assert found == []
     assert bool(read_podcastparser_p20(feed).get("import_prohibited")) is locked
+
+
+def test_a_feed_that_fails_the_rules_never_replaces_the_live_one(show: Settings) -> None:
+    # A funding link without its text loads, but check/'s rules refuse it before it goes live.
+    assert run("-C", show.root, "publish").status == 0
+    live = (show.local_store / "feed.xml").read_bytes()
+    path = show.root / "radiodesk.toml"
+    funding = 'funding_url = "https://radio.example.org/donate"\n'
+    path.write_text(path.read_text("utf-8").replace("[show]\n", f"[show]\n{funding}"), "utf-8")
+    done = run("-C", show.root, "publish")
+    assert done.status == 1
+    assert done.err.splitlines()[0] == (
+        "radiodesk: error: the new feed fails its checks, so the live feed was left as it is: "
+        "feed.xml channel: podcast:funding has no text"
+    )
+    assert "Traceback" not in done.err
+    assert (show.local_store / "feed.xml").read_bytes() == live
 
 
 def test_funding_links() -> None:
@@ -793,23 +869,38 @@ def test_unset_podcast_tags_are_left_out() -> None:
 
 
 PODCAST_CHANNEL_ERRORS = [
-    ({"podcast_guid": "not-a-uuid"}, "channel podcast guid 'not-a-uuid' is not a UUID"),
+    ({"podcast_guid": "not-a-uuid"}, "feed.xml channel: podcast:guid 'not-a-uuid' is not a UUID"),
     ({"locked_owner": "a@example.org"}, "channel locked owner is set but locked is not"),
-    ({"locked": True, "locked_owner": "nobody"}, "channel locked owner 'nobody' is invalid"),
-    ({"medium": "radio"}, "channel medium 'radio' is not one of"),
-    ({"new_feed_url": FEED_URL}, "channel new feed URL is the feed URL itself"),
-    ({"new_feed_url": "feed.xml"}, "channel new feed URL 'feed.xml' is not an absolute"),
-    ({"funding": (Funding(url="https://e.org/", text=" "),)}, "a funding link has no text"),
-    ({"funding": (Funding(url="e.org", text="Дай"),)}, "channel funding 'e.org' is not"),
-    ({"persons": (Person(name=""),)}, "channel a person has no name or role"),
-    ({"persons": (Person(name="Я", img="/me.jpg"),)}, "channel person 'Я' '/me.jpg' is not"),
-    ({"location": Location(name=" ")}, "channel location has no name"),
+    (
+        {"locked": True, "locked_owner": "nobody"},
+        "feed.xml channel: podcast:locked owner 'nobody' is not an e-mail",
+    ),
+    ({"medium": "radio"}, "feed.xml channel: podcast:medium 'radio' is not a medium"),
+    ({"new_feed_url": FEED_URL}, "feed.xml channel: itunes:new-feed-url is this feed's own URL"),
+    (
+        {"new_feed_url": "feed.xml"},
+        "feed.xml channel: itunes:new-feed-url 'feed.xml' is not an absolute",
+    ),
+    (
+        {"funding": (Funding(url="https://e.org/", text=" "),)},
+        "feed.xml channel: podcast:funding has no text",
+    ),
+    (
+        {"funding": (Funding(url="e.org", text="Дай"),)},
+        "feed.xml channel: podcast:funding url 'e.org' is not",
+    ),
+    ({"persons": (Person(name=""),)}, "feed.xml channel: podcast:person has no text"),
+    (
+        {"persons": (Person(name="Я", img="/me.jpg"),)},
+        "feed.xml channel: podcast:person img '/me.jpg' is not",
+    ),
+    ({"location": Location(name=" ")}, "feed.xml channel: podcast:location has no text"),
     ({"location": Location(name="X", geo="54.71,20.51")}, "geo '54.71,20.51' is not like"),
     ({"location": Location(name="X", geo="geo:91,20")}, "geo 'geo:91,20' is not like"),
     ({"location": Location(name="X", geo="geo:54,181")}, "geo 'geo:54,181' is not like"),
     ({"location": Location(name="X", osm="1674442")}, "osm '1674442' is not like R1674442"),
     ({"location": Location(name="X", rel="about")}, "rel 'about' is not subject or creator"),
-    ({"location": Location(name="X", country="rus")}, "country 'rus' is not"),
+    ({"location": Location(name="X", country="rus")}, "country 'rus' is not a two-letter code"),
     ({"location": Location(name="Ка\x00")}, "channel location name contains the control char"),
 ]
 
@@ -819,21 +910,24 @@ def test_invalid_podcast_channel_values_raise_feed_error(
     changes: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(FeedError, match=re.escape(message)):
-        build_feed(make_channel(**changes), [make_item(1)])
+        judged_feed(make_channel(**changes), [make_item(1)])
 
 
 PODCAST_ITEM_ERRORS = [
-    ({"episode_type": "Full"}, "episode type 'Full' is not full, trailer or bonus"),
+    (
+        {"episode_type": "Full"},
+        "feed.xml item 'Выпуск 1': itunes:episodeType 'Full' is not one of full, trailer, bonus",
+    ),
     ({"season_name": "Весна", "season": None}, "season name needs a season"),
-    ({"season_name": " "}, "season name is empty"),
+    ({"season_name": " "}, "feed.xml item 'Выпуск 1': podcast:season name is empty"),
     ({"transcripts": (Transcript(url=VTT.url, type="text/srt"),)}, "type 'text/srt' is not one"),
     ({"transcripts": (dataclasses.replace(VTT, language="русский"),)}, "language 'русский'"),
-    ({"transcripts": (dataclasses.replace(VTT, rel="subtitles"),)}, "rel 'subtitles' is not"),
-    ({"transcripts": (dataclasses.replace(VTT, url="t.vtt"),)}, "transcript 't.vtt' is not"),
+    ({"transcripts": (dataclasses.replace(VTT, rel="subtitles"),)}, "rel 'subtitles' means"),
+    ({"transcripts": (dataclasses.replace(VTT, url="t.vtt"),)}, "transcript url 't.vtt' is not"),
     ({"transcripts": (dataclasses.replace(VTT, url="https://e.org/\x1b"),)}, "transcript url"),
-    ({"chapters_url": "/chapters.json"}, "chapters '/chapters.json' is not an absolute"),
+    ({"chapters_url": "/chapters.json"}, "chapters url '/chapters.json' is not an absolute"),
     ({"location": Location(name="X", geo="geo:x")}, "location geo 'geo:x' is not like"),
-    ({"persons": (Person(name="Я", href="me"),)}, "person 'Я' 'me' is not an absolute"),
+    ({"persons": (Person(name="Я", href="me"),)}, "person href 'me' is not an absolute"),
 ]
 
 
@@ -842,7 +936,7 @@ def test_invalid_podcast_item_values_raise_feed_error(
     changes: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(FeedError, match=re.escape(message)):
-        build_feed(make_channel(), [make_item(1, **changes)])
+        judged_feed(make_channel(), [make_item(1, **changes)])
 
 
 # --- RFC 5005 paging -----------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from conftest import make_cover
 from media import ffmpeg_run, make_recording, measure
 from radiodesk.audio import tags as tagging
 from radiodesk.errors import ConfigError
-from radiodesk.publish import site
+from radiodesk.publish import site, site_model
 from radiodesk.show.scaffold import create_show
 from radiodesk.show.settings import CONFIG_FILE, Settings
 from radiodesk.show.settings_file import load_settings
@@ -372,17 +372,17 @@ def test_page_structure_does_not_depend_on_the_text(
 ) -> None:
     def pages(transform: object) -> dict[str, lxml.html.HtmlElement]:
         t = transform if callable(transform) else (lambda text: text)
-        show = site.SiteShow(
+        show = site_model.SiteShow(
             title=t(show_title), description=t(description), language="ru", author=t(person),
             image_key=None, feed_key="feed.xml", feed_url=f"{BASE_URL}/feed.xml",
         )  # fmt: skip
-        episode = site.SiteEpisode(
+        episode = site_model.SiteEpisode(
             slug="vypusk", title=t(title), description=t(description),
             published=datetime(2026, 3, 5, tzinfo=UTC), duration_s=65.0,
             audio_key="audio/vypusk-0123456789ab.mp3", audio_size=1_000_000, image_key=None,
-            persons=(site.SitePerson(name=t(person), role="guest"),),
-            chapters=(site.SiteChapter(start_s=0.0, title=t(chapter)),),
-            transcript=(site.SiteCue(start_s=0.0, end_s=1.0, text=vtt_escape(t(cue))),),
+            persons=(site_model.SitePerson(name=t(person), role="guest"),),
+            chapters=(site_model.SiteChapter(start_s=0.0, title=t(chapter)),),
+            transcript=(site_model.SiteCue(start_s=0.0, end_s=1.0, text=vtt_escape(t(cue))),),
         )  # fmt: skip
         rendered = site.render_site(show, [episode])
         return {

@@ -27,7 +27,7 @@ import pytest
 from clirun import Run, run
 from faultproxy import FaultProxy
 from media import make_recording
-from radiodesk.publish.storage import open_storage
+from radiodesk.publish.storage import show_storage
 from radiodesk.show.settings import Settings
 from s3server import PREFIX, Bucket
 from showfiles import snapshot
@@ -163,7 +163,7 @@ def test_publish_one_episode_leaves_another_with_pending_edits_as_it_was(
 def _record_file(show: Settings) -> Path:
     from radiodesk.publish import live  # here: the tests run against older code too, to fail there
 
-    return live.record_file(show.root, open_storage(show).identity)
+    return live.record_file(show.root, show_storage(show).identity)
 
 
 def _listed(show: Settings) -> list[dict[str, object]]:

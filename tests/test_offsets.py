@@ -24,15 +24,15 @@ from newsroom_show import configure, jingles, padded
 from radiodesk.cli import main
 from radiodesk.errors import CatalogError
 from radiodesk.ingest import masters
-from radiodesk.publish import feed
 from radiodesk.show import episode_file, folders, soundbites
 from radiodesk.show.episode import AudioRecord, Episode, MasterFile, Measurement, Soundbite
 from radiodesk.show.settings import Settings
 from radiodesk.show.settings_file import load_settings
 from radiodesk.show.transcripts import Cue, parse_transcript, retime
+from radiodesk.spec import PODCAST_NS
 from test_soundbites import correlation, decode, one_line_error, snapshot
 
-PODCAST = {"podcast": feed.PODCAST_NS}
+PODCAST = {"podcast": PODCAST_NS}
 INTRO = 'intro = "джинглы/интро.wav"\ncrossfade_ms = 500'
 TITLE = "Губернатор — о заводах"
 

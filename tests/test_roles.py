@@ -16,7 +16,7 @@ from lxml import etree
 from clirun import run
 from media import make_recording
 from radiodesk.errors import CatalogError, ConfigError
-from radiodesk.publish import site
+from radiodesk.publish import site, site_model
 from radiodesk.show import roles
 from radiodesk.show.episode import Person
 from radiodesk.show.settings import Settings
@@ -72,7 +72,7 @@ def test_every_taxonomy_role_is_accepted_in_english_and_in_russian() -> None:
     for entry in TAXONOMY:
         role = entry["role"].lower()
         assert Person.parse(f"Имя:{entry['role']}").role == role
-        assert Person.parse(f"Имя:{site.ROLES['ru'][role][0].lower()}").role == role
+        assert Person.parse(f"Имя:{roles.LABELS['ru'][role][0].lower()}").role == role
 
 
 @pytest.mark.parametrize("role", ["expert", "эксперт", "hosts", "<script>", ""])
@@ -84,9 +84,12 @@ def test_an_unknown_role_is_refused_with_the_valid_ones(role: str) -> None:
 def test_a_russian_page_names_every_role_in_russian() -> None:
     for entry in TAXONOMY:
         role = entry["role"].lower()
-        ((one, _),) = site.group_persons([site.SitePerson(name="Иван", role=role)], "ru")
+        ((one, _),) = site.group_persons([site_model.SitePerson(name="Иван", role=role)], "ru")
         ((two, _),) = site.group_persons(
-            [site.SitePerson(name="Иван", role=role), site.SitePerson(name="Анна", role=role)],
+            [
+                site_model.SitePerson(name="Иван", role=role),
+                site_model.SitePerson(name="Анна", role=role),
+            ],
             "ru",
         )
         assert re.fullmatch(r"[А-ЯЁ][а-яё -]*|SMM-менеджеры?", one), (role, one)

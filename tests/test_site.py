@@ -19,6 +19,14 @@ from conftest import make_cover
 from media import make_recording
 from radiodesk.publish.site import (
     SITE_TYPES,
+    episode_key,
+    format_date,
+    format_duration,
+    format_position,
+    paragraphs,
+    render_site,
+)
+from radiodesk.publish.site_model import (
     SiteChapter,
     SiteCue,
     SiteEpisode,
@@ -26,12 +34,6 @@ from radiodesk.publish.site import (
     SiteShow,
     SiteSoundbite,
     SiteStationLink,
-    episode_key,
-    format_date,
-    format_duration,
-    format_position,
-    paragraphs,
-    render_site,
 )
 from radiodesk.publish.social import og_locale
 from radiodesk.show.scaffold import create_show

@@ -25,14 +25,16 @@ from radiodesk.check import podcasting
 from radiodesk.check.base import NS, Findings
 from radiodesk.cli import main
 from radiodesk.errors import CatalogError, FeedError
-from radiodesk.publish import feed
+from radiodesk.publish import feed_model
+from radiodesk.publish.feed_writer import build_feeds
 from radiodesk.show import soundbites
 from radiodesk.show.episode import Soundbite
 from radiodesk.show.episode_file import episode_from_dict, episode_to_toml, load_episode
 from radiodesk.show.settings import Settings
+from radiodesk.spec import ITUNES_NS, PODCAST_NS
 from showfiles import snapshot
 
-PODCAST = {"podcast": feed.PODCAST_NS, "itunes": feed.ITUNES_NS}
+PODCAST = {"podcast": PODCAST_NS, "itunes": ITUNES_NS}
 GOVERNOR = "Алиханов: локализация — это рабочие места"
 
 
@@ -353,22 +355,22 @@ def test_dry_run_previews_missing_clips_without_touching_the_show(
 
 
 def test_feed_refuses_a_soundbite_past_the_end() -> None:
-    channel = feed.Channel(
+    channel = feed_model.Channel(
         title="Т", description="О", language="ru", link="https://e.org/",
         feed_url="https://e.org/feed.xml", author="А", owner_name="В",
         owner_email="a@e.org", category="News", subcategory=None, explicit=False,
         image_url=None,
     )  # fmt: skip
-    item = feed.Item(
+    item = feed_model.Item(
         guid="g", title="Выпуск", description="", published=datetime(2026, 1, 1, tzinfo=UTC),
         link=None, enclosure_url="https://e.org/a.mp3", enclosure_length=10, duration_s=30.0,
         season=None, episode=None, explicit=False, image_url=None,
-        soundbites=(feed.Soundbite(start_s=20.0, duration_s=10.0, title="Конец"),),
+        soundbites=(feed_model.Soundbite(start_s=20.0, duration_s=10.0, title="Конец"),),
     )  # fmt: skip
-    feed.build_feed(channel, [item])  # ends exactly at the end: fine
-    late = feed.Soundbite(start_s=20.5, duration_s=10.0)
+    build_feeds(channel, [item], page_size=None)  # ends exactly at the end: fine
+    late = feed_model.Soundbite(start_s=20.5, duration_s=10.0)
     with pytest.raises(FeedError, match=r"soundbite at 20\.5 s runs past the end"):
-        feed.build_feed(channel, [dataclasses.replace(item, soundbites=(late,))])
+        build_feeds(channel, [dataclasses.replace(item, soundbites=(late,))], page_size=None)
 
 
 @pytest.mark.parametrize(

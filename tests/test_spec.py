@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 
 from conftest import make_cover
 from radiodesk.errors import ConfigError
-from radiodesk.publish import run as publishing
-from radiodesk.publish.storage import open_storage
+from radiodesk.publish.plan import Request
+from radiodesk.publish.run import publish
+from radiodesk.publish.storage import show_storage
 from radiodesk.show.settings_file import load_settings
 from radiodesk.spec import CONTROL_RE, LINE_CONTROL_RE, is_http_url
 
@@ -92,7 +93,7 @@ def test_settings_that_load_also_publish(
         except ConfigError:
             return  # refused at load, with one line: the rules agree if publish never refuses
         # Loaded: the feed and pages of the (empty) show must be written without complaint.
-        publishing.publish(show, open_storage(show), now=NOW)
+        publish(show, show_storage(show), Request(now=NOW))
         assert (root / "public" / "feed.xml").is_file()
 
 

@@ -22,6 +22,7 @@ from radiodesk.spec import (
     LANGUAGE_RE,
     MAX_DESCRIPTION_BYTES,
     SHOW_TYPES,
+    is_email,
     is_http_url,
 )
 
@@ -38,6 +39,7 @@ _DURATION_RE = re.compile(r"^(?:\d+|\d+:[0-5]\d|\d+:[0-5]\d:[0-5]\d)(?:\.\d+)?$"
 _RECOMMENDED = (
     ("itunes:author", "Apple shows it under the title"),
     ("link", "apps link to the show's web page"),
+    ("itunes:owner/itunes:name", "directories name the show's owner by it"),
     ("itunes:owner/itunes:email", "Spotify and YouTube mail their ownership code to it"),
 )
 
@@ -72,8 +74,13 @@ def check_item(
     """Check one item: title, guid, enclosure, date (A10-A14, A17) and its itunes tags."""
     if not text(item, "title"):
         found.error(where, "title is empty")  # A10
-    if not text(item, "guid"):
+    guid, link = item.findtext("guid", default=""), text(item, "link")
+    if not guid.strip():
         found.error(where, "has no guid; apps will invent one and may show it twice")
+    elif guid != guid.strip():  # apps that trim it and apps that do not see two episodes
+        found.lapse(where, f"guid {guid!r} starts or ends with whitespace")
+    if link and not is_http_url(link):
+        found.lapse(where, f"link {link!r} is not an absolute http(s) URL")
     _check_enclosures(item.findall("enclosure"), where, found)
     _check_date(text(item, "pubDate"), where, found, now)
     duration = text(item, "itunes:duration")
@@ -101,7 +108,12 @@ def check_item(
 def _check_recommended(channel: ET.Element, where: str, found: Findings) -> None:
     for path, why in _RECOMMENDED:
         if not text(channel, path):
-            found.warning(where, f"has no {path}; {why}")
+            found.lapse(where, f"has no {path}; {why}")
+    link, email = text(channel, "link"), text(channel, "itunes:owner/itunes:email")
+    if link and not is_http_url(link):
+        found.lapse(where, f"link {link!r} is not an absolute http(s) URL")
+    if email and not is_email(email):
+        found.lapse(where, f"itunes:owner/itunes:email {email!r} is not an e-mail address")
     for flag in ("itunes:block", "itunes:complete"):
         value = text(channel, flag)
         if value and value != "Yes":

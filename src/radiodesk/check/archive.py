@@ -49,9 +49,11 @@ def check_feed(
     previous: bytes | None = None,
     name: str = "feed.xml",
     now: datetime | None = None,
+    strict: bool = False,
 ) -> list[Problem]:
     """Check one feed document offline; `previous` is the live feed it is about to replace."""
-    return check_feeds({name: xml}, previous={name: previous} if previous else None, now=now)
+    previous_feeds = {name: previous} if previous else None
+    return check_feeds({name: xml}, previous=previous_feeds, now=now, strict=strict)
 
 
 def check_feeds(
@@ -59,13 +61,15 @@ def check_feeds(
     *,
     previous: Mapping[str, bytes] | None = None,
     now: datetime | None = None,
+    strict: bool = False,
 ) -> list[Problem]:
     """Check a feed and its RFC 5005 pages (the main feed first) as one archive, offline.
 
     Guids must be unique across the pages and stable against `previous`, the live documents;
-    `now` turns on the warning about items dated in the future.
+    `now` turns on the warning about items dated in the future. `strict` judges a feed about
+    to be published: a lapse that apps put up with is an error (see Findings).
     """
-    found = Findings()
+    found = Findings(strict=strict)
     documents = [doc for key, xml in feeds.items() if (doc := read_document(xml, key, found, now))]
     _check_unique([entry for doc in documents for entry, _ in doc.items], found)
     if len(documents) > 1:
@@ -162,11 +166,19 @@ def _parse(xml: bytes, name: str, found: Findings) -> ET.Element | None:
 
 
 def _check_page_links(channel: ET.Element, where: str, found: Findings) -> None:
-    """RFC 5005 section 3: absolute links, and a page with next or previous names first and last."""
+    """RFC 5005 section 3: absolute links, and a page with next or previous names first and last.
+
+    The feed's own address too: apps subscribe to it, and a show moved there would loop.
+    """
     rels = {link.get("rel", ""): link.get("href", "") for link in channel.findall("atom:link", NS)}
     for rel in PAGING_RELS:
         if rel in rels and not is_http_url(rels[rel]):
             found.error(where, f"atom:link rel={rel} has no absolute URL")
+    own = rels.get("self")
+    if own is not None and not is_http_url(own):
+        found.lapse(where, f"atom:link rel=self {own!r} is not an absolute http(s) URL")
+    if own and text(channel, "itunes:new-feed-url") == own:
+        found.lapse(where, "itunes:new-feed-url is this feed's own URL")
     if {"next", "previous", "prev"} & rels.keys():
         for rel in ("first", "last"):
             if rel not in rels:

@@ -30,10 +30,15 @@ class Problem:
 
 
 class Findings:
-    """Collects problems in the order they are found."""
+    """Collects problems in the order they are found.
 
-    def __init__(self) -> None:
+    Strict when judging a feed radiodesk is about to publish: its writer never makes a lapse,
+    so one there is an error.
+    """
+
+    def __init__(self, *, strict: bool = False) -> None:
         self.problems: list[Problem] = []
+        self.strict = strict
 
     def error(self, where: str, message: str) -> None:
         """Record something apps or directories refuse or get wrong."""
@@ -42,6 +47,10 @@ class Findings:
     def warning(self, where: str, message: str) -> None:
         """Record something that works, but worse than it could."""
         self.problems.append(Problem(level="warning", where=where, message=message))
+
+    def lapse(self, where: str, message: str) -> None:
+        """Record what apps put up with in a feed from elsewhere: a warning, an error if strict."""
+        (self.error if self.strict else self.warning)(where, message)
 
 
 def text(parent: ET.Element, path: str) -> str:

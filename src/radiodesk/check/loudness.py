@@ -1,4 +1,4 @@
-"""Judge measured episode loudness against the show's target; measuring is audio.py's job."""
+"""Judge measured episode loudness against the show's target; measuring is audio/'s job."""
 
 from __future__ import annotations
 

@@ -18,6 +18,7 @@ from radiodesk.spec import (
     GEO_RE,
     LANGUAGE_RE,
     LOCATION_RELS,
+    MAX_SOUNDBITE_TITLE,
     MEDIUMS,
     OSM_RE,
     TRANSCRIPT_TYPES,
@@ -48,7 +49,7 @@ def check_channel(channel: ET.Element, where: str, found: Findings) -> None:
             found.error(where, f"podcast:locked {locked.text!r} must be yes or no")
         owner = locked.get("owner")
         if owner is not None and not EMAIL_RE.match(owner):
-            found.warning(where, f"podcast:locked owner {owner!r} is not an e-mail address")
+            found.lapse(where, f"podcast:locked owner {owner!r} is not an e-mail address")
     medium = text(channel, "podcast:medium")
     if channel.find("podcast:medium", NS) is not None and medium not in KNOWN_MEDIUMS:
         found.error(where, f"podcast:medium {medium!r} is not a medium the namespace lists")
@@ -64,6 +65,8 @@ def check_item(item: ET.Element, where: str, found: Findings) -> None:
     season = item.find("podcast:season", NS)
     if season is not None and not WHOLE_RE.match(text(item, "podcast:season")):
         found.error(where, f"podcast:season {season.text!r} is not a whole number")
+    if season is not None and season.get("name") is not None and not season.get("name", "").strip():
+        found.lapse(where, "podcast:season name is empty")
     episode = item.find("podcast:episode", NS)
     if episode is not None and not _DECIMAL_RE.match(text(item, "podcast:episode")):
         found.error(where, f"podcast:episode {episode.text!r} is not a number")
@@ -71,9 +74,9 @@ def check_item(item: ET.Element, where: str, found: Findings) -> None:
         _check_typed_link(transcript, "podcast:transcript", TRANSCRIPT_TYPES, where, found)
         language, rel = transcript.get("language"), transcript.get("rel")
         if language is not None and not LANGUAGE_RE.match(language):
-            found.warning(where, f"podcast:transcript language {language!r} is not a code")
+            found.lapse(where, f"podcast:transcript language {language!r} is not a code")
         if rel is not None and rel != "captions":
-            found.warning(where, f"podcast:transcript rel {rel!r} means nothing; use captions")
+            found.lapse(where, f"podcast:transcript rel {rel!r} means nothing; use captions")
     for chapters in item.findall("podcast:chapters", NS):
         _check_typed_link(chapters, "podcast:chapters", (CHAPTERS_TYPE,), where, found)
     _check_soundbites(item, where, found)
@@ -102,8 +105,8 @@ def _check_soundbites(item: ET.Element, where: str, found: Findings) -> None:
             )
         elif not low <= float(duration) <= high:
             found.warning(where, f"{label} lasts {duration} s; apps expect {low:g}-{high:g} s")
-        if len((soundbite.text or "").strip()) > MAX_TEXT_CHARS:
-            found.warning(where, f"{label} title is over {MAX_TEXT_CHARS} characters")
+        if len((soundbite.text or "").strip()) > MAX_SOUNDBITE_TITLE:
+            found.lapse(where, f"{label} title is over {MAX_SOUNDBITE_TITLE} characters")
 
 
 def _seconds(duration: str) -> float | None:
@@ -117,6 +120,8 @@ def _seconds(duration: str) -> float | None:
 def _check_persons_and_locations(parent: ET.Element, where: str, found: Findings) -> None:
     for person in parent.findall("podcast:person", NS):
         _check_text(person, "podcast:person", where, found, required=True)
+        if person.get("role") is not None and not person.get("role", "").strip():
+            found.lapse(where, f"podcast:person {(person.text or '').strip()!r} has no role")
         for attr in ("img", "href"):
             value = person.get(attr)
             if value is not None and not is_http_url(value):
@@ -148,7 +153,7 @@ def _check_typed_link(
     if mime is None:
         found.error(where, f"{tag} has no type")
     elif mime not in types:
-        found.warning(where, f"{tag} type {mime!r} is not one apps expect ({', '.join(types)})")
+        found.lapse(where, f"{tag} type {mime!r} is not one apps expect ({', '.join(types)})")
 
 
 def _check_url(element: ET.Element, tag: str, where: str, found: Findings) -> None:
@@ -164,7 +169,7 @@ def _check_text(
 ) -> None:
     value = (element.text or "").strip()
     if not value:
-        (found.error if required else found.warning)(where, f"{tag} has no text")
+        (found.error if required else found.lapse)(where, f"{tag} has no text")
     elif len(value) > MAX_TEXT_CHARS:
         found.warning(where, f"{tag} text is {len(value)} characters; apps may cut it at 128")
 

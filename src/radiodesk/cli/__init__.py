@@ -186,12 +186,12 @@ class Context:
         """The station's programmes, or those --show names."""
         # Imported here, not above: station.py builds the station page (Jinja2, the feed code),
         # which a command on one show outside a station never needs.
-        from radiodesk.publish import station as stations
+        from radiodesk.publish.station import load_programmes
 
         station = self.station()
         if station is None:
             raise ConfigError(f"no {STATION_FILE} in {self.directory}")
-        return stations.load_programmes(station, self.shows)
+        return load_programmes(station, self.shows)
 
     @property
     def interactive(self) -> bool:

@@ -14,11 +14,9 @@ from radiodesk.cli import Context
 from radiodesk.cli.options import now
 from radiodesk.cli.output import programme_error
 from radiodesk.errors import RadiodeskError
-from radiodesk.publish import check_store as audit
-from radiodesk.publish import preview_server as serve
-from radiodesk.publish import station as stations
-from radiodesk.publish import verify_store as integrity
-from radiodesk.publish.storage import Storage, open_storage, open_store
+from radiodesk.publish import check_store, preview_server, verify_store
+from radiodesk.publish.station import load_programmes
+from radiodesk.publish.storage import Storage, show_storage, station_storage
 from radiodesk.show.settings import Settings, StationSettings
 
 
@@ -35,10 +33,10 @@ def verify(obj: Context, local_only: bool, repair: bool) -> None:
     if local_only and repair:
         raise click.UsageError("--repair works on the store: leave out --local-only")
     settings = obj.settings()
-    storage = None if local_only else open_storage(settings)
+    storage = None if local_only else show_storage(settings)
     if repair and storage is not None:
         _repair(settings, storage)
-    report = integrity.verify(settings, storage)
+    report = verify_store.verify(settings, storage)
     for problem in report.problems:
         click.echo(f"radiodesk: error: {problem}", err=True)
     click.echo(
@@ -61,7 +59,7 @@ def _repair(settings: Settings, storage: Storage) -> None:
     from radiodesk.show import folders
 
     with folders.locked(settings.root):
-        done = integrity.repair(settings, storage, now=now())
+        done = verify_store.repair(settings, storage, now=now())
     for key in done.repaired:
         click.echo(f"repaired {key}")
     for key in done.unrepairable:
@@ -120,12 +118,10 @@ def _print_checked(name: str, problems: list[check.Problem]) -> bool:
 
 def _check_station_page(station: StationSettings) -> bool:
     """Check the station page and OPML against every programme; return whether that failed."""
-    storage = open_store(
-        station.storage, station.station.base_url, station.local_store, home=station.root
-    )
+    storage = station_storage(station)
     try:
         with _store_fetcher(storage, station.storage.backend, station.local_store) as fetch:
-            problems = audit.audit_station(storage, stations.load_programmes(station), fetch=fetch)
+            problems = check_store.audit_station(storage, load_programmes(station), fetch=fetch)
     except RadiodeskError as exc:
         click.echo(f"radiodesk: error: station page: {exc.message}", err=True)
         if exc.hint:
@@ -135,9 +131,9 @@ def _check_station_page(station: StationSettings) -> bool:
 
 
 def _check_show(settings: Settings, skip_audio: bool) -> list[check.Problem]:
-    storage = open_storage(settings)
+    storage = show_storage(settings)
     with _store_fetcher(storage, settings.storage.backend, settings.local_store) as fetch:
-        problems = audit.audit(settings, storage, fetch=fetch, now=now())
+        problems = check_store.audit(settings, storage, fetch=fetch, now=now())
     if skip_audio:
         problems = [p for p in problems if not p.where.startswith("audio ")]
     return problems
@@ -151,10 +147,12 @@ def _store_fetcher(storage: Storage, backend: str, local_store: Path) -> Iterato
         yield fetch
         return
     # The local store is not online yet: check its objects through a preview server.
-    server = serve.make_server(local_store, port=0)
+    server = preview_server.make_server(local_store, port=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield audit.RewritingFetcher(fetch, storage.url(""), serve.preview_url(server))
+        yield check_store.RewritingFetcher(
+            fetch, storage.url(""), preview_server.preview_url(server)
+        )
     finally:
         server.shutdown()
         server.server_close()

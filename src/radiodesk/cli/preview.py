@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from radiodesk.cli import Context
-from radiodesk.publish import preview_server as serve
-from radiodesk.publish.storage import open_storage, open_store
+from radiodesk.publish import preview_server
+from radiodesk.publish.storage import show_storage, station_storage
 
 
 @click.command(name="serve")
@@ -23,19 +23,17 @@ def serve_command(obj: Context, port: int, host: str) -> None:
     station = None if obj.shows else obj.station()
     if station is not None:  # the whole station: its page, and every programme under it
         store = station.local_store
-        public = open_store(
-            station.storage, station.station.base_url, store, home=station.root
-        ).url("")
+        public = station_storage(station).url("")
     else:
         settings = obj.settings()
-        store, public = settings.local_store, open_storage(settings).url("")
-    server = serve.make_server(store, host=host, port=port, public_base_url=public)
-    if serve.exposed(host):
+        store, public = settings.local_store, show_storage(settings).url("")
+    server = preview_server.make_server(store, host=host, port=port, public_base_url=public)
+    if preview_server.exposed(host):
         click.echo(
             f"radiodesk: warning: listening on {host}: the store is visible to this network",
             err=True,
         )
-    base = serve.preview_url(server)
+    base = preview_server.preview_url(server)
     click.echo(f"web page: {base}")
     if station is None:
         click.echo(f"feed (paste into a podcast app): {base}feed.xml")

@@ -7,6 +7,7 @@ so it starts first and the code loads while the store answers.
 
 from __future__ import annotations
 
+import functools
 import sys
 import tempfile
 from pathlib import Path
@@ -24,7 +25,7 @@ from radiodesk.cli.output import (
     summary,
 )
 from radiodesk.errors import CatalogError, RadiodeskError
-from radiodesk.publish.storage import Listing, open_storage, open_store
+from radiodesk.publish.storage import Listing, show_storage, station_storage
 from radiodesk.show.settings import Settings, StationSettings
 
 if TYPE_CHECKING:
@@ -71,12 +72,13 @@ def _publish_show(
     only: frozenset[str] | None = None,
     due: bool = False,
 ) -> Report:
-    storage = open_storage(settings)
+    storage = show_storage(settings)
     at = now()
     listing = Listing(storage)  # first: see above
-    from radiodesk.ingest import refresh
     from radiodesk.ingest.preview import preview_stale
-    from radiodesk.publish import run as publishing
+    from radiodesk.ingest.refresh import up_to_date_episodes
+    from radiodesk.publish.plan import Prepared, Request
+    from radiodesk.publish.run import publish
     from radiodesk.show import folders
 
     with (
@@ -84,29 +86,14 @@ def _publish_show(
         tempfile.TemporaryDirectory() as preview,
         progress(obj) as bars,
     ):
-        overrides: dict[str, Episode] = {}
 
-        def prepare(
-            named: frozenset[str] | None,
-        ) -> list[Episode] | None:  # once the store answered
+        def prepare(named: frozenset[str] | None) -> Prepared:  # once the store answered
             if dry_run:
-                overrides.update(preview_stale(settings, Path(preview), only=named))
-                return None
-            return refresh.up_to_date_episodes(settings, on_progress=bars.audio, only=named)
+                return Prepared(previews=preview_stale(settings, Path(preview), only=named))
+            return Prepared(up_to_date_episodes(settings, on_progress=bars.audio, only=named))
 
-        report = publishing.publish(
-            settings,
-            storage,
-            now=at,
-            dry_run=dry_run,
-            only=only,
-            due=due,
-            overrides=overrides,
-            prepare=prepare,
-            on_upload=bars.upload,
-            listing=listing,
-        )
-    return report
+        request = Request(now=at, only=only, due=due, dry_run=dry_run, prepare=prepare)
+        return publish(settings, storage, request, on_upload=bars.upload, listing=listing)
 
 
 def _publish_station(
@@ -141,10 +128,10 @@ def _publish_station(
 
 def _publish_station_page(station: StationSettings, dry_run: bool) -> None:
     """Refresh the station page from every programme (even those --show left out)."""
-    from radiodesk.publish import station as stations
+    from radiodesk.publish.station import load_programmes, publish_page
     from radiodesk.show import folders
 
-    everyone = stations.load_programmes(station)
+    everyone = load_programmes(station)
     broken = [p.name for p in everyone if p.settings is None]
     if broken:  # the programmes asked for are published; a page without the others would lie
         click.echo(
@@ -152,11 +139,9 @@ def _publish_station_page(station: StationSettings, dry_run: bool) -> None:
             err=True,
         )
         return
-    storage = open_store(
-        station.storage, station.station.base_url, station.local_store, home=station.root
-    )
+    storage = station_storage(station)
     with folders.locked(station.root):
-        page = stations.publish_page(
+        page = publish_page(
             station,
             storage,
             [p.settings for p in everyone if p.settings is not None],
@@ -179,28 +164,20 @@ def remove(obj: Context, slug: str, purge: bool, dry_run: bool, yes: bool) -> No
 
     Every other episode stays as it was last published. Asks first on a terminal.
     """
-    from radiodesk.publish import run as publishing
-    from radiodesk.show import episode_file, folders
+    from radiodesk.publish.run import remove_episode
 
     settings = obj.settings()
-    storage = open_storage(settings)
-    with folders.locked(settings.root):
-        folder = folders.episode_dir(settings.root, slug)
-        episode = episode_file.load_episode(folder)
-        if not dry_run and not yes:
-            _confirm_removal(settings, episode, purge)
-        named = frozenset({slug})
-        report = publishing.publish(
-            settings, storage, now=now(), dry_run=dry_run, only=named, removing=named
-        )
-        if purge and not dry_run:
-            folders.purge_episode(settings.root, slug)
+    confirm = None if yes else functools.partial(_confirm_removal, settings, purge=purge)
+    storage = show_storage(settings)
+    report = remove_episode(
+        settings, storage, slug, now=now(), dry_run=dry_run, purge=purge, confirm=confirm
+    )
     print_report(report, settings)
     if purge and not dry_run:
         click.echo(f"deleted episodes/{slug} and its master")
 
 
-def _confirm_removal(settings: Settings, episode: Episode, purge: bool) -> None:
+def _confirm_removal(settings: Settings, episode: Episode, *, purge: bool) -> None:
     """Name what will be lost and ask; without a terminal to ask on, refuse."""
     lost = f"take «{episode.title}» ({episode.slug}) out of the live feed and delete its "
     lost += "published audio and page from the store"

@@ -11,7 +11,7 @@ from typing import Any
 
 from radiodesk.cli.output import when
 from radiodesk.publish.live import Listed, LiveEpisode
-from radiodesk.show.episode import Episode
+from radiodesk.show.episode import AudioRecord, Episode
 from radiodesk.show.settings import Settings
 
 TITLE_MIN = 16  # the title column folds down to this; the other columns are never cut
@@ -102,20 +102,7 @@ def episode_report(
         yield ""
         yield from (f"  {line}" for line in e.description.splitlines())
     if e.audio:
-        a = e.audio
-        yield ""
-        yield "Audio"
-        yield from _fields(
-            ("length", clock(a.duration_s)),
-            ("loudness", f"{a.before.integrated_lufs:.1f} LUFS in, "
-                         f"{a.after.integrated_lufs:.1f} LUFS out (target {a.target_lufs:.1f})"),
-            ("true peak", _unit(a.after.true_peak_dbtp, "dBTP")),
-            ("loudness range", f"{a.after.lra_lu:.1f} LU"),
-            ("gain", f"{a.gain_db:+.1f} dB, limiter at {a.limiter_ceiling_dbfs:.1f} dBFS"),
-            ("channels", f"{'mono' if a.mono else 'stereo'} ({a.channel_plan})"),
-            ("MP3", f"{a.bitrate_kbps} kbit/s, {a.sample_rate_hz} Hz, "
-                    f"{a.size_bytes / 1_000_000:.1f} MB: {a.file}"),
-        )  # fmt: skip
+        yield from _audio_lines(e.audio)
     yield ""
     yield "Files"
     yield from _fields(
@@ -141,6 +128,23 @@ def episode_report(
         yield ""
         yield "Processing (full record: radiodesk show SLUG --json)"
         yield from _tree(record, "  ")
+
+
+def _audio_lines(a: AudioRecord) -> Iterator[str]:
+    """Yield the Audio section of `show`: what processing made of the recording."""
+    yield ""
+    yield "Audio"
+    yield from _fields(
+        ("length", clock(a.duration_s)),
+        ("loudness", f"{a.before.integrated_lufs:.1f} LUFS in, "
+                     f"{a.after.integrated_lufs:.1f} LUFS out (target {a.target_lufs:.1f})"),
+        ("true peak", _unit(a.after.true_peak_dbtp, "dBTP")),
+        ("loudness range", f"{a.after.lra_lu:.1f} LU"),
+        ("gain", f"{a.gain_db:+.1f} dB, limiter at {a.limiter_ceiling_dbfs:.1f} dBFS"),
+        ("channels", f"{'mono' if a.mono else 'stereo'} ({a.channel_plan})"),
+        ("MP3", f"{a.bitrate_kbps} kbit/s, {a.sample_rate_hz} Hz, "
+                f"{a.size_bytes / 1_000_000:.1f} MB: {a.file}"),
+    )  # fmt: skip
 
 
 def _lufs(e: Episode) -> str:

@@ -18,7 +18,7 @@ from radiodesk import check
 from radiodesk.audio import ffmpeg
 from radiodesk.check.station import check_opml, check_page
 from radiodesk.publish import site, station
-from radiodesk.publish.bundle import FEED_KEY
+from radiodesk.publish.feed_model import FEED_KEY
 from radiodesk.publish.storage import Storage
 from radiodesk.show import episode_file, folders
 from radiodesk.show.settings import Settings

@@ -19,7 +19,8 @@ from typing import Any, Literal
 import msgspec
 
 from radiodesk.files import write_atomic
-from radiodesk.publish import feed, site
+from radiodesk.publish import site_model
+from radiodesk.publish.feed_model import Channel, Item
 from radiodesk.show import folders
 from radiodesk.show.episode import Episode
 from radiodesk.show.statcache import StatCache, stamp
@@ -35,8 +36,8 @@ Listed = Literal["live", "changed", "ready", "scheduled", "draft", "removed"]
 class LiveEpisode:
     """One episode as it is live: its feed item, its show-page entry and the objects it holds."""
 
-    item: feed.Item
-    entry: site.SiteEpisode  # without HEAVY: its own page is kept in the store as it is
+    item: Item
+    entry: site_model.SiteEpisode  # without HEAVY: its own page is kept in the store as it is
     objects: Mapping[str, str]  # store key -> sha256: media and the episode's page
     inputs: str = ""  # fingerprint of episode.toml and its side files when it was published
 
@@ -45,8 +46,8 @@ class LiveEpisode:
 class LiveShow:
     """The show as it is live in one store."""
 
-    channel: feed.Channel
-    site: site.SiteShow
+    channel: Channel
+    site: site_model.SiteShow
     objects: Mapping[str, str]  # the show's artwork
     episodes: Mapping[str, LiveEpisode]
 
@@ -64,7 +65,7 @@ class LiveShow:
         return keys
 
 
-def light(entry: site.SiteEpisode) -> site.SiteEpisode:
+def light(entry: site_model.SiteEpisode) -> site_model.SiteEpisode:
     """Return a page entry without what only its own page shows (cues, waveform)."""
     return replace(entry, transcript=(), peaks=(), wave=None)
 
@@ -125,8 +126,8 @@ def _plain(show: LiveShow) -> dict[str, Any]:
 
 def _show(data: dict[str, Any]) -> LiveShow:
     return LiveShow(
-        channel=msgspec.convert(data["channel"], feed.Channel),
-        site=msgspec.convert(data["site"], site.SiteShow),
+        channel=msgspec.convert(data["channel"], Channel),
+        site=msgspec.convert(data["site"], site_model.SiteShow),
         objects=msgspec.convert(data["objects"], dict[str, str]),
         episodes={slug: _episode(raw) for slug, raw in data["episodes"].items()},
     )
@@ -136,20 +137,20 @@ def _episode(raw: dict[str, Any]) -> LiveEpisode:
     hints = _entry_hints()
     values = {name: msgspec.convert(raw["entry"][name], hints[name]) for name in raw["entry"]}
     return LiveEpisode(
-        item=msgspec.convert(raw["item"], feed.Item),
-        entry=site.SiteEpisode(**values),
+        item=msgspec.convert(raw["item"], Item),
+        entry=site_model.SiteEpisode(**values),
         objects=msgspec.convert(raw["objects"], dict[str, str]),
         inputs=str(raw["inputs"]),
     )
 
 
 # SiteEpisode's drawing is a union msgspec cannot decode as a whole: its fields go one by one.
-_ENTRY_FIELDS = tuple(f for f in fields(site.SiteEpisode) if f.name not in HEAVY)
+_ENTRY_FIELDS = tuple(f for f in fields(site_model.SiteEpisode) if f.name not in HEAVY)
 
 
 @functools.cache
 def _entry_hints() -> dict[str, Any]:
-    return typing.get_type_hints(site.SiteEpisode)
+    return typing.get_type_hints(site_model.SiteEpisode)
 
 
 # ----------------------------------------------------------------------------- status

@@ -1,6 +1,6 @@
-"""Renders the listeners' web site (show page, one page per episode) from plain values.
-
-The only user of Jinja2; pure: values in, bytes out. Reads only its own templates, never the store.
+"""Renders the listeners' web site (show page, one page per episode, station page) from
+site_model's values. The only user of Jinja2; pure: values in, bytes out. Reads only its own
+templates, never the store.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import html
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,17 @@ from markupsafe import Markup
 
 from radiodesk.audio.waveform import WAVE_HEIGHT, Wave, svg_path
 from radiodesk.publish.notes import linked_html
+from radiodesk.publish.site_model import (
+    Page,
+    SiteCue,
+    SiteEpisode,
+    SitePerson,
+    SiteProgramme,
+    SiteShow,
+    SiteStation,
+    StoredWave,
+)
+from radiodesk.publish.site_words import MONTHS, STATION_WORDS, WORDS
 from radiodesk.publish.social import episode_card, meta_tags, show_card
 from radiodesk.show import roles
 
@@ -46,190 +56,6 @@ _TAG_RE = re.compile(r"<(?:/?[A-Za-z][^<>]*|\d[\d:.]*)>")
 _VOICE_RE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]+)>")
 _SVG_PATH_RE = re.compile(r"[MmHhVvZz0-9. -]*")
 
-# Interface words by language (the show's primary subtag); English for any other language.
-WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        "episodes": "Episodes", "subscribe": "Subscribe", "rss": "RSS feed",
-        "rss_hint": "Paste this address into your podcast app:",
-        "download": "Download MP3", "chapters": "Chapters", "transcript": "Transcript",
-        "transcript_file": "Transcript file", "all_episodes": "All episodes",
-        "cover": "Cover art", "waveform": "Waveform of", "open_quote": "“", "close_quote": "”",
-        "no_script": "Chapter links open the MP3 at that moment.",
-        "player": "Player", "no_episodes": "No episodes yet.",
-        "megabytes": "MB", "soundbites": "Soundbites", "soundbite": "Soundbite", "kilobytes": "KB",
-        "download_clip": "Download the clip", "listen_from_here": "Listen in the episode",
-        "station": "Station", "listen": "Listen",
-    },
-    "ru": {
-        "episodes": "Выпуски", "subscribe": "Подписаться", "rss": "RSS-лента",
-        "rss_hint": "Вставьте этот адрес в приложение для подкастов:",
-        "download": "Скачать MP3", "chapters": "Главы", "transcript": "Расшифровка",
-        "transcript_file": "Файл расшифровки", "all_episodes": "Все выпуски",
-        "cover": "Обложка", "waveform": "Звуковая волна выпуска", "open_quote": "«",
-        "close_quote": "»", "no_script": "Ссылки на главы открывают MP3 с этого места.",
-        "player": "Плеер", "no_episodes": "Выпусков пока нет.",
-        "megabytes": "МБ", "soundbites": "Фрагменты", "soundbite": "Фрагмент", "kilobytes": "КБ",
-        "download_clip": "Скачать фрагмент", "listen_from_here": "Слушать в выпуске с этого места",
-        "station": "Радиостанция", "listen": "Слушать",
-    },
-}  # fmt: skip
-# The station page's own words (kept apart from WORDS, which the show pages use).
-STATION_WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        "programmes": "Programmes", "episode_count": "Episodes", "latest": "Latest",
-        "rss": "RSS feed", "feed_address": "Feed address of", "all_feeds": "All feeds (OPML)",
-        "cover": "Cover art", "no_episodes": "No episodes yet.",
-    },
-    "ru": {
-        "programmes": "Программы", "episode_count": "Выпусков", "latest": "Последний",
-        "rss": "RSS-лента", "feed_address": "Адрес ленты программы",
-        "all_feeds": "Все ленты (OPML)", "cover": "Обложка", "no_episodes": "Выпусков пока нет.",
-    },
-}  # fmt: skip
-MONTHS: dict[str, tuple[str, ...]] = {
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
-    "ru": ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
-           "сентября", "октября", "ноября", "декабря"),  # genitive: «5 марта 2025»
-}  # fmt: skip
-# podcast:person roles (every role of the podcast taxonomy), singular and plural, by language.
-ROLES: dict[str, dict[str, tuple[str, str]]] = roles.LABELS
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SiteChapter:
-    """A chapter mark: where it starts and its title."""
-
-    start_s: float
-    title: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SiteCue:
-    """One transcript cue."""
-
-    start_s: float
-    end_s: float
-    text: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SiteSoundbite:
-    """A soundbite: its span of the episode, optional title and its own MP3 clip."""
-
-    start_s: float
-    duration_s: float
-    title: str
-    clip_key: str
-    clip_size: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SitePerson:
-    """A person heard in an episode, with a podcast:person role such as host or guest."""
-
-    name: str
-    role: str
-
-
-@dataclass(frozen=True, slots=True)
-class StoredWave:
-    """A drawing kept in a file, read only if a page that shows it is rendered.
-
-    Fingerprints see `identity` instead of the drawing, so it must change whenever what `load`
-    returns may change.
-    """
-
-    identity: str
-    load: Callable[[], Wave] = field(repr=False, compare=False)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SiteEpisode:
-    """What an episode page shows; keys are store keys (`audio/…`, `images/…`)."""
-
-    slug: str
-    title: str
-    description: str  # plain text, paragraphs split by blank lines
-    published: datetime
-    duration_s: float
-    audio_key: str
-    audio_size: int
-    image_key: str | None
-    persons: tuple[SitePerson, ...] = ()
-    chapters: tuple[SiteChapter, ...] = ()
-    transcript: tuple[SiteCue, ...] = ()
-    transcript_key: str | None = None
-    peaks: tuple[float, ...] = ()  # 0..1 waveform peaks, drawn as an inline SVG
-    # The peaks drawn already (kept beside them), used instead of drawing them on the page.
-    wave: Wave | StoredWave | None = None
-    loudness_lufs: float | None = None  # a producer's figure: not shown to listeners
-    soundbites: tuple[SiteSoundbite, ...] = ()
-    # Absolute public URLs (the store's), for link previews: of this page, the MP3, own artwork.
-    page_url: str | None = None
-    audio_url: str | None = None
-    image_url: str | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SiteStationLink:
-    """The station a programme belongs to, as its pages name it (linking to its page)."""
-
-    name: str
-    language: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SiteShow:
-    """What the show page shows; `feed_url` is the feed's absolute public URL."""
-
-    title: str
-    description: str
-    language: str
-    author: str
-    image_key: str | None
-    feed_key: str
-    feed_url: str
-    links: tuple[tuple[str, str], ...] = ()  # extra subscribe links: (label, absolute url)
-    station: SiteStationLink | None = None  # a programme's station; None for a lone show
-    # Absolute public URLs (the store's), for link previews: of the show page and its artwork.
-    page_url: str | None = None
-    image_url: str | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SiteLatest:
-    """A programme's newest episode, as the station page names it."""
-
-    title: str
-    published: datetime
-    page_key: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SiteProgramme:
-    """One programme on the station page; keys are station store keys (`<prefix>/…`)."""
-
-    title: str
-    description: str
-    page_key: str
-    page_url: str  # absolute, for the OPML's htmlUrl
-    feed_url: str
-    image_key: str | None
-    episode_count: int
-    latest: SiteLatest | None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SiteStation:
-    """What the station page says about the station itself."""
-
-    name: str
-    description: str
-    language: str
-    image_key: str | None
-    opml_key: str
-
 
 def render_station(station: SiteStation, programmes: Sequence[SiteProgramme]) -> dict[str, bytes]:
     """Return store key -> bytes of the station page (and its style sheet), at the store's root."""
@@ -251,15 +77,6 @@ def render_station(station: SiteStation, programmes: Sequence[SiteProgramme]) ->
     page = _render(template, INDEX_KEY, common, programmes=views)
     folder = resources.files("radiodesk.publish") / "templates"
     return {INDEX_KEY: page, CSS_KEY: (folder / CSS_KEY).read_bytes()}
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    """One page of the site before it is rendered: its key, a fingerprint of all it shows."""
-
-    key: str
-    fingerprint: str  # the same fingerprint renders the same bytes (with the same radiodesk)
-    render: Callable[[], bytes]
 
 
 def render_site(show: SiteShow, episodes: Sequence[SiteEpisode]) -> dict[str, bytes]:
@@ -461,7 +278,7 @@ def group_persons(persons: Sequence[SitePerson], lang: str) -> list[tuple[str, l
     groups: dict[str, list[str]] = {}
     for person in persons:
         groups.setdefault(person.role.lower(), []).append(person.name)
-    labels = ROLES.get(lang, ROLES["en"])
+    labels = roles.LABELS.get(lang, roles.LABELS["en"])
     return [
         (labels.get(role, (role.capitalize(), role.capitalize()))[len(names) > 1], names)
         for role, names in groups.items()

@@ -11,10 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from radiodesk.publish.site import SiteEpisode, SiteShow
+from radiodesk.publish.site_model import SiteEpisode, SiteShow
 
 AUDIO_TYPES = {".mp3": "audio/mpeg", ".m4a": "audio/mp4"}  # og:audio:type, by the key's suffix
 _LOCALE_RE = re.compile(r"[a-z]{2,3}_[A-Z]{2}")

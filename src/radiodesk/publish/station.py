@@ -18,9 +18,11 @@ from pathlib import Path
 from radiodesk.check.station import Listed
 from radiodesk.errors import ConfigError, RadiodeskError, StorageError
 from radiodesk.files import file_sha256
-from radiodesk.publish import live, site
-from radiodesk.publish.bundle import FEED_KEY, Upload, show_artwork
+from radiodesk.publish import live, site, site_model
+from radiodesk.publish.bundle import show_artwork
+from radiodesk.publish.feed_model import FEED_KEY
 from radiodesk.publish.storage import IMMUTABLE, SHORT, Storage, store_identity
+from radiodesk.publish.uploads import Upload
 from radiodesk.show import episode_file
 from radiodesk.show.artwork import inspect_image
 from radiodesk.show.settings import CONFIG_FILE, Settings, StationSettings
@@ -119,7 +121,7 @@ def build_page(
     """Render the station page, its style sheet and OPML; artwork first, the page last."""
     art = _station_artwork(station)
     views = [_site_programme(s, storage, now) for s in programmes]
-    page = site.SiteStation(
+    page = site_model.SiteStation(
         name=station.station.name,
         description=station.station.description,
         language=station.station.language,
@@ -159,7 +161,7 @@ def publish_page(
     )
 
 
-def opml(title: str, programmes: Sequence[site.SiteProgramme]) -> bytes:
+def opml(title: str, programmes: Sequence[site_model.SiteProgramme]) -> bytes:
     """Return an OPML 2.0 subscription list of the programme feeds (no date: repeatable)."""
     root = ET.Element("opml", version="2.0")
     ET.SubElement(ET.SubElement(root, "head"), "title").text = title
@@ -194,18 +196,20 @@ def live_listings(storage: Storage, programmes: Sequence[Settings]) -> list[List
     return [listing(s, storage) for s in programmes if _feed_is_live(storage, s)]
 
 
-def _site_programme(settings: Settings, storage: Storage, now: datetime) -> site.SiteProgramme:
+def _site_programme(
+    settings: Settings, storage: Storage, now: datetime
+) -> site_model.SiteProgramme:
     prefix = settings.show.prefix
     art = show_artwork(settings)
     live = _live_episodes(settings, now)
     latest = None
     if live:
         title, published, slug = max(live, key=lambda e: (e[1], e[2]))
-        latest = site.SiteLatest(
+        latest = site_model.SiteLatest(
             title=title, published=published, page_key=f"{prefix}/{site.episode_key(slug)}"
         )
     listed = listing(settings, storage)
-    return site.SiteProgramme(
+    return site_model.SiteProgramme(
         title=settings.show.title,
         description=settings.show.description,
         page_key=f"{prefix}/{site.INDEX_KEY}",

@@ -16,9 +16,12 @@ from pathlib import Path
 from radiodesk.errors import RadiodeskError
 from radiodesk.files import file_sha256
 from radiodesk.publish import live
-from radiodesk.publish import run as publish
-from radiodesk.publish.bundle import FEED_KEY, Upload, build_bundle
+from radiodesk.publish.bundle import build_bundle
+from radiodesk.publish.feed_model import FEED_KEY
+from radiodesk.publish.plan import owner
+from radiodesk.publish.state import load_state
 from radiodesk.publish.storage import IMMUTABLE, Storage
+from radiodesk.publish.uploads import Upload
 from radiodesk.show import episode_file, folders
 from radiodesk.show.settings import Settings
 
@@ -60,7 +63,7 @@ def verify(settings: Settings, storage: Storage | None) -> IntegrityReport:
 
 
 def _verify_store(settings: Settings, storage: Storage, problems: list[str]) -> int:
-    remembered = publish.load_state(settings.root, storage)
+    remembered = load_state(settings.root, storage)
     damaged = _damaged(storage, remembered)
     problems += [f"published object {key} {why}" for key, why in damaged.items()]
     return len(remembered)
@@ -97,7 +100,7 @@ def repair(settings: Settings, storage: Storage, *, now: datetime) -> RepairRepo
     A copy qualifies only if its SHA-256 is the one published: derived MP3s and clips,
     artwork, and the feeds and pages rendered again from what is live (live.py's record).
     """
-    remembered = publish.load_state(settings.root, storage)
+    remembered = load_state(settings.root, storage)
     damaged = _damaged(storage, remembered)
     if not damaged:
         return RepairReport()
@@ -128,27 +131,27 @@ def _local_copies(
     ]
     copies: dict[str, Upload] = {}
     try:
-        built = [build_bundle(settings, storage, episodes, work / "all", reuse=False)]
+        built = [build_bundle(settings, storage.url, episodes, work / "all", reuse=False)]
     except RadiodeskError:  # one episode that cannot be built: build them one by one
         built = []
         for episode in episodes:
             with contextlib.suppress(RadiodeskError):
                 one = work / episode.slug
-                built.append(build_bundle(settings, storage, [episode], one, reuse=False))
+                built.append(build_bundle(settings, storage.url, [episode], one, reuse=False))
     for bundle in built:
         copies.update({u.key: u for u in bundle.media + bundle.pages})
     if record is not None:  # the feeds and the show page exactly as they are live
-        show = build_bundle(settings, storage, [], work / "live", kept=record, reuse=False)
+        show = build_bundle(settings, storage.url, [], work / "live", kept=record, reuse=False)
         copies.update({u.key: u for u in show.uploads})
     return copies
 
 
 def _derived_copy(settings: Settings, key: str) -> Path | None:
     """An episode MP3 kept under its content-addressed name, though the episode moved on."""
-    owner = publish.owner(key)
-    if owner is None or not key.startswith("audio/") or not key.endswith(".mp3"):
+    slug = owner(key)
+    if slug is None or not key.startswith("audio/") or not key.endswith(".mp3"):
         return None
-    path = folders.episode_dir(settings.root, owner) / folders.DERIVED_DIR / Path(key).name
+    path = folders.episode_dir(settings.root, slug) / folders.DERIVED_DIR / Path(key).name
     return path if path.is_file() else None
 
 

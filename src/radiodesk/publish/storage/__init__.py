@@ -1,4 +1,5 @@
-"""Stores that publish writes to, behind the `Storage` protocol; `open_storage` picks one."""
+"""Stores that publish writes to, behind the `Storage` protocol: a show's or a station's, as
+its settings configure it. Opening one asks the store nothing."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from radiodesk.publish.storage.base import (
     s3_identity,
 )
 from radiodesk.publish.storage.local import LocalStorage, local_identity
-from radiodesk.show.settings import Settings, StorageSettings
+from radiodesk.show.settings import Settings, StationSettings, StorageSettings
 
 __all__ = [
     "IMMUTABLE",
@@ -22,26 +23,28 @@ __all__ = [
     "LocalStorage",
     "ObjectInfo",
     "Storage",
-    "open_storage",
-    "open_store",
+    "show_storage",
+    "station_storage",
     "store_identity",
 ]
 
 
-def open_storage(settings: Settings) -> Storage:
-    """Return the store radiodesk.toml configures."""
-    return open_store(
+def show_storage(settings: Settings) -> Storage:
+    """Return the store a show's radiodesk.toml configures."""
+    return _storage(
         settings.storage, settings.show.base_url, settings.local_store, home=_home(settings)
     )
 
 
-def open_store(
-    storage: StorageSettings, base_url: str, local_store: Path, *, home: Path | None = None
-) -> Storage:
-    """Return the store these settings describe (a station's, or one show's).
+def station_storage(station: StationSettings) -> Storage:
+    """Return the store a station's radiodesk.toml configures (for its own page and OPML)."""
+    return _storage(
+        station.storage, station.station.base_url, station.local_store, home=station.root
+    )
 
-    `home` is the folder (the show's, or its station's) a local store is named relative to.
-    """
+
+def _storage(storage: StorageSettings, base_url: str, local_store: Path, *, home: Path) -> Storage:
+    """`home` is the folder (the show's, or its station's) a local store is named relative to."""
     public = storage.public_base_url or base_url
     if storage.backend == "s3":
         from radiodesk.publish.storage.s3 import open_s3  # boto3 is slow to import: only when used
