@@ -12,7 +12,7 @@ from PIL import Image
 from radiodesk.show.scaffold import create_show
 from radiodesk.show.settings import Settings, load_settings
 
-pytest_plugins = ["s3server"]
+pytest_plugins = ["s3server", "id3files"]
 
 
 @pytest.fixture(autouse=True)

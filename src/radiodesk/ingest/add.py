@@ -20,15 +20,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from radiodesk.audio import ffmpeg, waveform
-from radiodesk.audio import process as audio
-from radiodesk.audio import splice as edits
-from radiodesk.audio import tags as tagging
+from radiodesk.audio import ffmpeg, tags, waveform
+from radiodesk.audio.analysis import Analysis
+from radiodesk.audio.measuring import analyse, probe
+from radiodesk.audio.mp3 import PIPELINE_VERSION, Rendered, render
+from radiodesk.audio.splice import Edit
+from radiodesk.audio.tag_values import Cover, TagChapter, Tags
 from radiodesk.errors import AudioError, CatalogError, RadiodeskError
 from radiodesk.files import file_sha256, write_atomic
 from radiodesk.ingest import masters, provenance, sides, soundbites
 from radiodesk.ingest import on_air as broadcast
 from radiodesk.ingest import splicing as newsroom
+from radiodesk.ingest.audio_profiles import mp3_profile
 from radiodesk.show import catalog, staging, timeline
 from radiodesk.show.artwork import inspect_image
 from radiodesk.show.catalog import (
@@ -228,20 +231,20 @@ def stage_on_air(settings: Settings, work: Path, episode: Episode) -> Path:
 
 def copy_and_measure(
     settings: Settings, recording: Path, folder: Path, on_progress: ProgressFn | None
-) -> tuple[MasterFile, audio.Analysis]:
+) -> tuple[MasterFile, Analysis]:
     """Copy the recording into the episode while ffmpeg measures it, neither waiting for the other.
 
     The measuring pass reads the producer's file, not the copy; the file's size and change
     time, the same before and after, show that what was measured is what was copied.
     """
     before = masters.identity(recording)
-    stream = audio.probe(recording)
+    stream = probe(recording)
     length_s = stream.header_duration_s or 0.0  # the measuring runs' positions add up to it
     progress = _stage(on_progress, recording.name, "measure", length_s)
     with ThreadPoolExecutor(max_workers=1) as pool:  # leaving it waits for the copy
         copying = pool.submit(masters.copy_master, recording, folder)
-        analysis = audio.analyse(
-            recording, settings.audio, stream=stream, on_progress=progress, sample=True
+        analysis = analyse(
+            recording, mp3_profile(settings.audio), stream=stream, on_progress=progress, sample=True
         )
         master = copying.result()
     if progress is not None:
@@ -277,7 +280,7 @@ def _bring_up_to_date(
     # is skipped: re-checking 2,000 tags and artworks is most of a publish with nothing to do.
     checked = StatCache(settings.root, "up-to-date")
     context = _fingerprint(
-        {"show": settings.show, "audio": settings.audio, "pipeline": audio.PIPELINE_VERSION}
+        {"show": settings.show, "audio": settings.audio, "pipeline": PIPELINE_VERSION}
     )
     episodes = [e for e in catalog.load_episodes(settings.root) if only is None or e.slug in only]
     for episode in episodes:
@@ -345,7 +348,7 @@ def refresh_audio(
     *,
     preview_dir: Path | None = None,
     on_progress: ProgressFn | None = None,
-    measured: audio.Analysis | None = None,
+    measured: Analysis | None = None,
 ) -> Episode:
     """Return the episode with a derived MP3 that matches its master, settings and tags.
 
@@ -366,14 +369,14 @@ def refresh_audio(
     )
     out_dir.mkdir(exist_ok=True)
     if record is not None and current is not None and intact and record.recipe == recipe:
-        tags = tag_values(settings, folder, episode, record.duration_s)
-        tags_print = _fingerprint(tags)
+        episode_tags = tag_values(settings, folder, episode, record.duration_s)
+        tags_print = _fingerprint(episode_tags)
         if record.tags == tags_print:
             return episode
         log.info("%s: re-tagging (metadata changed)", episode.slug)
         with _scratch(out_dir) as tmp:
             shutil.copyfile(current, tmp)
-            tagging.write_tags(tmp, tags)
+            tags.write_tags(tmp, episode_tags)
             final = _settle(tmp, out_dir, episode.slug)
         retagged = replace(record, sha256=file_sha256(final), size_bytes=final.stat().st_size)
         return replace(episode, audio=_located(replace(retagged, tags=tags_print), final, folder))
@@ -383,18 +386,21 @@ def refresh_audio(
     analysis = measured
     if analysis is None:
         masters.verify_master(folder, episode)
-        analysis = audio.analyse(
-            master, settings.audio, on_progress=_stage(on_progress, label, "measure"), sample=True
+        analysis = analyse(
+            master,
+            mp3_profile(settings.audio),
+            on_progress=_stage(on_progress, label, "measure"),
+            sample=True,
         )
     with (
         _scratch(out_dir) as tmp,
         tempfile.TemporaryDirectory(dir=out_dir, prefix=".jingles-") as scratch,
     ):
         steps = newsroom.prepare_edit(settings, master, analysis, Path(scratch))
-        rendered = audio.render(
+        rendered = render(
             master,
             tmp,
-            settings.audio,
+            mp3_profile(settings.audio),
             analysis,
             on_progress=_stage(on_progress, label, "encode", analysis.source.duration_s),
             edit=steps.edit,
@@ -403,25 +409,25 @@ def refresh_audio(
         analysis = replace(analysis, loudness=rendered.before, sampled=False)
         steps_record = provenance.build(
             settings, episode.master, analysis, rendered, steps,
-            ffmpeg_version=ffmpeg.find_ffmpeg().version, mutagen_version=tagging.MUTAGEN_VERSION,
+            ffmpeg_version=ffmpeg.find_ffmpeg().version, mutagen_version=tags.MUTAGEN_VERSION,
         )  # fmt: skip
         # The timeline and the rounded duration the record keeps: the fingerprint matches later.
         moved = _moved(steps.edit, analysis)
         duration_s = round(rendered.duration_s, 3)
-        tags = tag_values(
+        episode_tags = tag_values(
             settings, folder, episode, duration_s,
             placing=timeline.of_record(duration_s=duration_s, **moved),
             provenance_json=provenance.compact(steps_record),
         )  # fmt: skip
-        tagging.write_tags(tmp, tags)
+        tags.write_tags(tmp, episode_tags)
         final = _settle(tmp, out_dir, episode.slug)
         kept = _store_provenance(steps_record, out_dir, episode.slug)
-    fresh = _record(rendered, final, recipe, _fingerprint(tags))
+    fresh = _record(rendered, final, recipe, _fingerprint(episode_tags))
     fresh = replace(fresh, provenance=_relative(kept, folder), **moved)  # type: ignore[arg-type]
     return replace(episode, audio=_located(fresh, final, folder))
 
 
-def _moved(edit: edits.Edit, analysis: audio.Analysis) -> dict[str, float]:
+def _moved(edit: Edit, analysis: Analysis) -> dict[str, float]:
     """Return how jingles and trims move the recording, as the audio record keeps it."""
     if edit.is_empty:  # the MP3 is the recording, time for time
         return {"offset_s": edit.offset_s()}
@@ -521,7 +527,7 @@ def tag_values(
     *,
     placing: Timeline | None = None,
     provenance_json: str | None = None,
-) -> tagging.Tags:
+) -> Tags:
     """Return the ID3 values of an episode (its own artwork, else the show's).
 
     `placing` and `provenance_json` describe a new encode; None: the episode's audio record.
@@ -533,16 +539,16 @@ def tag_values(
     cover = None
     if cover_path is not None:
         info = inspect_image(cover_path)
-        cover = tagging.Cover(data=cover_path.read_bytes(), mime=info.mime)
+        cover = Cover(data=cover_path.read_bytes(), mime=info.mime)
     chapters = tuple(
-        tagging.TagChapter(start_s=c.start_s, end_s=c.end_s or duration_s, title=c.title, url=c.url)
+        TagChapter(start_s=c.start_s, end_s=c.end_s or duration_s, title=c.title, url=c.url)
         for c in catalog.load_chapters(folder, episode, duration_s, placing)
     )
     record = episode.audio
     if provenance_json is None and record is not None and record.provenance:
         provenance_json = provenance.compact(provenance.read(folder / record.provenance))
     extra = {provenance.TAG_DESCRIPTION: provenance_json} if provenance_json else {}
-    return tagging.Tags(
+    return Tags(
         title=episode.title,
         artist=show.author or show.title,
         album=show.title,
@@ -559,7 +565,7 @@ def tag_values(
     )
 
 
-def _record(rendered: audio.Rendered, derived: Path, recipe: str, tags_print: str) -> AudioRecord:
+def _record(rendered: Rendered, derived: Path, recipe: str, tags_print: str) -> AudioRecord:
     return AudioRecord(
         file=derived.name,
         sha256=file_sha256(derived),
@@ -594,7 +600,7 @@ def _recipe(settings: Settings, episode: Episode) -> str:
         if given.get(role) and path.is_file():
             given[f"{role}_sha256"] = file_sha256(path)
     return _fingerprint(
-        {"master": episode.master.sha256, "audio": given, "pipeline": audio.PIPELINE_VERSION}
+        {"master": episode.master.sha256, "audio": given, "pipeline": PIPELINE_VERSION}
     )
 
 

@@ -17,8 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from radiodesk import __version__
-from radiodesk.audio import process as audio
+from radiodesk.audio.analysis import DEAD_CHANNEL_DB, Analysis, SourceInfo, SourceLoudness
 from radiodesk.audio.clips import Jingle
+from radiodesk.audio.graphs import LIMITER_ATTACK_MS, LIMITER_RELEASE_MS
+from radiodesk.audio.loudness import limiter_loss_lu
+from radiodesk.audio.mp3 import Rendered
 from radiodesk.audio.splice import Edit
 from radiodesk.errors import CatalogError
 from radiodesk.show.catalog import MasterFile
@@ -44,9 +47,9 @@ CHANNEL_REASONS: Mapping[str, str] = {
     "stereo": "two distinct channels: kept as stereo",
     "downmix-stereo": "more than two channels: mixed down to stereo",
     "mono-identical": "both channels carry the same signal: published as mono (their average)",
-    "mono-left": f"right channel more than {audio.DEAD_CHANNEL_DB:.0f} dB below the left "
+    "mono-left": f"right channel more than {DEAD_CHANNEL_DB:.0f} dB below the left "
     "(no programme): published the left channel as mono",
-    "mono-right": f"left channel more than {audio.DEAD_CHANNEL_DB:.0f} dB below the right "
+    "mono-right": f"left channel more than {DEAD_CHANNEL_DB:.0f} dB below the right "
     "(no programme): published the right channel as mono",
     "downmix-mono": "the show's settings ask for mono: channels averaged",
 }
@@ -66,8 +69,8 @@ class Steps:
 def build(
     settings: Settings,
     master: MasterFile,
-    analysis: audio.Analysis,
-    rendered: audio.Rendered,
+    analysis: Analysis,
+    rendered: Rendered,
     steps: Steps,
     *,
     ffmpeg_version: str,
@@ -125,18 +128,16 @@ def build(
     }
 
 
-def _limiter(
-    settings: Settings, analysis: audio.Analysis, rendered: audio.Rendered
-) -> dict[str, Any]:
+def _limiter(settings: Settings, analysis: Analysis, rendered: Rendered) -> dict[str, Any]:
     excess = analysis.loudness.sample_peak_dbfs + rendered.gain_db - rendered.limiter_ceiling_dbfs
     reduction = max(excess, 0.0)
-    cost = min(audio.LIMITER_LOSS_PER_DB * reduction, audio.LIMITER_LOSS_MAX_LU)
+    cost = limiter_loss_lu(reduction)
     return {
         "filter": "alimiter",
         "ceiling_dbfs": round(rendered.limiter_ceiling_dbfs, 2),
         "true_peak_ceiling_dbtp": settings.audio.true_peak_dbtp,
-        "attack_ms": audio.LIMITER_ATTACK_MS,
-        "release_ms": audio.LIMITER_RELEASE_MS,
+        "attack_ms": LIMITER_ATTACK_MS,
+        "release_ms": LIMITER_RELEASE_MS,
         "predicted": {  # what planned the first encode's gain; the loudness account measures
             "max_gain_reduction_db": round(reduction, 2),
             "loudness_cost_lu": round(cost, 2),
@@ -145,7 +146,7 @@ def _limiter(
     }
 
 
-def loudness_account(input_lufs: float, rendered: audio.Rendered) -> dict[str, Any]:
+def loudness_account(input_lufs: float, rendered: Rendered) -> dict[str, Any]:
     """Return how the input's loudness became the output's, every figure measured.
 
     No further pass over the audio: gain is exact arithmetic on loudness, so what the encode's
@@ -214,18 +215,18 @@ def compact(record: Mapping[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=True, separators=(",", ":"))
 
 
-def analysis_of(record: Mapping[str, Any]) -> audio.Analysis:
+def analysis_of(record: Mapping[str, Any]) -> Analysis:
     """Rebuild the measuring pass from a record, so other copies need no second pass."""
     given = record["input"]
-    return audio.Analysis(
-        source=audio.SourceInfo(
+    return Analysis(
+        source=SourceInfo(
             codec=given["codec"],
             sample_rate_hz=given["sample_rate_hz"],
             channels=given["channels"],
             layout=given["layout"],
             duration_s=given["duration_s"],
         ),
-        loudness=audio.SourceLoudness(
+        loudness=SourceLoudness(
             integrated_lufs=given["integrated_lufs"],
             lra_lu=given["lra_lu"],
             sample_peak_dbfs=given["sample_peak_dbfs"],

@@ -15,10 +15,12 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from radiodesk.audio import clips
-from radiodesk.audio import tags as tagging
+from radiodesk.audio import tags
+from radiodesk.audio.clips import make_excerpt
+from radiodesk.audio.tag_values import Tags
 from radiodesk.errors import CatalogError
 from radiodesk.files import atomic_output, file_sha256, write_atomic
+from radiodesk.ingest.audio_profiles import clip_target
 from radiodesk.show import catalog
 from radiodesk.show.catalog import AudioRecord, Episode, Soundbite
 from radiodesk.show.settings import AudioSettings
@@ -314,19 +316,17 @@ def _make_clip(
     for note in filter(None, notes):  # said once, when the clip is cut
         log.warning("%s: %s", episode.slug, note)
     with atomic_output(final, suffix=".part", mode=0o644) as tmp:
-        made = clips.make_excerpt(
+        made = make_excerpt(
             source,
             tmp,
             start_s=heard.start_s,
             duration_s=heard.duration_s,
-            target_lufs=episode.audio.target_lufs,
-            ceiling_dbtp=settings.true_peak_dbtp,
-            tolerance_lu=settings.tolerance_lu,
+            target=clip_target(settings, episode.audio.target_lufs),
             bitrate_kbps=episode.audio.bitrate_kbps,
             fade_in_ms=FADE_IN_MS,
             fade_out_ms=FADE_OUT_MS,
         )
-        tagging.write_tags(tmp, _clip_tags(source, episode, heard, language))
+        tags.write_tags(tmp, _clip_tags(source, episode, heard, language))
     return Clip(
         file=final.name,
         sha256=file_sha256(final),
@@ -339,12 +339,12 @@ def _make_clip(
     )
 
 
-def _clip_tags(source: Path, episode: Episode, sound: Soundbite, language: str) -> tagging.Tags:
+def _clip_tags(source: Path, episode: Episode, sound: Soundbite, language: str) -> Tags:
     """Tag the clip as the episode is tagged (artist, album, cover), with its own title.
 
     `sound` is placed in the MP3's time: the description names the span listeners hear.
     """
-    parent = tagging.read_tags(source)
+    parent = tags.read_tags(source)
     span = f"{position(sound.start_s)}-{position(sound.end_s)}"
     return replace(
         parent,
