@@ -44,14 +44,15 @@ import radiodesk  # noqa: E402
 from faultproxy import FaultProxy  # noqa: E402
 from media import make_recording, measure  # noqa: E402
 from radiodesk.audio import ffmpeg  # noqa: E402
-from radiodesk.audio.process import PIPELINE_VERSION  # noqa: E402
+from radiodesk.audio.mp3 import PIPELINE_VERSION  # noqa: E402
 from radiodesk.ingest import add as ingest  # noqa: E402
 from radiodesk.publish import run as publishing  # noqa: E402
 from radiodesk.publish.bundle import FEED_KEY, build_bundle  # noqa: E402
 from radiodesk.publish.storage import Storage, open_storage  # noqa: E402
 from radiodesk.publish.storage.local import LocalStorage  # noqa: E402
-from radiodesk.show import catalog  # noqa: E402
-from radiodesk.show.settings import CONFIG_FILE, load_settings  # noqa: E402
+from radiodesk.show import episode_file, folders  # noqa: E402
+from radiodesk.show.settings import CONFIG_FILE  # noqa: E402
+from radiodesk.show.settings_file import load_settings  # noqa: E402
 from s3server import REGION, configure_s3, moto_server  # noqa: E402
 
 RADIODESK = Path(sys.executable).with_name("radiodesk")
@@ -230,9 +231,9 @@ class Checker:
 
     def check(self, show: Path, slugs: Sequence[str] | None = None) -> None:
         """Measure the episodes' MP3s (ebur128 with true peak) against their own target."""
-        for slug in slugs if slugs is not None else catalog.list_slugs(show):
-            folder = catalog.episode_dir(show, slug)
-            record = catalog.load_episode(folder).audio
+        for slug in slugs if slugs is not None else folders.list_slugs(show):
+            folder = folders.episode_dir(show, slug)
+            record = episode_file.load_episode(folder).audio
             assert record is not None, slug
             lufs, peak = measure(folder / record.file)
             self.checked += 1
@@ -453,17 +454,17 @@ def _write_show(show: Path, clip: Path, size: int) -> None:
          "--date", "2020-01-01T00:00:00+00:00"],
         check=True, stdout=subprocess.DEVNULL,
     )  # fmt: skip
-    seed_dir = catalog.episode_dir(show, "seed")
-    seed = catalog.load_episode(seed_dir)
+    seed_dir = folders.episode_dir(show, "seed")
+    seed = episode_file.load_episode(seed_dir)
     assert seed.audio is not None
     start = datetime(2020, 1, 1, tzinfo=UTC)
     for number in range(1, size):
         slug = f"episode-{number:04d}"
-        folder = catalog.episode_dir(show, slug)
-        for sub in (catalog.MASTER_DIR, catalog.DERIVED_DIR):
+        folder = folders.episode_dir(show, slug)
+        for sub in (folders.MASTER_DIR, folders.DERIVED_DIR):
             (folder / sub).mkdir(parents=True)
         os.link(seed_dir / seed.master.file, folder / seed.master.file)
-        derived = f"{catalog.DERIVED_DIR}/{slug}.mp3"
+        derived = f"{folders.DERIVED_DIR}/{slug}.mp3"
         shutil.copyfile(seed_dir / seed.audio.file, folder / derived)
         if seed.audio.provenance:  # a record without its sidecar counts as stale: re-encoded
             shutil.copyfile(seed_dir / seed.audio.provenance, folder / seed.audio.provenance)
@@ -477,7 +478,7 @@ def _write_show(show: Path, clip: Path, size: int) -> None:
             number=number,
             audio=dataclasses.replace(seed.audio, file=derived),
         )
-        catalog.write_episode(folder, episode)
+        episode_file.write_episode(folder, episode)
     ingest.rebuild_stale(load_settings(show))  # re-tags the clones, as a publish would
 
 
@@ -520,7 +521,7 @@ def seed_bucket(show: Path, client: Any, bucket: str) -> None:
     """
     settings = load_settings(show)
     store = _ParallelPuts(open_storage(settings), client, bucket)
-    with catalog.locked(settings.root):
+    with folders.locked(settings.root):
         publishing.publish(
             settings,
             cast(Storage, store),
@@ -663,7 +664,7 @@ def _feed_rows(show: Path, repeats: int) -> list[Row]:
     for _ in range(repeats):
         started = time.monotonic()
         episodes = [
-            e for e in catalog.load_episodes(show) if e.status(datetime.now(UTC)) == "ready"
+            e for e in episode_file.load_episodes(show) if e.status(datetime.now(UTC)) == "ready"
         ]
         loads.append(time.monotonic() - started)
         for times, pages in ((feeds, False), (bundles, True)):

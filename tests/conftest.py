@@ -10,7 +10,8 @@ import pytest
 from PIL import Image
 
 from radiodesk.show.scaffold import create_show
-from radiodesk.show.settings import Settings, load_settings
+from radiodesk.show.settings import Settings
+from radiodesk.show.settings_file import load_settings
 
 pytest_plugins = ["s3server", "id3files"]
 

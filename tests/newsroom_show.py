@@ -6,7 +6,8 @@ import re
 from pathlib import Path
 
 from media import ffmpeg_run, make_recording
-from radiodesk.show.settings import Settings, load_settings
+from radiodesk.show.settings import Settings
+from radiodesk.show.settings_file import load_settings
 
 
 def configure(show: Settings, audio: str = "", broadcast: str = "") -> Settings:

@@ -25,7 +25,8 @@ import pytest
 import tomlkit
 
 from faultproxy import FaultProxy
-from radiodesk.show.settings import CONFIG_FILE, Settings, load_settings
+from radiodesk.show.settings import CONFIG_FILE, Settings
+from radiodesk.show.settings_file import load_settings
 
 MOTO_SERVER = Path(sys.executable).with_name("moto_server")
 STARTUP_S = 30.0

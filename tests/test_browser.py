@@ -24,9 +24,11 @@ from playwright.sync_api import Browser, Dialog, Page, sync_playwright
 from conftest import make_cover
 from media import ffmpeg_run, make_recording
 from radiodesk.cli import main
-from radiodesk.show import catalog
+from radiodesk.show import episode_file
+from radiodesk.show.episode import Episode
 from radiodesk.show.scaffold import create_show
-from radiodesk.show.settings import Settings, load_settings
+from radiodesk.show.settings import Settings
+from radiodesk.show.settings_file import load_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps dialling Google, which this network
@@ -53,8 +55,8 @@ class Site:
 
     settings: Settings
     base: str  # the preview's own URL, ending in /
-    hostile: catalog.Episode
-    calm: catalog.Episode
+    hostile: Episode
+    calm: Episode
 
 
 def add(root: Path, recording: Path, title: str, date: str, *extra: str) -> None:
@@ -110,7 +112,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     try:
         base = f"http://127.0.0.1:{port}/"
         wait_until_serving(base)
-        episodes = {e.title: e for e in catalog.load_episodes(root)}
+        episodes = {e.title: e for e in episode_file.load_episodes(root)}
         yield Site(settings, base, episodes[HOSTILE], episodes[CALM])
     finally:
         server.terminate()
@@ -165,7 +167,7 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-def episode_url(site: Site, episode: catalog.Episode) -> str:
+def episode_url(site: Site, episode: Episode) -> str:
     return f"{site.base}episodes/{episode.slug}/index.html"
 
 

@@ -10,8 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from radiodesk.errors import CatalogError
-from radiodesk.show import catalog
-from radiodesk.show.catalog import Episode, MasterFile, Person
+from radiodesk.files import write_atomic
+from radiodesk.show import episode_file, folders
+from radiodesk.show.episode import Episode, MasterFile, Person, clean_text
+from radiodesk.spec import SLUG_MAX
 
 MSK = timezone(timedelta(hours=3))
 
@@ -39,24 +41,24 @@ def episode(**changes: object) -> Episode:
 
 
 def test_slug_is_transliterated_and_unique() -> None:
-    assert catalog.make_slug("Алиханов", []) == "alikhanov"
+    assert folders.make_slug("Алиханов", []) == "alikhanov"
     title = "Алиханов — фрагмент выступления"
-    assert catalog.make_slug(title, []) == "alikhanov-fragment-vystupleniia"
-    assert catalog.make_slug(title, ["alikhanov-fragment-vystupleniia"]).endswith("-2")
-    assert catalog.make_slug("😀😀", []) == "episode"
+    assert folders.make_slug(title, []) == "alikhanov-fragment-vystupleniia"
+    assert folders.make_slug(title, ["alikhanov-fragment-vystupleniia"]).endswith("-2")
+    assert folders.make_slug("😀😀", []) == "episode"
 
 
 @given(st.text(max_size=300))
 def test_slugs_are_always_safe(title: str) -> None:
-    slug = catalog.make_slug(title, [])
-    assert catalog.check_slug(slug) == slug
-    assert len(slug) <= catalog.SLUG_MAX
+    slug = folders.make_slug(title, [])
+    assert folders.check_slug(slug) == slug
+    assert len(slug) <= SLUG_MAX
 
 
 @pytest.mark.parametrize("bad", ["../etc", "a/b", "..", "", "UPPER", "-x", "x-", "a" * 81, "é"])
 def test_unsafe_slugs_are_refused(bad: str, tmp_path: Path) -> None:
     with pytest.raises(CatalogError, match="is not allowed"):
-        catalog.episode_dir(tmp_path, bad)
+        folders.episode_dir(tmp_path, bad)
 
 
 def test_person_parsing() -> None:
@@ -71,8 +73,8 @@ def test_person_parsing() -> None:
 
 def test_episode_toml_round_trips_hostile_text(tmp_path: Path) -> None:
     original = episode()
-    catalog.write_episode(tmp_path, original)
-    assert catalog.load_episode(tmp_path) == original
+    episode_file.write_episode(tmp_path, original)
+    assert episode_file.load_episode(tmp_path) == original
     text = (tmp_path / "episode.toml").read_text(encoding="utf-8")
     assert "Алиханов — фрагмент выступления" in text  # readable, not escaped
 
@@ -81,18 +83,20 @@ def test_episodes_load_newest_first_and_skip_staging(tmp_path: Path) -> None:
     for slug, day in (("old", 1), ("new", 3), ("mid", 2)):
         folder = tmp_path / "episodes" / slug
         folder.mkdir(parents=True)
-        catalog.write_episode(folder, episode(slug=slug, date=datetime(2026, 1, day, tzinfo=UTC)))
+        episode_file.write_episode(
+            folder, episode(slug=slug, date=datetime(2026, 1, day, tzinfo=UTC))
+        )
     (tmp_path / "episodes" / ".staging-abc").mkdir()
-    assert [e.slug for e in catalog.load_episodes(tmp_path)] == ["new", "mid", "old"]
+    assert [e.slug for e in episode_file.load_episodes(tmp_path)] == ["new", "mid", "old"]
 
 
 def test_broken_episode_file_is_named(tmp_path: Path) -> None:
     (tmp_path / "episode.toml").write_text("slug = 'x'\n", encoding="utf-8")
     with pytest.raises(CatalogError, match=r"episode\.toml"):
-        catalog.load_episode(tmp_path)
+        episode_file.load_episode(tmp_path)
     (tmp_path / "episode.toml").write_text("slug = \n", encoding="utf-8")
     with pytest.raises(CatalogError, match="line 1"):
-        catalog.load_episode(tmp_path)
+        episode_file.load_episode(tmp_path)
 
 
 def test_status_follows_draft_and_date() -> None:
@@ -103,14 +107,14 @@ def test_status_follows_draft_and_date() -> None:
 
 
 def test_control_characters_are_refused() -> None:
-    assert catalog.clean_text("  Заголовок \n", "the title") == "Заголовок"
+    assert clean_text("  Заголовок \n", "the title") == "Заголовок"
     with pytest.raises(CatalogError, match="control characters"):
-        catalog.clean_text("a\x00b", "the title")
+        clean_text("a\x00b", "the title")
 
 
 def test_atomic_write_leaves_no_temp_files(tmp_path: Path) -> None:
     target = tmp_path / "f.txt"
-    catalog.write_atomic(target, b"one")
-    catalog.write_atomic(target, b"two")
+    write_atomic(target, b"one")
+    write_atomic(target, b"two")
     assert target.read_bytes() == b"two"
     assert [p.name for p in tmp_path.iterdir()] == ["f.txt"]

@@ -12,14 +12,13 @@ from hypothesis import strategies as st
 
 from radiodesk.errors import CatalogError
 from radiodesk.show.chapters import (
-    CHAPTERS_TYPE,
     Chapter,
     chapters_json,
     fit_chapters,
     format_time,
     parse_chapters,
-    shift,
 )
+from radiodesk.spec import CHAPTERS_TYPE
 
 SOURCE = "главы.txt"
 PRODUCER_LIST = """\ufeff# Алиханов, эфир 5 марта
@@ -255,19 +254,6 @@ def test_fit_refuses_a_chapter_at_or_after_the_end(duration_s: float) -> None:
         fit_chapters(EXPECTED, duration_s, source="главы.txt")
     assert caught.value.message.startswith("chapters главы.txt: ")
     assert format_time(duration_s) in caught.value.message
-
-
-def test_shift_moves_starts_and_ends() -> None:
-    fitted = fit_chapters(EXPECTED[:2], 100)
-    moved = shift(fitted, 4.2)
-    assert [(c.start_s, c.end_s) for c in moved] == [(4.2, 94.2), (94.2, 104.2)]
-    assert shift(moved, -4.2) == fitted
-    assert shift(EXPECTED, 1)[0].end_s is None
-
-
-def test_shift_refuses_moving_before_the_start() -> None:
-    with pytest.raises(CatalogError, match="moves one before the start"):
-        shift(EXPECTED, -1)
 
 
 def test_json_output_has_the_spec_shape() -> None:

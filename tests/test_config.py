@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from radiodesk.errors import ConfigError
-from radiodesk.show.settings import AudioSettings, load_settings, split_category
+from radiodesk.show.settings import AudioSettings
+from radiodesk.show.settings_file import load_settings
+from radiodesk.show.settings_rules import split_category
 
 MINIMAL = '[show]\ntitle = "Радио"\nbase_url = "https://radio.example.org/podcast"\n'
 

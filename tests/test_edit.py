@@ -21,9 +21,10 @@ from media import make_recording
 from newsroom_show import configure, jingles, padded, samples_s
 from radiodesk.audio import mp3, tags
 from radiodesk.ingest import on_air as broadcast
-from radiodesk.show import catalog, staging
+from radiodesk.show import episode_file, folders, staging
 from radiodesk.show.scaffold import create_show
-from radiodesk.show.settings import Settings, load_settings
+from radiodesk.show.settings import Settings
+from radiodesk.show.settings_file import load_settings
 from showfiles import snapshot, snapshot_with_times
 from test_broadcast import chunks, text
 
@@ -176,7 +177,7 @@ def test_replaced_master_keeps_the_producers_name_and_the_on_air_copy_follows(
 ) -> None:
     show, folder = newsroom, newsroom.root / "episodes" / SLUG
     wav = show.root / "export" / "broadcast" / f"{SLUG}.wav"
-    guid = catalog.load_episode(folder).guid
+    guid = episode_file.load_episode(folder).guid
 
     # point 14: refused, then accepted; the master is stored once, under the producer's name
     assert one_error(edit(show, "--replace-audio", takes / "fix.wav")).startswith("soundbite")
@@ -188,7 +189,7 @@ def test_replaced_master_keeps_the_producers_name_and_the_on_air_copy_follows(
         f"{SLUG}: corrected (master, soundbites, corrections); run `radiodesk publish` to "
         "update listeners",
     ]
-    episode = catalog.load_episode(folder)
+    episode = episode_file.load_episode(folder)
     assert (episode.master.file, episode.master.original_name) == ("master/fix.wav", "fix.wav")
     assert [m.file for m in episode.previous_masters] == ["master/Интервью.wav"]
     assert (folder / "master" / "fix.wav").read_bytes() == (takes / "fix.wav").read_bytes()
@@ -202,7 +203,7 @@ def test_replaced_master_keeps_the_producers_name_and_the_on_air_copy_follows(
 
     # a second take under the same file name: stored beside the kept one, recorded as given
     assert edit(show, "--replace-audio", takes / "другая" / "fix.wav").status == 0
-    episode = catalog.load_episode(folder)
+    episode = episode_file.load_episode(folder)
     assert (episode.master.file, episode.master.original_name) == ("master/2-fix.wav", "fix.wav")
     assert samples_s(wav) == pytest.approx(9.0, abs=0.1)
 
@@ -288,7 +289,7 @@ def test_an_edit_killed_in_its_switch_is_finished_by_the_next_run(
     assert run("-C", newsroom.root, "publish").status == 0  # any locked run repairs first
     assert os.listdir(newsroom.root / "episodes") == [SLUG]
     folder = newsroom.root / "episodes" / SLUG
-    assert catalog.load_episode(folder).title == "После сбоя"
+    assert episode_file.load_episode(folder).title == "После сбоя"
     wav = newsroom.root / "export" / "broadcast" / f"{SLUG}.wav"
     assert text(chunks(wav)[b"bext"][:256]) == "После сбоя"  # the pending copy moved out
     assert not (folder / staging.PENDING_DIR).exists()
@@ -331,7 +332,7 @@ def test_the_same_recording_twice_warns_and_is_added(
         "radiodesk: warning: повтор.wav is the same recording as episode pervyi (same SHA-256)"
         in (second.err.splitlines())
     )
-    assert sorted(catalog.list_slugs(show.root)) == ["pervyi", "vtoroi"]
+    assert sorted(folders.list_slugs(show.root)) == ["pervyi", "vtoroi"]
     assert not [p for p in hashed if p.suffix == ".wav"]  # hashed while copied: one pass
     replaced = run("-C", show.root, "edit", "pervyi", "--replace-audio", takes / "Интервью.wav")
     assert replaced.status == 0

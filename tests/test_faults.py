@@ -35,9 +35,10 @@ from conftest import make_cover
 from faultproxy import FaultProxy
 from killswitch import killed_at
 from media import ffmpeg_run, make_recording
-from radiodesk.show import catalog
+from radiodesk.show import folders
 from radiodesk.show.scaffold import create_show
-from radiodesk.show.settings import Settings, load_settings
+from radiodesk.show.settings import Settings
+from radiodesk.show.settings_file import load_settings
 from s3server import ACCESS_KEY_ID, PREFIX, SECRET_ACCESS_KEY, Bucket, configure_s3, free_port
 from showfiles import snapshot
 
@@ -73,7 +74,7 @@ def one_error_line(result: Run, *, hint: bool | None = None) -> str:
 
 
 def add(show: Settings, recording: Path, title: str, *extra: str | Path) -> str:
-    day = 1 + len(catalog.list_slugs(show.root))
+    day = 1 + len(folders.list_slugs(show.root))
     result = run("-C", show.root, "add", recording, "--title", title,
                  "--date", f"2026-01-{day:02d}T09:00:00+03:00", *extra)  # fmt: skip
     assert result.status == 0, result.err
@@ -138,7 +139,7 @@ def assert_local_publish_complete(show: Settings, titles: set[str]) -> None:
     wanted = {url.removeprefix(BASE_URL + "/") for url in feed_urls(feed)}
     assert media <= wanted, media - wanted  # no stale media
     assert not [k for k in keys if "/." in f"/{k}"]  # no temp files
-    for slug in catalog.list_slugs(show.root):
+    for slug in folders.list_slugs(show.root):
         derived = show.root / "episodes" / slug / "derived"
         assert len(list(derived.glob("*.mp3"))) == 1, list(derived.iterdir())
     assert publish(show).out.startswith(f"{len(titles)} episode(s) in the feed; nothing to do")
@@ -160,7 +161,7 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
     [
         {"module": "radiodesk.ingest.masters", "name": "copy_master", "when": "after"},
         {"module": "radiodesk.audio.tags", "name": "write_tags", "when": "after"},
-        {"module": "radiodesk.show.catalog", "name": "write_episode", "when": "after"},
+        {"module": "radiodesk.show.episode_file", "name": "write_episode", "when": "after"},
     ],
     ids=["master copied", "MP3 tagged", "episode.toml written"],
 )
@@ -170,7 +171,7 @@ def test_add_killed_at_any_point_leaves_no_episode_and_reruns(
     argv = ["-C", show.root, "add", clips / "studio.flac", "--title", "Выпуск"]
     done = killed_at(spec, *argv, tmp_path=tmp_path)
     assert done.returncode == -signal.SIGKILL, done.stderr
-    assert catalog.list_slugs(show.root) == []
+    assert folders.list_slugs(show.root) == []
     assert run("-C", show.root, "list").status == 0
     assert run("-C", show.root, "publish").status == 0  # a show with a leftover still publishes
     result = run(*argv)
@@ -204,7 +205,7 @@ PUBLISH_KILL_POINTS = [
         id="re-tagged MP3 written",
     ),
     pytest.param(
-        {"module": "radiodesk.show.catalog", "name": "write_episode", "when": "before"},
+        {"module": "radiodesk.show.episode_file", "name": "write_episode", "when": "before"},
         id="before episode.toml switches",
     ),
     pytest.param(
@@ -684,7 +685,7 @@ def test_only_what_listeners_need_reaches_the_store(
     assert unmatched == [], unmatched
     assert len(objects) == len(patterns)
     private = set()
-    for slug in catalog.list_slugs(show.root):
+    for slug in folders.list_slugs(show.root):
         folder = show.root / "episodes" / slug
         private |= {
             hashlib.sha256(p.read_bytes()).hexdigest() for p in (folder / "master").iterdir()

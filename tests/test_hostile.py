@@ -36,7 +36,8 @@ from radiodesk.audio.tags import read_tags
 from radiodesk.errors import ConfigError
 from radiodesk.publish import site
 from radiodesk.show.scaffold import create_show
-from radiodesk.show.settings import CONFIG_FILE, Settings, load_settings
+from radiodesk.show.settings import CONFIG_FILE, Settings
+from radiodesk.show.settings_file import load_settings
 from showfiles import snapshot
 
 BASE_URL = "https://radio.example.org/podcast"

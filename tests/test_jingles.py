@@ -15,8 +15,9 @@ from radiodesk.audio.tags import read_tags
 from radiodesk.cli import main
 from radiodesk.errors import ConfigError
 from radiodesk.ingest.add import AddRequest, add_episode
-from radiodesk.show import catalog, chapters
-from radiodesk.show.settings import Settings, settings_from_dict
+from radiodesk.show import chapters, folders
+from radiodesk.show.settings import Settings
+from radiodesk.show.settings_file import settings_from_dict
 from radiodesk.show.timeline import Timeline
 
 NOW = datetime(2025, 3, 1, 12, tzinfo=UTC)
@@ -33,7 +34,7 @@ def test_jingles_join_with_crossfades_at_the_target(show: Settings, tmp_path: Pa
         settings, AddRequest(recording=master, title="Выпуск", chapters=marks), now=NOW
     )
     assert episode.audio is not None
-    mp3 = catalog.episode_dir(show.root, episode.slug) / episode.audio.file
+    mp3 = folders.episode_dir(show.root, episode.slug) / episode.audio.file
     # intro 3 s + episode 12 s + outro 2 s, each join overlapping by 0.5 s
     assert samples_s(mp3) == pytest.approx(3 + 12 + 2 - 2 * 0.5, abs=0.05)
     assert episode.audio.duration_s == pytest.approx(16.0, abs=0.05)
@@ -58,7 +59,7 @@ def test_trimming_cuts_leading_and_trailing_silence(show: Settings, tmp_path: Pa
         settings, AddRequest(recording=master, title="Тишина", chapters=marks), now=NOW
     )
     assert episode.audio is not None
-    folder = catalog.episode_dir(show.root, episode.slug)
+    folder = folders.episode_dir(show.root, episode.slug)
     mp3 = folder / episode.audio.file
     assert samples_s(mp3) == pytest.approx(10 - 2 * 1.5, abs=0.05)  # 0.5 s kept each side
     assert episode.audio.offset_s == pytest.approx(-1.5, abs=0.02)
@@ -82,7 +83,7 @@ def test_jingle_shorter_than_the_crossfade_is_one_line(
     (show.root / "j" / "short.wav").unlink()
     assert main(["-C", str(show.root), "add", str(master), "--title", "x"]) == 1
     assert "the intro jingle j/short.wav does not exist" in capsys.readouterr().err
-    assert not any(catalog.episodes_dir(show.root).iterdir())  # no episode, no leftovers
+    assert not any(folders.episodes_dir(show.root).iterdir())  # no episode, no leftovers
 
 
 @pytest.mark.parametrize(

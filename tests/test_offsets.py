@@ -25,9 +25,10 @@ from radiodesk.cli import main
 from radiodesk.errors import CatalogError
 from radiodesk.ingest import masters, soundbites
 from radiodesk.publish import feed
-from radiodesk.show import catalog
-from radiodesk.show.catalog import AudioRecord, Measurement, Soundbite
-from radiodesk.show.settings import Settings, load_settings
+from radiodesk.show import episode_file, folders
+from radiodesk.show.episode import AudioRecord, Episode, MasterFile, Measurement, Soundbite
+from radiodesk.show.settings import Settings
+from radiodesk.show.settings_file import load_settings
 from radiodesk.show.transcripts import Cue, parse_transcript, retime
 from test_soundbites import correlation, decode, one_line_error, snapshot
 
@@ -40,7 +41,7 @@ def run(*argv: str | Path) -> int:
     return main([str(a) for a in argv])
 
 
-def clip_of(folder: Path, episode: catalog.Episode, sound: Soundbite, show: Settings) -> Path:
+def clip_of(folder: Path, episode: Episode, sound: Soundbite, show: Settings) -> Path:
     """Return the clip file the sidecar lists for one soundbite."""
     assert episode.audio is not None
     mp3 = folder / episode.audio.file
@@ -92,8 +93,8 @@ def test_intro_moves_soundbite_clip_feed_page_and_transcript(
     )  # fmt: skip
     assert status == 0, capsys.readouterr().err
     slug = capsys.readouterr().out.strip()
-    folder = catalog.episode_dir(show.root, slug)
-    episode = catalog.load_episode(folder)
+    folder = folders.episode_dir(show.root, slug)
+    episode = episode_file.load_episode(folder)
     assert episode.audio is not None
     assert episode.audio.offset_s == pytest.approx(2.5)  # 3 s intro less 0.5 s crossfade
     # episode.toml keeps the producer's times on the recording
@@ -138,7 +139,7 @@ def test_intro_moves_soundbite_clip_feed_page_and_transcript(
     item, bites = published(show)
     assert bites == [("5.0", "5.0")]
     assert published_transcript(show, item) == vtt.read_bytes()
-    episode = catalog.load_episode(folder)
+    episode = episode_file.load_episode(folder)
     assert episode.audio is not None
     assert episode.audio.offset_s == 0.0
     assert episode.soundbites[0].start_s == 5.0
@@ -172,8 +173,8 @@ def test_trimmed_recording_moves_times_earlier_and_cuts_what_was_trimmed(
     # 0:01-0:04 starts in the leading silence: clipped to what remains, and said so
     assert "soundbite 0:01-0:04 reaches into trimmed silence: it keeps 0:01.5-0:04" in out.err
     slug = out.out.strip()
-    folder = catalog.episode_dir(show.root, slug)
-    episode = catalog.load_episode(folder)
+    folder = folders.episode_dir(show.root, slug)
+    episode = episode_file.load_episode(folder)
     record = episode.audio
     assert record is not None
     assert record.offset_s == pytest.approx(-1.5, abs=0.02)  # 2 s of silence, 0.5 s kept
@@ -329,21 +330,19 @@ def test_retime_renumbers_srt_and_never_changes_the_original() -> None:
 
 def test_edited_record_survives_episode_toml() -> None:
     now = datetime(2026, 1, 1, tzinfo=UTC)
-    master = catalog.MasterFile(
-        file="master/a.wav", original_name="a.wav", sha256="0", size_bytes=1
-    )
-    episode = catalog.Episode(
+    master = MasterFile(file="master/a.wav", original_name="a.wav", sha256="0", size_bytes=1)
+    episode = Episode(
         slug="a", guid="g", title="Т", description="", date=now, created=now, master=master,
         audio=record(),
     )  # fmt: skip
-    text = catalog.episode_to_toml(episode)
+    text = episode_file.episode_to_toml(episode)
     assert "recording_s" not in text  # unedited: written as before
     assert "trim_s" not in text
     edited = dataclasses.replace(
         episode, audio=record(offset_s=-1.5, recording_s=12.0, lead_trim_s=1.5, tail_trim_s=1.0)
     )
-    text = catalog.episode_to_toml(edited)
-    assert catalog.episode_from_dict(tomllib.loads(text)) == edited
+    text = episode_file.episode_to_toml(edited)
+    assert episode_file.episode_from_dict(tomllib.loads(text)) == edited
     assert edited.audio is not None
     assert edited.audio.kept_s() == (1.5, 11.0)
 
@@ -379,14 +378,14 @@ def test_chapters_cues_and_soundbites_share_one_timeline(
     )  # fmt: skip
     assert status == 0, capsys.readouterr().err
     slug = capsys.readouterr().out.strip()
-    folder = catalog.episode_dir(show.root, slug)
-    episode = catalog.load_episode(folder)
+    folder = folders.episode_dir(show.root, slug)
+    episode = episode_file.load_episode(folder)
     record = episode.audio
     assert record is not None
     kept_from_s = record.kept_s()[0]
     assert kept_from_s == pytest.approx(2.5, abs=0.05)  # 3 s of silence less the 0.5 s kept
     # where the kept recording begins: after the whole 3 s intro (no crossfade)
-    begins_s = record.in_episode(kept_from_s)
+    begins_s = record.timeline().at(kept_from_s)
     assert begins_s == pytest.approx(3.0, abs=0.001)
 
     assert run("-C", show.root, "publish") == 0

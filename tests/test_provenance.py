@@ -20,7 +20,7 @@ from radiodesk.cli import main
 from radiodesk.ingest import provenance
 from radiodesk.ingest.add import AddRequest, add_episode
 from radiodesk.ingest.audio_profiles import mp3_profile
-from radiodesk.show import catalog
+from radiodesk.show import folders
 from radiodesk.show.settings import Settings
 
 NOW = datetime(2025, 3, 1, 12, tzinfo=UTC)
@@ -46,7 +46,7 @@ def test_every_step_is_recorded(
     speech = make_recording(tmp_path / "s.wav", seconds=5, lufs=-40, signal="noise")
     master = padded(tmp_path / "Губернатор — бюджет.wav", speech, 2.0, 0.0)
     episode = add_episode(settings, AddRequest(recording=master, title="Бюджет"), now=NOW)
-    folder = catalog.episode_dir(show.root, episode.slug)
+    folder = folders.episode_dir(show.root, episode.slug)
     assert episode.audio is not None
     assert episode.audio.provenance is not None
     record = json.loads((folder / episode.audio.provenance).read_text(encoding="utf-8"))
@@ -100,15 +100,15 @@ def test_every_step_is_recorded(
     assert json.loads(capsys.readouterr().out)["provenance"] == record
 
     # Published beside the MP3, with the tagged file's own hash; a second run changes nothing.
-    before = (folder / catalog.EPISODE_FILE).read_bytes()
+    before = (folder / folders.EPISODE_FILE).read_bytes()
     assert main(["-C", str(show.root), "publish"]) == 0
-    key = catalog.audio_key(episode)
+    key = folders.audio_key(episode)
     sidecar = json.loads(
         (settings.local_store / key.replace(".mp3", ".provenance.json")).read_text("utf-8")
     )
     assert sidecar["published"]["sha256"] == sha256(settings.local_store / key)
     assert {k: v for k, v in sidecar.items() if k != "published"} == record
-    assert (folder / catalog.EPISODE_FILE).read_bytes() == before
+    assert (folder / folders.EPISODE_FILE).read_bytes() == before
     capsys.readouterr()
     assert main(["-C", str(show.root), "publish"]) == 0
     assert "nothing to do" in capsys.readouterr().out
@@ -125,7 +125,7 @@ def test_the_loudness_account_explains_the_mp3_where_the_limiter_works(
     episode = add_episode(show, AddRequest(recording=master, title="Звонок"), now=NOW)
     assert episode.audio is not None
     assert episode.audio.provenance is not None
-    folder = catalog.episode_dir(show.root, episode.slug)
+    folder = folders.episode_dir(show.root, episode.slug)
     record = json.loads((folder / episode.audio.provenance).read_text(encoding="utf-8"))
     mp3_lufs, _ = measure(folder / episode.audio.file)  # the published file, measured apart
     account = record["loudness"]
@@ -146,7 +146,7 @@ def test_plain_episode_keeps_the_recording_alone(show: Settings, tmp_path: Path)
     episode = add_episode(show, AddRequest(recording=master, title="Просто"), now=NOW)
     assert episode.audio is not None
     assert episode.audio.provenance is not None
-    folder = catalog.episode_dir(show.root, episode.slug)
+    folder = folders.episode_dir(show.root, episode.slug)
     record = json.loads((folder / episode.audio.provenance).read_text(encoding="utf-8"))
     assert record["jingles"] == []
     assert record["offset_s"] == 0.0
@@ -154,7 +154,7 @@ def test_plain_episode_keeps_the_recording_alone(show: Settings, tmp_path: Path)
         "enabled": False, "threshold_db": -50.0, "kept_pause_s": 0.5, "lead_s": 0.0, "tail_s": 0.0
     }  # fmt: skip
     assert "pydub" not in record["tools"]
-    assert "offset_s" not in (folder / catalog.EPISODE_FILE).read_text(encoding="utf-8")
+    assert "offset_s" not in (folder / folders.EPISODE_FILE).read_text(encoding="utf-8")
 
 
 def test_a_sampled_measuring_pass_records_the_master_metered_whole(
@@ -172,7 +172,7 @@ def test_a_sampled_measuring_pass_records_the_master_metered_whole(
     caplog.set_level(logging.INFO, logger="radiodesk.audio.measuring")
     episode = add_episode(show, AddRequest(recording=master, title="Телефон"), now=NOW)
     assert "(sampled)" in caplog.text
-    folder = catalog.episode_dir(show.root, episode.slug)
+    folder = folders.episode_dir(show.root, episode.slug)
     assert episode.audio is not None
     assert episode.audio.provenance is not None
     record = json.loads((folder / episode.audio.provenance).read_text(encoding="utf-8"))

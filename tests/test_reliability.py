@@ -13,7 +13,7 @@ import pytest
 
 from media import make_recording
 from radiodesk.cli import main
-from radiodesk.show import catalog
+from radiodesk.show import episode_file, folders
 from radiodesk.show.settings import Settings
 
 SCRIPT = Path(sys.executable).parent / "radiodesk"
@@ -23,12 +23,12 @@ def test_a_second_process_fails_clearly_while_the_show_is_locked(
     show: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     recording = make_recording(tmp_path / "a.wav", seconds=2, lufs=-20)
-    with filelock.FileLock(show.root / catalog.LOCK_FILE):
+    with filelock.FileLock(show.root / folders.LOCK_FILE):
         assert main(["-C", str(show.root), "add", str(recording), "--title", "x"]) == 1
         assert main(["-C", str(show.root), "publish"]) == 1
     err = capsys.readouterr().err
     assert err.count("radiodesk: error: another radiodesk is working on this show") == 2
-    assert catalog.list_slugs(show.root) == []
+    assert folders.list_slugs(show.root) == []
     assert not show.local_store.exists()
 
 
@@ -47,7 +47,7 @@ def test_killed_add_leaves_no_episode_and_the_next_run_completes(
     time.sleep(0.3)  # well inside the processing of a 4-minute recording
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
-    assert catalog.list_slugs(show.root) == []  # nothing half-made is visible as an episode
+    assert folders.list_slugs(show.root) == []  # nothing half-made is visible as an episode
     done = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "dolgoe-interviu"
@@ -101,7 +101,7 @@ def test_derived_mp3s_are_content_addressed_and_stale_ones_pruned(
     assert main(["-C", str(show.root), "add", str(recording), "--title", "Старое"]) == 0
     derived = show.root / "episodes" / "staroe" / "derived"
     (old,) = derived.glob("*.mp3")
-    episode = catalog.load_episode(show.root / "episodes" / "staroe")
+    episode = episode_file.load_episode(show.root / "episodes" / "staroe")
     assert episode.audio is not None
     assert old.name == f"staroe-{episode.audio.sha256[:12]}.mp3"
     toml = show.root / "episodes" / "staroe" / "episode.toml"
@@ -109,6 +109,6 @@ def test_derived_mp3s_are_content_addressed_and_stale_ones_pruned(
     assert main(["-C", str(show.root), "publish"]) == 0
     (new,) = derived.glob("*.mp3")  # the re-tagged copy replaced the old one only after the switch
     assert new != old
-    assert catalog.load_episode(show.root / "episodes" / "staroe").audio.file == (  # type: ignore[union-attr]
+    assert episode_file.load_episode(show.root / "episodes" / "staroe").audio.file == (  # type: ignore[union-attr]
         f"derived/{new.name}"
     )

@@ -18,8 +18,9 @@ from media import make_recording
 from radiodesk.errors import CatalogError, ConfigError
 from radiodesk.publish import site
 from radiodesk.show import roles
-from radiodesk.show.catalog import Person
-from radiodesk.show.settings import Settings, load_settings
+from radiodesk.show.episode import Person
+from radiodesk.show.settings import Settings
+from radiodesk.show.settings_file import load_settings
 from showfiles import snapshot
 
 TAXONOMY = json.loads(

@@ -35,7 +35,7 @@ from radiodesk.publish.site import (
 )
 from radiodesk.publish.social import og_locale
 from radiodesk.show.scaffold import create_show
-from radiodesk.show.settings import load_settings
+from radiodesk.show.settings_file import load_settings
 from showfiles import snapshot_with_times
 
 HOSTILE = "<script>alert(1)</script> & ]]> \"q\" 'a' <img src=x onerror=alert(2)>"

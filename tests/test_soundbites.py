@@ -27,7 +27,8 @@ from radiodesk.cli import main
 from radiodesk.errors import CatalogError, FeedError
 from radiodesk.ingest import soundbites
 from radiodesk.publish import feed
-from radiodesk.show.catalog import Soundbite, episode_from_dict, episode_to_toml, load_episode
+from radiodesk.show.episode import Soundbite
+from radiodesk.show.episode_file import episode_from_dict, episode_to_toml, load_episode
 from radiodesk.show.settings import Settings
 from showfiles import snapshot
 

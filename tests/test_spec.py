@@ -19,7 +19,7 @@ from conftest import make_cover
 from radiodesk.errors import ConfigError
 from radiodesk.publish import run as publishing
 from radiodesk.publish.storage import open_storage
-from radiodesk.show.settings import load_settings
+from radiodesk.show.settings_file import load_settings
 from radiodesk.spec import CONTROL_RE, LINE_CONTROL_RE, is_http_url
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

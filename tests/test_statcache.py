@@ -22,8 +22,8 @@ from radiodesk.audio.tag_values import Tags
 from radiodesk.audio.tags import read_tags
 from radiodesk.cli import main
 from radiodesk.errors import CatalogError
-from radiodesk.show import catalog, statcache
-from radiodesk.show.catalog import (
+from radiodesk.show import episode_file, folders, statcache
+from radiodesk.show.episode import (
     AudioRecord,
     Correction,
     MasterFile,
@@ -51,26 +51,26 @@ def cached(root: Path, name: str) -> dict[str, list[object]]:
 
 
 def write(root: Path, slug: str, **changes: object) -> Path:
-    folder = root / catalog.EPISODES_DIR / slug
+    folder = root / folders.EPISODES_DIR / slug
     folder.mkdir(parents=True, exist_ok=True)
-    catalog.write_episode(folder, episode(slug=slug, **changes))
-    return folder / catalog.EPISODE_FILE
+    episode_file.write_episode(folder, episode(slug=slug, **changes))
+    return folder / folders.EPISODE_FILE
 
 
 def test_settled_episodes_come_from_the_cache_until_they_change(tmp_path: Path) -> None:
     path = write(tmp_path, "one", title="Первое название")
     age(tmp_path)
-    first = catalog.load_episodes(tmp_path)
+    first = episode_file.load_episodes(tmp_path)
     assert list(cached(tmp_path, "catalog")) == ["one"]
-    assert catalog.load_episodes(tmp_path) == first  # datetimes and tuples survive the JSON
+    assert episode_file.load_episodes(tmp_path) == first  # datetimes and tuples survive the JSON
 
     # Proof that the cache is read: a doctored entry with the file's own stamp is believed.
     cache = tmp_path / statcache.CACHE_DIR / "catalog.json"
     cache.write_text(cache.read_text("utf-8").replace("Первое", "Кэш"), "utf-8")
-    assert catalog.load_episodes(tmp_path)[0].title == "Кэш название"
+    assert episode_file.load_episodes(tmp_path)[0].title == "Кэш название"
 
     path.write_text(path.read_text("utf-8").replace("Первое", "Второе"), "utf-8")
-    assert catalog.load_episodes(tmp_path)[0].title == "Второе название"
+    assert episode_file.load_episodes(tmp_path)[0].title == "Второе название"
 
 
 def test_every_kind_of_record_comes_back_from_the_cache_as_it_was_read(tmp_path: Path) -> None:
@@ -101,10 +101,10 @@ def test_every_kind_of_record_comes_back_from_the_cache_as_it_was_read(tmp_path:
         episode_type="bonus",
     )
     age(tmp_path)
-    read = catalog.load_episodes(tmp_path)
+    read = episode_file.load_episodes(tmp_path)
     assert list(cached(tmp_path, "catalog")) == ["full"]
-    again = catalog.load_episodes(tmp_path)
-    assert again == read == [catalog.load_episode(tmp_path / catalog.EPISODES_DIR / "full")]
+    again = episode_file.load_episodes(tmp_path)
+    assert again == read == [episode_file.load_episode(tmp_path / folders.EPISODES_DIR / "full")]
     assert repr(again) == repr(read)  # pages and feeds are fingerprinted by repr
 
 
@@ -112,31 +112,31 @@ def test_a_file_that_just_changed_is_not_cached(tmp_path: Path) -> None:
     write(tmp_path, "settled")
     age(tmp_path)
     write(tmp_path, "fresh")
-    assert {e.slug for e in catalog.load_episodes(tmp_path)} == {"settled", "fresh"}
+    assert {e.slug for e in episode_file.load_episodes(tmp_path)} == {"settled", "fresh"}
     assert list(cached(tmp_path, "catalog")) == ["settled"]
 
 
 def test_a_file_rewritten_within_its_mtime_tick_is_read_again(tmp_path: Path) -> None:
     path = write(tmp_path, "one", title="Первое название")
     age(tmp_path)
-    catalog.load_episodes(tmp_path)
+    episode_file.load_episodes(tmp_path)
     stat = path.stat()
     # Same size, same mtime: only the inode tells (write_atomic renames a new file in).
     write(tmp_path, "one", title="Второе название")
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert path.stat().st_size == stat.st_size
-    assert catalog.load_episodes(tmp_path)[0].title == "Второе название"
+    assert episode_file.load_episodes(tmp_path)[0].title == "Второе название"
 
 
 def test_a_broken_file_fails_as_it_would_without_a_cache(tmp_path: Path) -> None:
     path = write(tmp_path, "one")
     age(tmp_path)
-    catalog.load_episodes(tmp_path)
+    episode_file.load_episodes(tmp_path)
     path.write_text(path.read_text("utf-8").replace("number = 7", "number = 'семь'"), "utf-8")
     with pytest.raises(CatalogError) as uncached:
-        catalog.load_episode(path.parent)
+        episode_file.load_episode(path.parent)
     with pytest.raises(CatalogError) as through_cache:
-        catalog.load_episodes(tmp_path)
+        episode_file.load_episodes(tmp_path)
     assert str(through_cache.value) == str(uncached.value)
     assert "number" in str(uncached.value)
 
@@ -148,7 +148,7 @@ def test_a_cache_from_other_code_or_garbage_is_ignored(tmp_path: Path) -> None:
     cache.parent.mkdir(parents=True)
     for text in ("{not json", json.dumps({"version": "old", "entries": {"one": [[], {}]}})):
         cache.write_text(text, "utf-8")
-        assert catalog.load_episodes(tmp_path)[0].title == "Настоящее"
+        assert episode_file.load_episodes(tmp_path)[0].title == "Настоящее"
 
 
 # ---------------------------------------------------------------- publish of a settled show
@@ -173,9 +173,9 @@ def settled(show: Settings, recording: Path, capsys: pytest.CaptureFixture[str])
 
 
 def published_tags(show: Settings, slug: str) -> Tags:
-    record = catalog.load_episode(catalog.episode_dir(show.root, slug)).audio
+    record = episode_file.load_episode(folders.episode_dir(show.root, slug)).audio
     assert record is not None
-    return read_tags(catalog.episode_dir(show.root, slug) / record.file)
+    return read_tags(folders.episode_dir(show.root, slug) / record.file)
 
 
 def test_nothing_changed_uploads_nothing(
@@ -186,7 +186,7 @@ def test_nothing_changed_uploads_nothing(
 
 
 def test_a_hand_edited_title_is_still_retagged(show: Settings, settled: str) -> None:
-    path = catalog.episode_dir(show.root, settled) / catalog.EPISODE_FILE
+    path = folders.episode_dir(show.root, settled) / folders.EPISODE_FILE
     path.write_text(path.read_text("utf-8").replace('"Выпуск"', '"Новый выпуск"'), "utf-8")
     assert main(["-C", str(show.root), "publish"]) == 0
     assert published_tags(show, settled).title == "Новый выпуск"
@@ -214,18 +214,18 @@ def test_a_changed_setting_is_still_retagged(show: Settings, settled: str) -> No
 
 
 def test_lost_derived_files_are_still_rebuilt(show: Settings, settled: str) -> None:
-    folder = catalog.episode_dir(show.root, settled)
-    episode = catalog.load_episode(folder)
+    folder = folders.episode_dir(show.root, settled)
+    episode = episode_file.load_episode(folder)
     assert episode.audio is not None
     (folder / episode.audio.file).unlink()
-    catalog.peaks_file(folder, episode).unlink()
-    catalog.wave_file(folder, episode).unlink()
-    stray = folder / catalog.DERIVED_DIR / "stray.mp3"
+    folders.peaks_file(folder, episode).unlink()
+    folders.wave_file(folder, episode).unlink()
+    stray = folder / folders.DERIVED_DIR / "stray.mp3"
     stray.write_bytes(b"old")
     assert main(["-C", str(show.root), "publish"]) == 0
     assert (folder / episode.audio.file).is_file()
-    assert catalog.peaks_file(folder, episode).is_file()
-    assert catalog.wave_file(folder, episode).is_file()
+    assert folders.peaks_file(folder, episode).is_file()
+    assert folders.wave_file(folder, episode).is_file()
     assert not stray.exists()
     page = (show.local_store / "episodes" / settled / "index.html").read_text("utf-8")
     assert 'class="waveform"' in page
@@ -264,7 +264,7 @@ def test_unchanged_feed_and_pages_lost_from_the_store_are_rendered_again(
 
 
 def test_a_changed_title_renders_the_feed_and_pages_again(show: Settings, settled: str) -> None:
-    path = catalog.episode_dir(show.root, settled) / catalog.EPISODE_FILE
+    path = folders.episode_dir(show.root, settled) / folders.EPISODE_FILE
     path.write_text(path.read_text("utf-8").replace('"Выпуск"', '"Другой выпуск"'), "utf-8")
     assert main(["-C", str(show.root), "publish"]) == 0
     for key in ("feed.xml", "index.html", f"episodes/{settled}/index.html"):

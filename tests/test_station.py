@@ -23,7 +23,7 @@ from conftest import make_cover
 from media import make_recording, measure
 from radiodesk.cli import main
 from radiodesk.errors import ConfigError
-from radiodesk.show.settings import load_settings, settings_from_dict
+from radiodesk.show.settings_file import load_settings, settings_from_dict
 from s3server import REGION, Bucket
 
 BASE = "https://radio.example.org/podcasts"

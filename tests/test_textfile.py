@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from media import make_recording
 from radiodesk.cli import main
 from radiodesk.errors import CatalogError
-from radiodesk.show import catalog, textfile
+from radiodesk.show import episode_file, folders, textfile
 from radiodesk.show.settings import Settings
 from radiodesk.show.transcripts import parse_transcript
 from showfiles import snapshot
@@ -152,8 +152,8 @@ def test_add_reads_notes_chapters_and_transcript_in_code_pages(
     assert "radiodesk: warning: notes.txt read as Windows-1251" in out.err.splitlines()
     assert "radiodesk: warning: главы.txt read as KOI8-R" in out.err.splitlines()
     assert "radiodesk: warning: субтитры.srt read as Windows-1251" in out.err.splitlines()
-    folder = catalog.episode_dir(show.root, out.out.strip())
-    episode = catalog.load_episode(folder)
+    folder = folders.episode_dir(show.root, out.out.strip())
+    episode = episode_file.load_episode(folder)
     assert episode.description == NOTES.strip()
     titles = [c["title"] for c in json.loads((folder / "chapters.json").read_bytes())["chapters"]]
     assert titles == ["Вступление", "Вопросы слушателей"]

@@ -19,13 +19,8 @@ import click
 
 from radiodesk import __version__
 from radiodesk.errors import ConfigError, RadiodeskError
-from radiodesk.show.settings import (
-    STATION_FILE,
-    Settings,
-    StationSettings,
-    load_settings,
-    load_station,
-)
+from radiodesk.show.settings import STATION_FILE, Settings, StationSettings
+from radiodesk.show.settings_file import load_settings, load_station
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -58,9 +58,9 @@ def verify(obj: Context, local_only: bool, repair: bool) -> None:
 
 def _repair(settings: Settings, storage: Storage) -> None:
     """Send the damaged objects again; name each one no local file can replace."""
-    from radiodesk.show import catalog
+    from radiodesk.show import folders
 
-    with catalog.locked(settings.root):
+    with folders.locked(settings.root):
         done = integrity.repair(settings, storage, now=now())
     for key in done.repaired:
         click.echo(f"repaired {key}")

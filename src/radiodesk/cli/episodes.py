@@ -15,7 +15,7 @@ from radiodesk.ingest import add as ingest
 from radiodesk.ingest import edit as editing
 from radiodesk.ingest import on_air as broadcast
 from radiodesk.ingest import soundbites
-from radiodesk.show.catalog import Person
+from radiodesk.show.episode import Person
 
 
 @click.command()

@@ -19,8 +19,8 @@ from radiodesk.cli.report import State
 from radiodesk.ingest import provenance, soundbites
 from radiodesk.publish import live
 from radiodesk.publish.storage import store_identity
-from radiodesk.show import catalog
-from radiodesk.show.catalog import AudioRecord, Episode, Measurement, Soundbite
+from radiodesk.show import episode_file, folders
+from radiodesk.show.episode import AudioRecord, Episode, Measurement, Soundbite
 from radiodesk.show.settings import Settings
 
 
@@ -31,7 +31,7 @@ from radiodesk.show.settings import Settings
 def show_episode(obj: Context, slug: str, as_json: bool) -> None:
     """Print everything about one episode: status, public URLs, audio, files, corrections."""
     settings = obj.settings()
-    episode = catalog.load_episode(catalog.episode_dir(settings.root, slug))
+    episode = episode_file.load_episode(folders.episode_dir(settings.root, slug))
     at = now()
     state = _statuses(settings, [episode], at)[slug]
     data = _episode_json(episode, at, state)
@@ -58,7 +58,7 @@ def show_episode(obj: Context, slug: str, as_json: bool) -> None:
             encoder=f"libmp3lame CBR {a.bitrate_kbps} kbit/s, {a.sample_rate_hz} Hz",
             encodes=a.attempts,
         )
-    folder = catalog.episode_dir(settings.root, slug)
+    folder = folders.episode_dir(settings.root, slug)
     if episode.audio and episode.audio.provenance:
         data["provenance"] = provenance.read(folder / episode.audio.provenance)
     if as_json:
@@ -88,7 +88,7 @@ def list_episodes(obj: Context, as_json: bool) -> None:
     at = now()
     rows = []
     for name, settings in shows:
-        episodes = catalog.load_episodes(settings.root)
+        episodes = episode_file.load_episodes(settings.root)
         states = _statuses(settings, episodes, at)
         rows += [(name, settings, e, states[e.slug]) for e in episodes]
     if as_json:

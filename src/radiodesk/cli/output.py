@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # types only: importing them would load ingest or publish for
     from radiodesk.ingest.add import ProgressFn
     from radiodesk.publish.run import Report
     from radiodesk.publish.station import Programme
-    from radiodesk.show.catalog import Episode  # (and the catalog before a publish's first request)
+    from radiodesk.show.episode import Episode  # (and the catalog before a publish's first request)
 
 
 @dataclass

@@ -29,7 +29,7 @@ from radiodesk.show.settings import Settings, StationSettings
 
 if TYPE_CHECKING:
     from radiodesk.publish.run import Report
-    from radiodesk.show.catalog import Episode
+    from radiodesk.show.episode import Episode
 
 
 @click.command()
@@ -76,10 +76,10 @@ def _publish_show(
     listing = Listing(storage)  # first: see above
     from radiodesk.ingest import add as ingest
     from radiodesk.publish import run as publishing
-    from radiodesk.show import catalog
+    from radiodesk.show import folders
 
     with (
-        catalog.locked(settings.root),
+        folders.locked(settings.root),
         tempfile.TemporaryDirectory() as preview,
         progress(obj) as bars,
     ):
@@ -141,7 +141,7 @@ def _publish_station(
 def _publish_station_page(station: StationSettings, dry_run: bool) -> None:
     """Refresh the station page from every programme (even those --show left out)."""
     from radiodesk.publish import station as stations
-    from radiodesk.show import catalog
+    from radiodesk.show import folders
 
     everyone = stations.load_programmes(station)
     broken = [p.name for p in everyone if p.settings is None]
@@ -154,7 +154,7 @@ def _publish_station_page(station: StationSettings, dry_run: bool) -> None:
     storage = open_store(
         station.storage, station.station.base_url, station.local_store, home=station.root
     )
-    with catalog.locked(station.root):
+    with folders.locked(station.root):
         page = stations.publish_page(
             station,
             storage,
@@ -179,13 +179,13 @@ def remove(obj: Context, slug: str, purge: bool, dry_run: bool, yes: bool) -> No
     Every other episode stays as it was last published. Asks first on a terminal.
     """
     from radiodesk.publish import run as publishing
-    from radiodesk.show import catalog
+    from radiodesk.show import episode_file, folders
 
     settings = obj.settings()
     storage = open_storage(settings)
-    with catalog.locked(settings.root):
-        folder = catalog.episode_dir(settings.root, slug)
-        episode = catalog.load_episode(folder)
+    with folders.locked(settings.root):
+        folder = folders.episode_dir(settings.root, slug)
+        episode = episode_file.load_episode(folder)
         if not dry_run and not yes:
             _confirm_removal(settings, episode, purge)
         named = frozenset({slug})
@@ -193,7 +193,7 @@ def remove(obj: Context, slug: str, purge: bool, dry_run: bool, yes: bool) -> No
             settings, storage, now=now(), dry_run=dry_run, only=named, removing=named
         )
         if purge and not dry_run:
-            catalog.purge_episode(settings.root, slug)
+            folders.purge_episode(settings.root, slug)
     print_report(report, settings)
     if purge and not dry_run:
         click.echo(f"deleted episodes/{slug} and its master")

@@ -11,7 +11,7 @@ from typing import Any
 
 from radiodesk.cli.output import when
 from radiodesk.publish.live import Listed, LiveEpisode
-from radiodesk.show.catalog import Episode
+from radiodesk.show.episode import Episode
 from radiodesk.show.settings import Settings
 
 TITLE_MIN = 16  # the title column folds down to this; the other columns are never cut

@@ -17,7 +17,7 @@ from radiodesk.cli import Context
 from radiodesk.errors import RadiodeskError
 from radiodesk.show import scaffold, zones
 from radiodesk.show.artwork import check_artwork
-from radiodesk.show.settings import find_station, load_settings
+from radiodesk.show.settings_file import find_station, load_settings
 from radiodesk.spec import is_email, is_http_url
 
 

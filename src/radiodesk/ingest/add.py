@@ -32,9 +32,10 @@ from radiodesk.ingest import masters, provenance, sides, soundbites
 from radiodesk.ingest import on_air as broadcast
 from radiodesk.ingest import splicing as newsroom
 from radiodesk.ingest.audio_profiles import mp3_profile
-from radiodesk.show import catalog, staging, timeline
+from radiodesk.show import episode_file, folders, staging, timeline
 from radiodesk.show.artwork import inspect_image
-from radiodesk.show.catalog import (
+from radiodesk.show.chapters import load_chapters
+from radiodesk.show.episode import (
     AudioRecord,
     Episode,
     EpisodeType,
@@ -42,6 +43,7 @@ from radiodesk.show.catalog import (
     Measurement,
     Person,
     Soundbite,
+    clean_text,
 )
 from radiodesk.show.settings import EDIT_FIELDS, AudioSettings, Settings
 from radiodesk.show.statcache import Stamp, StatCache, stamp
@@ -107,13 +109,13 @@ def add_episodes(
     root = settings.root
     results: dict[int, AddResult] = {}
     newsroom.check_jingles(settings)  # every recording would need them: stop before any work
-    with catalog.locked(root):
+    with folders.locked(root):
         try:
-            catalog.episodes_dir(root).mkdir(exist_ok=True)
+            folders.episodes_dir(root).mkdir(exist_ok=True)
         except OSError as exc:
             raise CatalogError(f"cannot create the episodes folder in {root}: {exc}") from exc
-        taken = set(catalog.list_slugs(root))
-        known = masters.known_recordings(catalog.load_episodes(root))
+        taken = set(folders.list_slugs(root))
+        known = masters.known_recordings(episode_file.load_episodes(root))
         todo: list[tuple[int, AddRequest, _Claim]] = []
         for index, request in enumerate(requests):
             try:
@@ -157,13 +159,13 @@ class _Claim:
 
 def _claim(request: AddRequest, taken: set[str]) -> _Claim:
     """Check the request cheaply and reserve its slug (the caller holds the lock)."""
-    title = catalog.clean_text(request.title, "the title")
+    title = clean_text(request.title, "the title")
     if not title:
         raise CatalogError("the episode needs a title", hint="pass --title")
-    catalog.clean_text(request.description, "the description")
+    clean_text(request.description, "the description")
     masters.check_recording(request.recording)
     given = sides.read_sides(request.image, request.chapters, request.transcript)
-    slug = catalog.check_slug(request.slug) if request.slug else catalog.make_slug(title, taken)
+    slug = folders.check_slug(request.slug) if request.slug else folders.make_slug(title, taken)
     if slug in taken:
         raise CatalogError(f"an episode with the slug {slug!r} already exists", hint="pick --slug")
     taken.add(slug)
@@ -180,7 +182,7 @@ def _build(
     """Make the episode in a staging folder, then move it into place in one rename."""
     root, slug = settings.root, claim.slug
     try:
-        work = staging.new_folder(catalog.episodes_dir(root))
+        work = staging.new_folder(folders.episodes_dir(root))
     except OSError as exc:
         raise CatalogError(f"cannot create episode {slug!r} in {root}: {exc.strerror}") from exc
     try:
@@ -191,8 +193,8 @@ def _build(
         episode = Episode(
             slug=slug,
             guid=str(uuid.uuid4()),
-            title=catalog.clean_text(request.title, "the title"),
-            description=catalog.clean_text(request.description, "the description"),
+            title=clean_text(request.title, "the title"),
+            description=clean_text(request.description, "the description"),
             date=request.date or now,
             created=now,
             master=master,
@@ -209,8 +211,8 @@ def _build(
         refresh_clips(settings, work, episode)
         if settings.broadcast.enabled:
             stage_on_air(settings, work, episode)
-        catalog.write_episode(work, episode)
-        staging.switch(work, catalog.episode_dir(root, slug), new=True)
+        episode_file.write_episode(work, episode)
+        staging.switch(work, folders.episode_dir(root, slug), new=True)
     except OSError as exc:
         staging.discard(work)
         raise CatalogError(f"cannot write episode {slug!r} in {root}: {exc.strerror}") from exc
@@ -282,15 +284,17 @@ def _bring_up_to_date(
     context = _fingerprint(
         {"show": settings.show, "audio": settings.audio, "pipeline": PIPELINE_VERSION}
     )
-    episodes = [e for e in catalog.load_episodes(settings.root) if only is None or e.slug in only]
+    episodes = [
+        e for e in episode_file.load_episodes(settings.root) if only is None or e.slug in only
+    ]
     for episode in episodes:
-        folder = catalog.episode_dir(settings.root, episode.slug)
+        folder = folders.episode_dir(settings.root, episode.slug)
         if checked.get(episode.slug, _inputs(settings, folder, episode)) == context:
             current.append(episode)
             continue
         fresh = refresh_audio(settings, folder, episode, on_progress=on_progress)
         if fresh != episode:
-            catalog.write_episode(folder, fresh)
+            episode_file.write_episode(folder, fresh)
             rebuilt.append(fresh)
         refresh_clips(settings, folder, fresh)
         prune_derived(folder, fresh)
@@ -309,11 +313,11 @@ def _inputs(settings: Settings, folder: Path, episode: Episode) -> list[Stamp]:
     if cover is None and settings.show.image:
         cover = settings.root / settings.show.image
     files = [
-        folder / catalog.EPISODE_FILE,
-        folder / catalog.DERIVED_DIR,  # its mtime moves when a stray MP3 appears
+        folder / folders.EPISODE_FILE,
+        folder / folders.DERIVED_DIR,  # its mtime moves when a stray MP3 appears
         folder / episode.audio.file if episode.audio else None,
-        catalog.peaks_file(folder, episode),
-        catalog.wave_file(folder, episode),
+        folders.peaks_file(folder, episode),
+        folders.wave_file(folder, episode),
         cover,
         folder / episode.chapters if episode.chapters else None,
     ]
@@ -332,7 +336,7 @@ def _refresh_peaks(folder: Path, episode: Episode) -> None:
     record = episode.audio
     if record is None:
         return
-    path, drawing = catalog.peaks_file(folder, episode), catalog.wave_file(folder, episode)
+    path, drawing = folders.peaks_file(folder, episode), folders.wave_file(folder, episode)
     peaks = waveform.load_peaks(path, record.sha256)
     if not peaks:
         peaks = waveform.peaks(folder / record.file)
@@ -359,7 +363,7 @@ def refresh_audio(
     master's analysis when `add` made it while copying the master (and hashed it on the way).
     """
     recipe, record = _recipe(settings, episode), episode.audio
-    out_dir = preview_dir or folder / catalog.DERIVED_DIR
+    out_dir = preview_dir or folder / folders.DERIVED_DIR
     current = folder / record.file if record else None
     intact = (
         current is not None
@@ -478,7 +482,7 @@ def prune_derived(folder: Path, episode: Episode) -> None:
     keep |= (
         {folder / name for name in (record.file, record.provenance) if name} if record else set()
     )
-    derived = folder / catalog.DERIVED_DIR
+    derived = folder / folders.DERIVED_DIR
     for path in [*derived.glob("*.mp3"), *derived.glob(f"*{PROVENANCE_SUFFIX}")]:
         if path not in keep:
             path.unlink(missing_ok=True)
@@ -489,10 +493,10 @@ def preview_stale(
 ) -> dict[str, Episode]:
     """Rebuild stale MP3s (of those `only` names) under `work` only; return those that change."""
     changed: dict[str, Episode] = {}
-    for episode in catalog.load_episodes(settings.root):
+    for episode in episode_file.load_episodes(settings.root):
         if only is not None and episode.slug not in only:
             continue
-        folder = catalog.episode_dir(settings.root, episode.slug)
+        folder = folders.episode_dir(settings.root, episode.slug)
         fresh = refresh_audio(settings, folder, episode, preview_dir=work)
         if not soundbites.clips_ready(settings.audio, folder, fresh):
             fresh = _preview_clips(settings, folder, fresh, work)
@@ -542,7 +546,7 @@ def tag_values(
         cover = Cover(data=cover_path.read_bytes(), mime=info.mime)
     chapters = tuple(
         TagChapter(start_s=c.start_s, end_s=c.end_s or duration_s, title=c.title, url=c.url)
-        for c in catalog.load_chapters(folder, episode, duration_s, placing)
+        for c in load_chapters(folder, episode, duration_s, placing)
     )
     record = episode.audio
     if provenance_json is None and record is not None and record.provenance:

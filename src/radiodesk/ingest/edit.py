@@ -18,8 +18,9 @@ from radiodesk.errors import CatalogError
 from radiodesk.ingest import add as ingest
 from radiodesk.ingest import masters, sides, soundbites
 from radiodesk.ingest import splicing as newsroom
-from radiodesk.show import catalog, staging
-from radiodesk.show.catalog import Correction, Episode, Person, Soundbite
+from radiodesk.show import episode_file, folders, staging
+from radiodesk.show.chapters import stored_chapters
+from radiodesk.show.episode import Correction, Episode, Person, Soundbite, clean_text
 from radiodesk.show.settings import Settings
 from radiodesk.show.transcripts import parse_transcript
 
@@ -72,9 +73,9 @@ def edit_episode(
             "--chapters, --transcript, --image, --replace-audio, --note or --draft/--no-draft",
         )
     root = settings.root
-    with catalog.locked(root):
-        folder = catalog.episode_dir(root, slug)
-        episode = catalog.load_episode(folder)
+    with folders.locked(root):
+        folder = folders.episode_dir(root, slug)
+        episode = episode_file.load_episode(folder)
         if episode.removed:
             raise CatalogError(
                 f"episode {slug!r} was removed from the feed; a removed episode is not edited",
@@ -106,11 +107,11 @@ def _text_changes(episode: Episode, request: EditRequest, now: datetime) -> dict
     """Return the plain fields the request changes (a value equal to the current one does not)."""
     given: dict[str, object] = {}
     if request.title is not None:
-        given["title"] = catalog.clean_text(request.title, "the title")
+        given["title"] = clean_text(request.title, "the title")
         if not given["title"]:
             raise CatalogError("the episode needs a title")
     if request.description is not None:
-        given["description"] = catalog.clean_text(request.description, "the description")
+        given["description"] = clean_text(request.description, "the description")
     if request.date is not None:
         given["date"] = request.date
     if request.persons is not None:
@@ -142,7 +143,7 @@ def _build(
                                    on_progress)  # fmt: skip
         stored = "master" in changes  # a new take: what the episode has must fit it too
         _check_timed(work, episode, given, changes, analysis.source.duration_s, stored=stored)
-    if request.note is not None and (note := catalog.clean_text(request.note, "the note")):
+    if request.note is not None and (note := clean_text(request.note, "the note")):
         correction = Correction(at=now, note=note, public=request.public_note)
         changes["corrections"] = (*episode.corrections, correction)
     elif "master" in changes:
@@ -158,7 +159,7 @@ def _build(
     if _on_air_stale(settings, episode, changes):
         on_air = settings.root / settings.broadcast.folder / f"{episode.slug}.wav"
         ingest.stage_on_air(settings, work, edited)
-    catalog.write_episode(work, edited)
+    episode_file.write_episode(work, edited)
     order = [f.name for f in fields(Episode)]
     changed = sorted(set(changes) - {"previous_masters"}, key=order.index)
     return Edited(episode=edited, changed=tuple(changed), on_air=on_air)
@@ -177,7 +178,7 @@ def _replace_master(
     if master.sha256 == episode.master.sha256:  # the very recording it has: no change
         (work / master.file).unlink()
         return analysis
-    others = [e for e in catalog.load_episodes(settings.root) if e.slug != episode.slug]
+    others = [e for e in episode_file.load_episodes(settings.root) if e.slug != episode.slug]
     ingest.warn_if_known(master, masters.known_recordings(others), recording.name)
     changes["master"] = master
     changes["previous_masters"] = (*episode.previous_masters, episode.master)
@@ -238,11 +239,11 @@ def _check_timed(
 def _with_stored(folder: Path, episode: Episode, given: sides.Sides) -> sides.Sides:
     """Return the side files given, completed by the chapters and transcript already stored."""
     if given.chapters is None and episode.chapters:
-        name = catalog.stored_name(episode, episode.chapters)
-        given = replace(given, chapters=catalog.stored_chapters(folder, episode),
+        name = folders.stored_name(episode, episode.chapters)
+        given = replace(given, chapters=stored_chapters(folder, episode),
                         chapters_source=name)  # fmt: skip
     if given.transcript is None and episode.transcript:
-        name = catalog.stored_name(episode, episode.transcript)
+        name = folders.stored_name(episode, episode.transcript)
         cues = parse_transcript((folder / episode.transcript).read_bytes(), source=name)
         given = replace(given, transcript=cues, transcript_source=name)
     return given

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from radiodesk.errors import AudioError, CatalogError
 from radiodesk.files import file_sha256
-from radiodesk.show import catalog
-from radiodesk.show.catalog import Episode, MasterFile
+from radiodesk.show import folders
+from radiodesk.show.episode import Episode, MasterFile
 from radiodesk.spec import LINE_CONTROL_RE
 
 
@@ -40,7 +40,7 @@ def copy_master(recording: Path, folder: Path) -> MasterFile:
     A name an earlier master already has gets a number in front ("2-take.wav"); the record
     keeps the producer's own name all the same.
     """
-    target = folder / catalog.MASTER_DIR / recording.name
+    target = folder / folders.MASTER_DIR / recording.name
     target.parent.mkdir(exist_ok=True)
     n = 2
     while target.exists():  # a replaced master keeps its place: the new one gets a new name
@@ -59,7 +59,7 @@ def copy_master(recording: Path, folder: Path) -> MasterFile:
         raise AudioError(f"cannot copy recording {recording}: {exc.strerror or exc}") from exc
     target.chmod(0o444)
     return MasterFile(
-        file=f"{catalog.MASTER_DIR}/{target.name}",
+        file=f"{folders.MASTER_DIR}/{target.name}",
         original_name=recording.name,
         sha256=digest.hexdigest(),
         size_bytes=size,
@@ -69,7 +69,7 @@ def copy_master(recording: Path, folder: Path) -> MasterFile:
 def verify_master(folder: Path, episode: Episode) -> None:
     """Refuse a master whose bytes are no longer those that were added."""
     master = episode.master
-    name = catalog.stored_name(episode, master.file)  # not the staged copy's path
+    name = folders.stored_name(episode, master.file)  # not the staged copy's path
     try:
         actual = file_sha256(folder / master.file)
     except OSError as exc:

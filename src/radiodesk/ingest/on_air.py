@@ -18,8 +18,8 @@ from radiodesk.audio.splice import Edit
 from radiodesk.errors import AudioError
 from radiodesk.ingest import provenance
 from radiodesk.ingest.audio_profiles import mp3_profile, wav_profile
-from radiodesk.show import catalog
-from radiodesk.show.catalog import Episode
+from radiodesk.show import episode_file, folders
+from radiodesk.show.episode import Episode
 from radiodesk.show.settings import BroadcastSettings, Settings
 
 log = logging.getLogger(__name__)
@@ -27,13 +27,15 @@ log = logging.getLogger(__name__)
 
 def export_episodes(settings: Settings, slugs: Sequence[str] | None) -> list[BroadcastCopy]:
     """Make the on-air copies of the named episodes (None: every episode with audio)."""
-    with catalog.locked(settings.root):
+    with folders.locked(settings.root):
         if slugs is None:
-            episodes = [e for e in catalog.load_episodes(settings.root) if e.audio]
+            episodes = [e for e in episode_file.load_episodes(settings.root) if e.audio]
         else:
-            episodes = [catalog.load_episode(catalog.episode_dir(settings.root, s)) for s in slugs]
+            episodes = [
+                episode_file.load_episode(folders.episode_dir(settings.root, s)) for s in slugs
+            ]
         return [
-            export_episode(settings, catalog.episode_dir(settings.root, e.slug), e)
+            export_episode(settings, folders.episode_dir(settings.root, e.slug), e)
             for e in episodes
         ]
 

@@ -24,7 +24,7 @@ from radiodesk.audio.loudness import limiter_loss_lu
 from radiodesk.audio.mp3 import Rendered
 from radiodesk.audio.splice import Edit
 from radiodesk.errors import CatalogError
-from radiodesk.show.catalog import MasterFile
+from radiodesk.show.episode import MasterFile
 from radiodesk.show.settings import Settings
 
 SCHEMA = 1

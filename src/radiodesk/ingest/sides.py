@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from radiodesk.files import write_atomic
-from radiodesk.show import catalog, chapters, textfile, transcripts
+from radiodesk.show import chapters, folders, textfile, transcripts
 from radiodesk.show.artwork import inspect_image, prepare_artwork
 from radiodesk.show.chapters import Chapter, chapters_json, parse_chapters
 from radiodesk.show.transcripts import Transcript, parse_transcript
@@ -70,9 +70,9 @@ def store_sides(sides: Sides, folder: Path, slug: str) -> dict[str, str]:
             log.warning("%s: artwork %s", slug, note)
         names["image"] = path.name
     if sides.chapters is not None:
-        names["chapters"] = catalog.CHAPTERS_FILE
-        write_atomic(folder / catalog.CHAPTERS_FILE, chapters_json(sides.chapters))
+        names["chapters"] = folders.CHAPTERS_FILE
+        write_atomic(folder / folders.CHAPTERS_FILE, chapters_json(sides.chapters))
     if sides.transcript is not None:
-        names["transcript"] = catalog.TRANSCRIPT_STEM + sides.transcript.suffix
+        names["transcript"] = folders.TRANSCRIPT_STEM + sides.transcript.suffix
         write_atomic(folder / names["transcript"], sides.transcript_data)
     return names

@@ -21,8 +21,7 @@ from radiodesk.audio.tag_values import Tags
 from radiodesk.errors import CatalogError
 from radiodesk.files import atomic_output, file_sha256, write_atomic
 from radiodesk.ingest.audio_profiles import clip_target
-from radiodesk.show import catalog
-from radiodesk.show.catalog import AudioRecord, Episode, Soundbite
+from radiodesk.show.episode import AudioRecord, Episode, Soundbite, clean_text
 from radiodesk.show.settings import AudioSettings
 
 log = logging.getLogger(__name__)
@@ -94,7 +93,7 @@ def parse_soundbite(text: str) -> Soundbite:
             raise CatalogError(f"soundbite {text!r} ends before it starts")
         raise CatalogError(f"soundbite {text!r} is not START-END [title]", hint=_SPEC_HINT)
     end_text, title = after[0]
-    title = catalog.clean_text(title, "the soundbite title")
+    title = clean_text(title, "the soundbite title")
     end = parse_time(end_text)
     sound = Soundbite(start_s=round(start, 3), duration_s=round(end - start, 3), title=title)
     check_length(sound)

@@ -21,13 +21,14 @@ from radiodesk.ingest import provenance, soundbites
 from radiodesk.publish import feed, live, site
 from radiodesk.publish.live import LiveEpisode, LiveShow
 from radiodesk.publish.storage import IMMUTABLE, SHORT, Storage
-from radiodesk.show import catalog, roles
+from radiodesk.show import folders, roles
 from radiodesk.show.artwork import inspect_image
-from radiodesk.show.catalog import AudioRecord, Episode, Person, Soundbite
-from radiodesk.show.chapters import CHAPTERS_TYPE, Chapter, chapters_json
+from radiodesk.show.chapters import Chapter, chapters_json, load_chapters
+from radiodesk.show.episode import AudioRecord, Episode, Person, Soundbite
 from radiodesk.show.settings import Settings
 from radiodesk.show.statcache import StatCache, settled, stamp
 from radiodesk.show.transcripts import Transcript, parse_transcript, retime
+from radiodesk.spec import CHAPTERS_TYPE
 
 CORRECTED = {"ru": "Исправлено", "uk": "Виправлено", "be": "Выпраўлена"}  # correction notes
 FEED_KEY = "feed.xml"
@@ -242,7 +243,7 @@ def _uploads(
 
 
 def _episode_media(settings: Settings, episode: Episode, work: Path) -> EpisodeMedia:
-    folder = catalog.episode_dir(settings.root, episode.slug)
+    folder = folders.episode_dir(settings.root, episode.slug)
     record = episode.audio
     if record is None:
         raise FeedError(
@@ -251,21 +252,21 @@ def _episode_media(settings: Settings, episode: Episode, work: Path) -> EpisodeM
         )
     audio = Upload(
         path=folder / record.file,
-        key=catalog.audio_key(episode),
+        key=folders.audio_key(episode),
         content_type="audio/mpeg",
         cache_control=IMMUTABLE,
         size_bytes=record.size_bytes,
         sha256=record.sha256,
     )
     image = _image(folder / episode.image, episode.slug) if episode.image else None
-    chapter_list = catalog.load_chapters(folder, episode, record.duration_s)
+    chapter_list = load_chapters(folder, episode, record.duration_s)
     chapters_file = None
     if chapter_list:
         data = chapters_json(chapter_list)
         chapters_file = _hashed(work, f"chapters/{episode.slug}", ".json", data, CHAPTERS_TYPE)
     transcript = transcript_file = None
     if episode.transcript:
-        name = catalog.stored_name(episode, episode.transcript)  # as the producer finds it
+        name = folders.stored_name(episode, episode.transcript)  # as the producer finds it
         data = _transcript_bytes(folder / episode.transcript, name, record)
         transcript = parse_transcript(data, source=name)
         transcript_file = _hashed(
@@ -459,8 +460,8 @@ def _site_episode(
 ) -> site.SiteEpisode:
     assert episode.audio is not None
     folder = media.folder
-    peaks = catalog.peaks_file(folder, episode)
-    wave = _drawing(catalog.wave_file(folder, episode), peaks, episode.audio.sha256)
+    peaks = folders.peaks_file(folder, episode)
+    wave = _drawing(folders.wave_file(folder, episode), peaks, episode.audio.sha256)
     return site.SiteEpisode(
         slug=episode.slug,
         title=episode.title,
@@ -541,7 +542,7 @@ def _image(path: Path, stem: str) -> Upload:
     sha = file_sha256(path)
     return Upload(
         path=path,
-        key=catalog.image_key(stem, sha, info.suffix),
+        key=folders.image_key(stem, sha, info.suffix),
         content_type=info.mime,
         cache_control=IMMUTABLE,
         size_bytes=path.stat().st_size,

@@ -22,7 +22,7 @@ from radiodesk.check.station import check_opml, check_page
 from radiodesk.publish import site, station
 from radiodesk.publish.bundle import FEED_KEY
 from radiodesk.publish.storage import Storage
-from radiodesk.show import catalog
+from radiodesk.show import episode_file, folders
 from radiodesk.show.settings import Settings
 
 _PAGE_RE = re.compile(r"^feed-(\d+)\.xml$")
@@ -77,10 +77,10 @@ def audit(
         for key, xml in feeds.items():
             problems += check.check_urls(xml, fetch=fetch, name=key)
         problems += check.check_images(feeds, fetch=fetch)
-        for episode in catalog.load_episodes(settings.root):
-            if episode.audio is None or catalog.audio_key(episode) not in listing:
+        for episode in episode_file.load_episodes(settings.root):
+            if episode.audio is None or folders.audio_key(episode) not in listing:
                 continue
-            integrated, peak = measure(_fetch(storage, catalog.audio_key(episode), work))
+            integrated, peak = measure(_fetch(storage, folders.audio_key(episode), work))
             problems += check.check_loudness(
                 [(episode.slug, integrated, peak)],
                 target_lufs=episode.audio.target_lufs,

@@ -20,8 +20,8 @@ import msgspec
 
 from radiodesk.files import write_atomic
 from radiodesk.publish import feed, site
-from radiodesk.show import catalog
-from radiodesk.show.catalog import Episode
+from radiodesk.show import folders
+from radiodesk.show.episode import Episode
 from radiodesk.show.statcache import StatCache, stamp
 
 LIVE_DIR = ".radiodesk/live"
@@ -158,7 +158,7 @@ def _entry_hints() -> dict[str, Any]:
 def inputs_fingerprint(folder: Path, episode: Episode) -> str:
     """Fingerprint what a producer edits: episode.toml and the files it names beside it."""
     digest = hashlib.sha256()
-    for name in (catalog.EPISODE_FILE, episode.image, episode.chapters, episode.transcript):
+    for name in (folders.EPISODE_FILE, episode.image, episode.chapters, episode.transcript):
         if name is None:
             continue
         digest.update(name.encode("utf-8", "surrogatepass") + b"\0")
@@ -188,8 +188,8 @@ class Inputs:
         found: dict[str, str] = {}
         changed: set[str] = set()
         for episode in episodes:
-            folder = catalog.episode_dir(self.root, episode.slug)
-            names = (catalog.EPISODE_FILE, episode.image, episode.chapters, episode.transcript)
+            folder = folders.episode_dir(self.root, episode.slug)
+            names = (folders.EPISODE_FILE, episode.image, episode.chapters, episode.transcript)
             stamps = [stamp(folder / n) if n else None for n in names]
             value = self.cache.get(episode.slug, stamps)
             if not isinstance(value, str):

@@ -31,8 +31,8 @@ from radiodesk.publish.bundle import (
 )
 from radiodesk.publish.live import LiveShow
 from radiodesk.publish.storage import Listing, ObjectInfo, Storage
-from radiodesk.show import catalog
-from radiodesk.show.catalog import Episode
+from radiodesk.show import episode_file, folders
+from radiodesk.show.episode import Episode
 from radiodesk.show.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ def plan_publish(
         if not only:  # nothing has come due: nothing to build, nothing to change
             return _nothing(settings, storage, kept, now)
         for slug in sorted(only):
-            catalog.load_episode(catalog.episode_dir(settings.root, slug))  # a typo stops here
+            episode_file.load_episode(folders.episode_dir(settings.root, slug))  # a typo stops here
     marked = _mark(settings, only or frozenset(), removing, now, undo=None if dry_run else undo)
     prepared = prepare(only) if prepare is not None else None
     replaced = dict(overrides or {})
@@ -133,7 +133,7 @@ def plan_publish(
         replaced[slug] = replace(base, draft=e.draft, date=e.date, removed=e.removed)
     chosen = [
         replaced.get(e.slug, e)
-        for e in (catalog.load_episodes(settings.root) if prepared is None else prepared)
+        for e in (episode_file.load_episodes(settings.root) if prepared is None else prepared)
         if only is None or e.slug in only
     ]
     episodes = tuple(e for e in chosen if e.status(now) == "ready")
@@ -162,7 +162,9 @@ def _kept(settings: Settings, storage: Storage, listing: Listing) -> LiveShow | 
 
 
 def _held(settings: Settings, now: datetime) -> tuple[Episode, ...]:
-    return tuple(e for e in catalog.load_episodes(settings.root) if e.status(now) == "scheduled")
+    return tuple(
+        e for e in episode_file.load_episodes(settings.root) if e.status(now) == "scheduled"
+    )
 
 
 def _nothing(settings: Settings, storage: Storage, kept: LiveShow | None, now: datetime) -> Plan:
@@ -185,7 +187,7 @@ def _due(settings: Settings, kept: LiveShow | None, now: datetime) -> frozenset[
     """
     return frozenset(
         e.slug
-        for e in catalog.load_episodes(settings.root)
+        for e in episode_file.load_episodes(settings.root)
         if e.status(now) == "ready"
         and e.date > e.created
         and not (kept and e.slug in kept.episodes)
@@ -206,8 +208,8 @@ def _mark(
     """
     marked: dict[str, Episode] = {}
     for slug in sorted(named):
-        folder = catalog.episode_dir(settings.root, slug)
-        episode = catalog.load_episode(folder)
+        folder = folders.episode_dir(settings.root, slug)
+        episode = episode_file.load_episode(folder)
         if slug in removing:
             episode = replace(episode, removed=True)
         elif episode.draft and not episode.removed:
@@ -215,8 +217,8 @@ def _mark(
         else:
             continue
         if undo is not None:
-            undo[folder / catalog.EPISODE_FILE] = (folder / catalog.EPISODE_FILE).read_bytes()
-            catalog.write_episode(folder, episode)
+            undo[folder / folders.EPISODE_FILE] = (folder / folders.EPISODE_FILE).read_bytes()
+            episode_file.write_episode(folder, episode)
         marked[slug] = episode
     return marked
 

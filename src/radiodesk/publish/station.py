@@ -21,9 +21,10 @@ from radiodesk.files import file_sha256
 from radiodesk.publish import live, site
 from radiodesk.publish.bundle import FEED_KEY, Upload, show_artwork
 from radiodesk.publish.storage import IMMUTABLE, SHORT, Storage, store_identity
-from radiodesk.show import catalog
+from radiodesk.show import episode_file
 from radiodesk.show.artwork import inspect_image
-from radiodesk.show.settings import CONFIG_FILE, Settings, StationSettings, load_settings
+from radiodesk.show.settings import CONFIG_FILE, Settings, StationSettings
+from radiodesk.show.settings_file import load_settings
 
 OPML_KEY = "programmes.opml"
 OPML_TYPE = "text/x-opml; charset=utf-8"
@@ -224,7 +225,7 @@ def _live_episodes(settings: Settings, now: datetime) -> list[tuple[str, datetim
     record = live.load(settings.root, store_identity(settings))
     if record is not None:
         return [(e.item.title, e.item.published, slug) for slug, e in record.episodes.items()]
-    ready = [e for e in catalog.load_episodes(settings.root) if e.status(now) == "ready"]
+    ready = [e for e in episode_file.load_episodes(settings.root) if e.status(now) == "ready"]
     return [(e.title, e.date, e.slug) for e in ready]
 
 

@@ -19,7 +19,7 @@ from radiodesk.publish import live
 from radiodesk.publish import run as publish
 from radiodesk.publish.bundle import FEED_KEY, Upload, build_bundle
 from radiodesk.publish.storage import IMMUTABLE, Storage
-from radiodesk.show import catalog
+from radiodesk.show import episode_file, folders
 from radiodesk.show.settings import Settings
 
 
@@ -42,8 +42,8 @@ def verify(settings: Settings, storage: Storage | None) -> IntegrityReport:
     """Hash every master, derived MP3 and (with a store) every published object."""
     problems: list[str] = []
     masters = derived = 0
-    for episode in catalog.load_episodes(settings.root):
-        folder = catalog.episode_dir(settings.root, episode.slug)
+    for episode in episode_file.load_episodes(settings.root):
+        folder = folders.episode_dir(settings.root, episode.slug)
         masters += 1
         master = folder / episode.master.file
         _compare(master, episode.master.sha256, problems, f"master {master}")
@@ -123,7 +123,7 @@ def _local_copies(
     record = live.load(settings.root, storage.identity)
     episodes = [
         e
-        for e in catalog.load_episodes(settings.root)
+        for e in episode_file.load_episodes(settings.root)
         if (e.slug in record.episodes if record else e.status(now) == "ready")
     ]
     copies: dict[str, Upload] = {}
@@ -148,7 +148,7 @@ def _derived_copy(settings: Settings, key: str) -> Path | None:
     owner = publish.owner(key)
     if owner is None or not key.startswith("audio/") or not key.endswith(".mp3"):
         return None
-    path = catalog.episode_dir(settings.root, owner) / catalog.DERIVED_DIR / Path(key).name
+    path = folders.episode_dir(settings.root, owner) / folders.DERIVED_DIR / Path(key).name
     return path if path.is_file() else None
 
 

@@ -1,8 +1,7 @@
-"""Show and episode artwork: the only user of Pillow. Checks and prepares what podcast apps accept.
+"""Show and episode artwork, the only user of Pillow: check and prepare what podcast apps take.
 
-Apple's rule A06: a JPEG or PNG whose type matches its extension, square, 1400-3000 px, RGB.
-Fixable images are converted to an RGB JPEG; images that would need cropping or enlarging are
-refused, since only the producer can choose a crop or supply the detail.
+Apple's rule A06 (JPEG or PNG as named, square, 1400-3000 px, RGB): fixable images become an RGB
+JPEG; one that needs a crop or more pixels is refused, as only the producer can supply those.
 """
 
 from __future__ import annotations

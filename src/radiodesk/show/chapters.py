@@ -1,6 +1,6 @@
 """Episode chapters: parse the producer's list or Podcasting 2.0 JSON, fit them, write JSON.
 
-Pure: takes text and numbers, returns values. It never reads files, tags audio or prints.
+Pure but for reading the chapters an episode keeps; never writes files, tags audio or prints.
 """
 
 from __future__ import annotations
@@ -13,15 +13,17 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Final
 
 from radiodesk.errors import CatalogError
+from radiodesk.show.episode import Episode
+from radiodesk.show.folders import stored_name
 from radiodesk.show.timeline import Timeline, clock
 from radiodesk.spec import LINE_CONTROL_RE
 
 _log = logging.getLogger(__name__)
 
-CHAPTERS_TYPE: Final = "application/json+chapters"
 # https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/examples/chapters/jsonChapters.md
 JSON_VERSION: Final = "1.2.0"
 
@@ -305,19 +307,35 @@ def place(chapters: Iterable[Chapter], timeline: Timeline) -> tuple[Chapter, ...
     return tuple(placed)
 
 
-def shift(chapters: Iterable[Chapter], offset_s: float) -> tuple[Chapter, ...]:
-    """Move every chapter by offset_s (positive: later, for audio put in front of the episode)."""
-    moved = tuple(
-        replace(
-            chapter,
-            start_s=round(chapter.start_s + offset_s, 3),
-            end_s=None if chapter.end_s is None else round(chapter.end_s + offset_s, 3),
-        )
-        for chapter in chapters
-    )
-    if any(chapter.start_s < 0 for chapter in moved):
-        raise CatalogError(f"shifting chapters by {offset_s} s moves one before the start")
-    return moved
+def load_chapters(
+    folder: Path, episode: Episode, duration_s: float, placing: Timeline | None = None
+) -> tuple[Chapter, ...]:
+    """Return the episode's chapters in the published audio's time, fitted to it (none: empty).
+
+    The producer times chapters on the recording; `placing` (None: the episode's audio record's)
+    moves them with jingles and trims: one wholly in trimmed silence is dropped, one that
+    begins in it starts where the kept recording does, as cues and soundbites do.
+    """
+    if episode.chapters is None:
+        return ()
+    if placing is None:
+        placing = episode.audio.timeline() if episode.audio else Timeline()
+    placed = place(stored_chapters(folder, episode), placing)
+    # Placed chapters start within the kept recording; the MP3 may decode a millisecond shorter.
+    name = stored_name(episode, episode.chapters)
+    return fit_chapters([c for c in placed if c.start_s < duration_s], duration_s, source=name)
+
+
+def stored_chapters(folder: Path, episode: Episode) -> tuple[Chapter, ...]:
+    """Return the chapters the episode keeps, in the recording's time (none: empty)."""
+    if episode.chapters is None:
+        return ()
+    name = stored_name(episode, episode.chapters)
+    try:
+        text = (folder / episode.chapters).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"cannot read the chapters {name}: {exc}") from exc
+    return parse_chapters(text, source=name, warn=False)
 
 
 def _json_number(seconds: float) -> int | float:

@@ -1,4 +1,7 @@
-"""Creates a new show folder (a commented radiodesk.toml, the artwork, episodes/) or station."""
+"""Creates a new show folder (a commented radiodesk.toml, the artwork, episodes/) or station.
+
+Checks what it will write before touching the disk; never overwrites a settings file.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +13,11 @@ import tomlkit
 
 from radiodesk.errors import ConfigError
 from radiodesk.files import write_atomic
-from radiodesk.show import catalog
+from radiodesk.show import folders
 from radiodesk.show.artwork import inspect_image
-from radiodesk.show.settings import (
-    CONFIG_FILE,
-    STATION_FILE,
-    find_station,
-    settings_from_dict,
-    split_category,
-    station_from_dict,
-)
+from radiodesk.show.settings import CONFIG_FILE, STATION_FILE
+from radiodesk.show.settings_file import find_station, settings_from_dict, station_from_dict
+from radiodesk.show.settings_rules import split_category
 
 
 def create_show(
@@ -66,7 +64,7 @@ def create_show(
     # Validate exactly what will be written before touching the disk.
     settings_from_dict(root, tomlkit.parse(text).unwrap(), source=path, station=station)
     root.mkdir(parents=True, exist_ok=True)
-    (root / catalog.EPISODES_DIR).mkdir(exist_ok=True)
+    (root / folders.EPISODES_DIR).mkdir(exist_ok=True)
     if image is not None and image.resolve() != (root / image_name).resolve():
         shutil.copyfile(image, root / image_name)
     write_atomic(path, text.encode("utf-8"))

@@ -1,10 +1,7 @@
-"""Changes to an episode folder made off to the side, then switched in whole.
+"""Changes to an episode folder made off to the side in a hard-linked copy, then switched in whole.
 
-A staged folder is a hard-linked copy of the episode (a multi-GB master is never copied again),
-changed only by writing new files, never in place. The switch is one atomic exchange where the
-filesystem has one (Linux renameat2), else two renames. Files bound for outside the episode
-(the on-air copy) wait in the staged folder's `.pending/` and move out once the switch is made.
-`repair`, run whenever the show is locked, finishes or undoes what a killed run left.
+Staged files are replaced, never changed in place (they are links to the live ones). One atomic
+exchange (Linux renameat2), else two renames; files bound elsewhere wait in `.pending/`.
 """
 
 from __future__ import annotations
@@ -38,7 +35,7 @@ def new_folder(episodes: Path) -> Path:
 
 
 def linked_copy(folder: Path) -> Path:
-    """Stage a copy of an episode folder: hard links, or copies where links are not allowed."""
+    """Stage a copy of an episode folder: hard links (masters are not copied), else copies."""
     work = new_folder(folder.parent)
     try:
         shutil.copytree(folder, work, symlinks=True, copy_function=_link, dirs_exist_ok=True)

@@ -1,8 +1,7 @@
 """Stat-keyed caches of facts derived from the show's own files, kept in `.radiodesk/cache/`.
 
-A fact is reused only while every file it came from has the same size, mtime and inode; a cache
-that is missing, unreadable or from another version is simply rebuilt. Never used for the store,
-which is always listed. Losing a cache costs time, never correctness.
+A fact is reused while its files keep their size, mtime and inode; a bad cache is rebuilt. Never
+used for the store (always listed): losing a cache costs time, never correctness.
 """
 
 from __future__ import annotations
@@ -102,7 +101,7 @@ class StatCache:
         self.changed = False
 
 
-@functools.cache  # the code cannot change under a running process; hashing it costs 10 ms
+@functools.cache  # the code cannot change under a running process; hash it once
 def code_version() -> str:
     """Fingerprint radiodesk's code and templates: what a cached fact means may change with them."""
     digest = hashlib.sha256(radiodesk.__version__.encode())

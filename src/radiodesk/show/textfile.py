@@ -1,8 +1,7 @@
 """The producer's text files (notes, chapters, transcripts): bytes in, text out, one way for all.
 
-UTF-8 (with or without a BOM) first, UTF-16 with a BOM, then a confident guess between the
-Cyrillic code pages Russian newsrooms still save in (Windows-1251, KOI8-R); anything else is
-refused with a hint. Never prints: a file read in a legacy encoding is logged as a warning.
+UTF-8, UTF-16 with a BOM, else a confident guess between the Cyrillic code pages Windows-1251 and
+KOI8-R; anything else is refused with a hint. Never prints: a legacy encoding is logged.
 """
 
 from __future__ import annotations

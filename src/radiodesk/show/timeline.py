@@ -1,7 +1,7 @@
-"""The one mapping from the recording's time to the published episode's time.
+"""The one mapping from the recording's time to the published episode's time; pure arithmetic.
 
-The producer times chapters, transcript cues and soundbites on the recording; jingles put audio
-in front of it and trims cut its ends. Each of them is placed through this, so they agree.
+Chapters, transcript cues and soundbites are timed on the recording; jingles and trims move it in
+the MP3. Each of them is placed through this, so they agree.
 """
 
 from __future__ import annotations

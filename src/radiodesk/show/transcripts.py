@@ -1,9 +1,7 @@
 """Episode transcripts: check that a WebVTT or SRT file is sound, and retime it for the MP3.
 
-Pure: takes the file's bytes and returns its cues, or the bytes with new cue times (jingles
-and trims move the episode's audio); a file whose times do not move is published unchanged.
-WebVTT: https://www.w3.org/TR/webvtt1/ (file structure, section 4). SRT has no formal spec;
-this follows what players accept: number, "HH:MM:SS,mmm --> HH:MM:SS,mmm", text, blank line.
+Pure: bytes in, cues or retimed bytes out (a file whose times do not move is published as is).
+WebVTT: https://www.w3.org/TR/webvtt1/ section 4; SRT, which has no spec, as players read it.
 """
 
 from __future__ import annotations

@@ -113,8 +113,3 @@ def format_offset(when: datetime) -> str:
     sign = "-" if offset < timedelta(0) else "+"
     minutes = abs(offset) // timedelta(minutes=1)
     return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def in_zone(when: datetime, zone: ZoneInfo | None) -> datetime:
-    """Return `when` on the show's clock (unchanged if the show has no zone)."""
-    return when.astimezone(zone) if zone is not None else when
