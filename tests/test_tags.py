@@ -187,15 +187,20 @@ def test_writes_from_a_worker_thread(mp3: Path) -> None:
     assert read_tags(mp3) == full_tags()
 
 
-def test_ffmpeg_reads_the_chapters(mp3: Path) -> None:
-    write_tags(mp3, full_tags())
-    listing = subprocess.run(
-        [FFMPEG, "-hide_banner", "-nostdin", "-i", str(mp3)],
+def ffmpeg_listing(path: Path) -> str:
+    """Return what ffmpeg prints about an input file (its streams, tags and chapters)."""
+    return subprocess.run(
+        [FFMPEG, "-hide_banner", "-nostdin", "-i", str(path)],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         check=False,  # "-i" alone has no output file, so ffmpeg exits 1 after the listing
         timeout=60,
     ).stderr.decode("utf-8")
+
+
+def test_ffmpeg_reads_the_chapters(mp3: Path) -> None:
+    write_tags(mp3, full_tags())
+    listing = ffmpeg_listing(mp3)
     assert "Chapters:" in listing
     found = re.findall(
         r"Chapter #0:\d+: start ([\d.]+), end ([\d.]+)\n.*\n\s+title\s+: (.*)", listing
@@ -222,13 +227,7 @@ def ffmpeg_chapters(path: Path) -> list[tuple[int, int, str]]:
 
     Read from the input listing: an output's chapters are shifted by the MP3 encoder delay.
     """
-    listing = subprocess.run(
-        [FFMPEG, "-hide_banner", "-nostdin", "-i", str(path)],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        check=False,  # "-i" alone has no output file, so ffmpeg exits 1 after the listing
-        timeout=60,
-    ).stderr.decode("utf-8")
+    listing = ffmpeg_listing(path)
     found = re.findall(
         r"Chapter #0:\d+: start ([\d.]+), end ([\d.]+)\n\s+Metadata:\n\s+title\s+: (.*)",
         listing,

@@ -1,8 +1,7 @@
-"""The published MP3: one streaming encode (gain, resampling, limiter, LAME), verified whole.
+"""The published MP3: one streaming encode (gain, resampling, limiter, LAME), metered whole.
 
-Each encode is metered as it is written, by a second ffmpeg reading its bytes (and, after a
-sampled measuring pass, the master is metered whole beside it); `loudness.converge` corrects
-and encodes again until the MP3 meets its target. Never loads the recording into Python.
+A second ffmpeg meters the bytes as they are written; `loudness.converge` encodes again until
+the MP3 meets its target. Never loads the recording into Python and never reads settings.
 """
 
 from __future__ import annotations
