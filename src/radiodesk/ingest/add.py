@@ -6,6 +6,7 @@ Also rebuilds derived files (the MP3) when they are missing or stale. Never uplo
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -325,10 +326,18 @@ def _inputs(settings: Settings, folder: Path, episode: Episode) -> list[Stamp]:
 
 
 def refresh_clips(settings: Settings, folder: Path, episode: Episode) -> None:
-    """Check the soundbites against the recording, then cut any clip that is missing."""
-    if episode.audio is not None:
-        soundbites.check_within(episode.soundbites, episode.audio)
-    soundbites.refresh_clips(settings.audio, folder, episode, language=settings.show.language)
+    """Check the soundbites against the recording, then cut any clip that is missing.
+
+    A clip is tagged from the episode's values, as its MP3 is, not from that MP3's tag.
+    """
+    record = episode.audio
+    if record is None:
+        return
+    soundbites.check_within(episode.soundbites, record)
+    soundbites.refresh_clips(
+        settings.audio, folder, episode, language=settings.show.language,
+        episode_tags=functools.partial(tag_values, settings, folder, episode, record.duration_s),
+    )  # fmt: skip
 
 
 def _refresh_peaks(folder: Path, episode: Episode) -> None:

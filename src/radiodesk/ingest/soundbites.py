@@ -11,7 +11,7 @@ import json
 import logging
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -250,9 +250,17 @@ def load_clips(audio_path: Path, slug: str) -> dict[str, Clip]:
 
 
 def refresh_clips(
-    settings: AudioSettings, folder: Path, episode: Episode, *, language: str
+    settings: AudioSettings,
+    folder: Path,
+    episode: Episode,
+    *,
+    language: str,
+    episode_tags: Callable[[], Tags],
 ) -> dict[str, Clip]:
-    """Make any missing clip of the episode's soundbites beside its MP3; return them all."""
+    """Make any missing clip of the episode's soundbites beside its MP3; return them all.
+
+    `episode_tags` builds the episode's ID3 values (called only when a clip is cut).
+    """
     record = episode.audio
     if record is None:
         return {}
@@ -264,7 +272,7 @@ def refresh_clips(
         clip = known.get(key)
         path = source.parent / clip.file if clip else None
         if clip is None or path is None or not _intact(path, clip):
-            clip = _make_clip(settings, source, episode, sound, key, language)
+            clip = _make_clip(settings, source, episode, sound, key, episode_tags(), language)
         current[key] = clip
     if current != known and (current or known):
         payload = {key: asdict(clip) for key, clip in sorted(current.items())}
@@ -304,6 +312,7 @@ def _make_clip(
     episode: Episode,
     sound: Soundbite,
     key: str,
+    parent: Tags,
     language: str,
 ) -> Clip:
     assert episode.audio is not None
@@ -325,7 +334,7 @@ def _make_clip(
             fade_in_ms=FADE_IN_MS,
             fade_out_ms=FADE_OUT_MS,
         )
-        tags.write_tags(tmp, _clip_tags(source, episode, heard, language))
+        tags.write_tags(tmp, _clip_tags(parent, episode, heard, language))
     return Clip(
         file=final.name,
         sha256=file_sha256(final),
@@ -338,12 +347,11 @@ def _make_clip(
     )
 
 
-def _clip_tags(source: Path, episode: Episode, sound: Soundbite, language: str) -> Tags:
+def _clip_tags(parent: Tags, episode: Episode, sound: Soundbite, language: str) -> Tags:
     """Tag the clip as the episode is tagged (artist, album, cover), with its own title.
 
     `sound` is placed in the MP3's time: the description names the span listeners hear.
     """
-    parent = tags.read_tags(source)
     span = f"{position(sound.start_s)}-{position(sound.end_s)}"
     return replace(
         parent,
