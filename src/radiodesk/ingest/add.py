@@ -399,12 +399,8 @@ def refresh_audio(
     analysis = measured
     if analysis is None:
         masters.verify_master(folder, episode)
-        analysis = analyse(
-            master,
-            mp3_profile(settings.audio),
-            on_progress=_stage(on_progress, label, "measure"),
-            sample=True,
-        )
+        progress = _stage(on_progress, label, "measure")
+        analysis = analyse(master, mp3_profile(settings.audio), on_progress=progress, sample=True)
     with (
         _scratch(out_dir) as tmp,
         tempfile.TemporaryDirectory(dir=out_dir, prefix=".jingles-") as scratch,
