@@ -44,7 +44,7 @@ import radiodesk  # noqa: E402
 from faultproxy import FaultProxy  # noqa: E402
 from media import make_recording, measure  # noqa: E402
 from radiodesk.audio import ffmpeg  # noqa: E402
-from radiodesk.audio.process import PIPELINE_VERSION  # noqa: E402
+from radiodesk.audio.mp3 import PIPELINE_VERSION  # noqa: E402
 from radiodesk.ingest.refresh import up_to_date_episodes  # noqa: E402
 from radiodesk.publish.bundle import build_bundle  # noqa: E402
 from radiodesk.publish.feed_model import FEED_KEY  # noqa: E402

@@ -13,7 +13,7 @@ from radiodesk.show.scaffold import create_show
 from radiodesk.show.settings import Settings
 from radiodesk.show.settings_file import load_settings
 
-pytest_plugins = ["s3server"]
+pytest_plugins = ["s3server", "id3files"]
 
 
 @pytest.fixture(autouse=True)

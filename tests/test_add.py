@@ -12,7 +12,8 @@ import pytest
 
 from media import make_recording
 from newsroom_show import configure, jingles
-from radiodesk.audio import tags as tagging
+from radiodesk.audio import tags
+from radiodesk.audio.tag_values import Tags
 from radiodesk.ingest.add import AddRequest, add_episode
 from radiodesk.show import folders, provenance, soundbites
 from radiodesk.show.episode import Soundbite
@@ -32,11 +33,11 @@ def spy_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
             names.append(Path(file).name)
         return real_open(file, mode, *args, **kwargs)
 
-    def no_read_tags(path: Path) -> tagging.Tags:
+    def no_read_tags(path: Path) -> Tags:
         raise AssertionError(f"the tag of {path.name} was read back")
 
     monkeypatch.setattr(io, "open", spy)  # what Path.read_text and Path.read_bytes call
-    monkeypatch.setattr(tagging, "read_tags", no_read_tags)
+    monkeypatch.setattr(tags, "read_tags", no_read_tags)
     return names
 
 
@@ -69,16 +70,16 @@ def test_add_hands_on_chapters_provenance_and_tags(
     assert episode.audio.provenance is not None
     folder = folders.episode_dir(show.root, episode.slug)
     mp3 = folder / episode.audio.file
-    tags = tagging.read_tags(mp3)
-    assert [c.title for c in tags.chapters] == ["Начало", "Вопросы"]
+    mp3_tags = tags.read_tags(mp3)
+    assert [c.title for c in mp3_tags.chapters] == ["Начало", "Вопросы"]
     record = provenance.read(folder / episode.audio.provenance)
-    assert tags.extra[provenance.TAG_DESCRIPTION] == provenance.compact(record)
+    assert mp3_tags.extra[provenance.TAG_DESCRIPTION] == provenance.compact(record)
     (clip,) = soundbites.load_clips(mp3, episode.slug).values()
-    clip_tags = tagging.read_tags(mp3.parent / clip.file)
+    clip_tags = tags.read_tags(mp3.parent / clip.file)
     assert (clip_tags.title, clip_tags.album, clip_tags.cover) == (
         "Главное",
-        tags.album,
-        tags.cover,
+        mp3_tags.album,
+        mp3_tags.cover,
     )
-    assert clip_tags.extra == tags.extra
+    assert clip_tags.extra == mp3_tags.extra
     assert (show.root / "export" / "broadcast" / f"{episode.slug}.wav").is_file()

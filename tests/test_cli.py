@@ -21,7 +21,7 @@ import pytest
 from lxml import etree
 
 from media import make_recording, measure
-from radiodesk.audio import tags as tagging
+from radiodesk.audio.tags import read_tags
 from radiodesk.cli import COMMANDS, cli, main
 from radiodesk.show.settings import Settings
 from showfiles import snapshot_with_times as snapshot
@@ -101,7 +101,7 @@ def test_add_publish_list(
     lufs, peak = measure(mp3)  # independent meter on the file that is published
     assert lufs == pytest.approx(-19.0, abs=0.5)
     assert peak <= -1.0
-    tags = tagging.read_tags(mp3)
+    tags = read_tags(mp3)
     assert tags.title == "Алиханов — фрагмент выступления"
     assert tags.album == "Радио: актуальные комментарии"
     assert tags.cover is not None
@@ -224,8 +224,7 @@ def test_edited_title_retags_and_keeps_the_guid(
     assert new_url != old_url  # new bytes, new content-addressed key
     assert [p.name for p in (show.local_store / "audio").iterdir()] == [new_url.rsplit("/", 1)[1]]
     assert (
-        tagging.read_tags(show.local_store / "audio" / new_url.rsplit("/", 1)[1]).title
-        == "Новое название"
+        read_tags(show.local_store / "audio" / new_url.rsplit("/", 1)[1]).title == "Новое название"
     )
 
 
@@ -449,7 +448,7 @@ def test_chapters_transcript_and_podcast_tags_reach_feed_mp3_and_page(
     assert tree.find("channel/podcast:location", pod).text == "Калининград"
     assert tree.find("channel/podcast:guid", pod) is not None
     mp3 = next((show.local_store / "audio").iterdir())
-    assert [c.title for c in tagging.read_tags(mp3).chapters] == [
+    assert [c.title for c in read_tags(mp3).chapters] == [
         "Вступление",
         "О заводах в Барановичах",
     ]

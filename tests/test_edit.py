@@ -19,9 +19,8 @@ from conftest import make_cover
 from killswitch import killed_at
 from media import make_recording
 from newsroom_show import configure, jingles, padded, samples_s
-from radiodesk.audio import process as audio
-from radiodesk.audio import tags as tagging
-from radiodesk.ingest import on_air
+from radiodesk.audio import mp3
+from radiodesk.ingest import derived, on_air
 from radiodesk.show import episode_file, folders, staging
 from radiodesk.show.scaffold import create_show
 from radiodesk.show.settings import Settings
@@ -154,7 +153,7 @@ def test_a_failed_edit_changes_nothing_at_all(newsroom: Settings, takes: Path) -
 
 @pytest.mark.parametrize(
     "where",
-    [(tagging, "write_tags"), (on_air, "export_episode")],
+    [(derived, "write_tags"), (on_air, "export_episode")],
     ids=["tagging the new MP3", "making the on-air copy"],
 )
 def test_ctrl_c_in_the_middle_of_an_edit_changes_nothing(
@@ -333,13 +332,13 @@ def test_the_same_recording_twice_warns_and_is_added(
     first = run("-C", show.root, "add", takes / "fix.wav", "--title", "Первый")
     assert first.status == 0, first.err
     hashed: list[Path] = []
-    original = audio.file_sha256
+    original = mp3.file_sha256
 
     def counted(path: Path) -> str:
         hashed.append(Path(path))
         return original(path)
 
-    monkeypatch.setattr(audio, "file_sha256", counted)
+    monkeypatch.setattr(mp3, "file_sha256", counted)
     copy = shutil.copy(takes / "fix.wav", show.root.parent / "повтор.wav")
     second = run("-C", show.root, "add", copy, "--title", "Второй")
     assert second.status == 0, second.err

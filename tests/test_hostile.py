@@ -32,7 +32,7 @@ from PIL import Image
 from clirun import Run, run
 from conftest import make_cover
 from media import ffmpeg_run, make_recording, measure
-from radiodesk.audio import tags as tagging
+from radiodesk.audio.tags import read_tags
 from radiodesk.errors import ConfigError
 from radiodesk.publish import site, site_model
 from radiodesk.show.scaffold import create_show
@@ -275,7 +275,7 @@ def test_hostile_text_in_every_field_stays_text_in_feed_tags_and_page(
     assert names == [p.rpartition(":")[0] for p in persons]
 
     mp3 = next((show.local_store / "audio").iterdir())
-    tags = tagging.read_tags(mp3)
+    tags = read_tags(mp3)
     assert (tags.title, tags.description) == (title.strip(), description.strip())
     assert [c.title for c in tags.chapters] == chapter_titles
 
@@ -487,7 +487,7 @@ def test_any_edited_text_is_published_as_text(
     else:
         assert not description.strip()
     url = item.find("enclosure").get("url")
-    tags = tagging.read_tags(store_path(edited, url))
+    tags = read_tags(store_path(edited, url))
     assert (tags.title, tags.description) == (title, description)
     assert [c.title for c in tags.chapters] == ["Начало", chapter.strip()]
     page = lxml.html.document_fromstring(

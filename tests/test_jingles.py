@@ -9,9 +9,9 @@ import pytest
 
 from media import make_recording, measure
 from newsroom_show import configure, jingles, padded, part_lufs, samples_s
-from radiodesk.audio import ffmpeg
-from radiodesk.audio import splice as edits
-from radiodesk.audio import tags as tagging
+from radiodesk.audio.ffmpeg_output import parse_silencedetect
+from radiodesk.audio.splice import trims_from_silences
+from radiodesk.audio.tags import read_tags
 from radiodesk.cli import main
 from radiodesk.errors import ConfigError
 from radiodesk.ingest.add import AddRequest, add_episode
@@ -44,7 +44,7 @@ def test_jingles_join_with_crossfades_at_the_target(show: Settings, tmp_path: Pa
     assert peak <= settings.audio.true_peak_dbtp
     assert part_lufs(mp3, 0.0, 2.5) == pytest.approx(target, abs=1.0)  # the intro alone
     assert part_lufs(mp3, 14.5, 1.5) == pytest.approx(target, abs=1.0)  # the outro alone
-    tagged = tagging.read_tags(mp3).chapters
+    tagged = read_tags(mp3).chapters
     assert [c.start_s for c in tagged] == pytest.approx([2.5, 10 + 3 - 0.5], abs=0.002)
     assert [c.title for c in tagged] == ["Начало", "Вопросы"]
 
@@ -63,9 +63,7 @@ def test_trimming_cuts_leading_and_trailing_silence(show: Settings, tmp_path: Pa
     mp3 = folder / episode.audio.file
     assert samples_s(mp3) == pytest.approx(10 - 2 * 1.5, abs=0.05)  # 0.5 s kept each side
     assert episode.audio.offset_s == pytest.approx(-1.5, abs=0.02)
-    assert [c.start_s for c in tagging.read_tags(mp3).chapters] == pytest.approx(
-        [0.0, 3.5], abs=0.02
-    )
+    assert [c.start_s for c in read_tags(mp3).chapters] == pytest.approx([0.0, 3.5], abs=0.02)
     assert measure(mp3)[0] == pytest.approx(settings.audio.mono_target_lufs, abs=0.5)
 
 
@@ -110,11 +108,11 @@ def test_silences_become_trims() -> None:
         "[silencedetect @ 0x1] silence_start: 0\n[silencedetect @ 0x1] silence_end: 2.0004 | x\n"
         "[silencedetect @ 0x1] silence_start: 5\n[silencedetect @ 0x1] silence_end: 6.5 | x\n"
     )
-    spans = ffmpeg.parse_silencedetect(log)
+    spans = parse_silencedetect(log)
     assert spans == [(0.0, 2.0004), (5.0, 6.5)]
-    assert edits.trims_from_silences(spans, spans, 6.5, 0.5) == (1.5, 1.0)
-    assert edits.trims_from_silences(spans[1:], [(5.0, 6.0)], 6.5, 0.5) == (0.0, 0.0)
-    assert edits.trims_from_silences([(0.0, None)], [(0.0, None)], 6.5, 0.5) == (0.0, 0.0)
+    assert trims_from_silences(spans, spans, 6.5, 0.5) == (1.5, 1.0)
+    assert trims_from_silences(spans[1:], [(5.0, 6.0)], 6.5, 0.5) == (0.0, 0.0)
+    assert trims_from_silences([(0.0, None)], [(0.0, None)], 6.5, 0.5) == (0.0, 0.0)
 
 
 def test_chapters_trimmed_away_are_dropped() -> None:

@@ -14,11 +14,12 @@ from mutagen.id3 import ID3
 
 from media import joined, make_recording, measure
 from newsroom_show import configure, jingles, padded
-from radiodesk.audio import process as audio
-from radiodesk.audio import tags as tagging
+from radiodesk.audio import measuring
+from radiodesk.audio.tags import read_tags
 from radiodesk.cli import main
 from radiodesk.ingest import provenance
 from radiodesk.ingest.add import AddRequest, add_episode
+from radiodesk.ingest.audio_profiles import mp3_profile
 from radiodesk.show import folders
 from radiodesk.show.provenance import Provenance, compact, read, to_json
 from radiodesk.show.settings import Settings
@@ -85,7 +86,7 @@ def test_every_step_is_recorded(
 
     # In the MP3: a TXXX frame with the same record; the untagged audio hashes as recorded.
     mp3 = folder / episode.audio.file
-    frame = tagging.read_tags(mp3).extra["radiodesk:provenance"]
+    frame = read_tags(mp3).extra["radiodesk:provenance"]
     assert json.loads(frame) == record
     bare = tmp_path / "bare.mp3"
     shutil.copyfile(mp3, bare)
@@ -165,12 +166,12 @@ def test_a_sampled_measuring_pass_records_the_master_metered_whole(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A long master's gain comes from a sample; what is recorded is the whole master's."""
-    monkeypatch.setattr(audio, "SAMPLE_MIN_S", 60.0)  # ten minutes in use
-    monkeypatch.setattr(audio, "MIN_SAMPLED_BLOCKS", 100)
+    monkeypatch.setattr(measuring, "SAMPLE_MIN_S", 60.0)  # ten minutes in use
+    monkeypatch.setattr(measuring, "MIN_SAMPLED_BLOCKS", 100)
     loud = make_recording(tmp_path / "loud.wav", seconds=60, lufs=-20.0, channels=2)
     quiet = make_recording(tmp_path / "quiet.wav", seconds=60, lufs=-30.0, channels=2)
     master = joined(tmp_path / "Интервью по телефону.wav", loud, quiet)
-    caplog.set_level(logging.INFO, logger="radiodesk.audio.process")
+    caplog.set_level(logging.INFO, logger="radiodesk.audio.measuring")
     episode = add_episode(show, AddRequest(recording=master, title="Телефон"), now=NOW)
     assert "(sampled)" in caplog.text
     folder = folders.episode_dir(show.root, episode.slug)
@@ -178,7 +179,9 @@ def test_a_sampled_measuring_pass_records_the_master_metered_whole(
     assert episode.audio.provenance is not None
     record = json.loads((folder / episode.audio.provenance).read_text(encoding="utf-8"))
     given = record["input"]
-    whole = audio.analyse(master, show.audio)  # the whole pass, to 0.01; the record's to 0.1
+    whole = measuring.analyse(
+        master, mp3_profile(show.audio)
+    )  # the whole pass, to 0.01; the record's to 0.1
     assert given["integrated_lufs"] == pytest.approx(whole.loudness.integrated_lufs, abs=0.06)
     assert given["lra_lu"] == pytest.approx(whole.loudness.lra_lu, abs=0.15)
     assert given["sample_peak_dbfs"] == pytest.approx(whole.loudness.sample_peak_dbfs, abs=0.1)

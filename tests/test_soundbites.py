@@ -21,10 +21,13 @@ from lxml import etree, html
 from mutagen.id3 import ID3
 
 from media import ffmpeg_run, make_recording, measure
+from radiodesk.audio.tags import read_tags, write_tags
 from radiodesk.check import podcasting
 from radiodesk.check.base import NS, Findings
 from radiodesk.cli import main
 from radiodesk.errors import CatalogError, FeedError
+from radiodesk.ingest.episode_tags import tag_values
+from radiodesk.ingest.soundbite_clips import refresh_clips
 from radiodesk.publish import feed_model
 from radiodesk.publish.feed_writer import build_feeds
 from radiodesk.show import soundbites
@@ -301,6 +304,26 @@ def test_add_with_soundbites_publishes_clips(
     assert not list((folder / "derived").glob("*.soundbite-*.mp3"))
     assert b"soundbite" not in (show.local_store / "feed.xml").read_bytes()
     assert not list((show.local_store / "clips").glob("*.mp3"))
+
+
+def test_a_clip_is_tagged_from_the_episode_not_from_the_mp3s_tag(
+    show: Settings, recording: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("-C", show.root, "add", recording, "--title", "Т", "--soundbite", "5-20") == 0
+    slug = capsys.readouterr().out.strip()
+    folder = show.root / "episodes" / slug
+    episode = load_episode(folder)
+    assert episode.audio is not None
+    mp3 = folder / episode.audio.file
+    for clip in soundbites.load_clips(mp3, slug).values():
+        (mp3.parent / clip.file).unlink()
+    # Another artist in the MP3's own tag: a clip cut now must still carry the show's.
+    write_tags(mp3, dataclasses.replace(read_tags(mp3), artist="Чужой тег"))
+    refresh_clips(
+        show, folder, episode, tag_values(show, folder, episode, episode.audio.duration_s)
+    )
+    (clip,) = soundbites.load_clips(mp3, slug).values()
+    assert str(ID3(mp3.parent / clip.file)["TPE1"]) == "Редакция радио"
 
 
 def test_out_of_range_soundbite_is_refused(

@@ -18,7 +18,8 @@ import tomlkit
 
 from conftest import make_cover
 from media import make_recording
-from radiodesk.audio import tags as tagging
+from radiodesk.audio.tag_values import Tags
+from radiodesk.audio.tags import read_tags
 from radiodesk.cli import main
 from radiodesk.errors import CatalogError
 from radiodesk.show import episode_file, folders, statcache
@@ -171,10 +172,10 @@ def settled(show: Settings, recording: Path, capsys: pytest.CaptureFixture[str])
     return slug
 
 
-def published_tags(show: Settings, slug: str) -> tagging.Tags:
+def published_tags(show: Settings, slug: str) -> Tags:
     record = episode_file.load_episode(folders.episode_dir(show.root, slug)).audio
     assert record is not None
-    return tagging.read_tags(folders.episode_dir(show.root, slug) / record.file)
+    return read_tags(folders.episode_dir(show.root, slug) / record.file)
 
 
 def test_nothing_changed_uploads_nothing(

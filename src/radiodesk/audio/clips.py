@@ -6,16 +6,32 @@ that starts processes) cuts the span from a long file and encodes the MP3; pydub
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import tempfile
 import warnings
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from radiodesk.audio import ffmpeg
-from radiodesk.errors import AudioError, ToolError
+from radiodesk.audio.ffmpeg_args import file_url
+from radiodesk.audio.ffmpeg_output import (
+    last_message,
+    parse_audio_streams,
+    parse_ebur128,
+    parse_volumedetect,
+)
+from radiodesk.audio.loudness import (
+    PEAK_SAFETY_DB,
+    SILENT_LUFS,
+    Loudness,
+    Target,
+    converge,
+    metered,
+)
+from radiodesk.errors import AudioError
+from radiodesk.files import file_sha256
 
 with warnings.catch_warnings():
     # pydub imports audioop (deprecated in Python 3.11-3.12) and warns at import when no ffmpeg
@@ -25,10 +41,7 @@ with warnings.catch_warnings():
 
 log = logging.getLogger(__name__)
 
-SILENT_LUFS = -70.0  # BS.1770 absolute gate: a span this quiet has nothing to normalize
 PEAK_MARGIN_DB = 0.5  # MP3 re-encoding adds a little overshoot to the measured true peak
-PEAK_SAFETY_DB = 0.3  # extra cut when an encode still overshoots the ceiling
-MAX_ATTEMPTS = 3
 MAX_CLIP_S = 600.0  # only sets the metering timeout: clips are far shorter
 METER = "ebur128@{name}=peak=true:framelog=verbose"  # summary only; no per-frame lines
 # Same bytes for the same input: no encoder tag, no metadata; mutagen writes the tags later.
@@ -43,21 +56,13 @@ JINGLE_METER = "ebur128=peak=true+sample"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Level:
-    """Integrated loudness and true peak of a clip (BS.1770, ffmpeg's ebur128)."""
-
-    integrated_lufs: float
-    true_peak_dbtp: float
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Excerpt:
     """A finished clip: its length, the gain it got, and its level measured on the MP3."""
 
     path: Path
     duration_s: float
     gain_db: float
-    level: Level
+    level: Loudness  # measured on the MP3
 
 
 def _segment_class() -> type[AudioSegment]:
@@ -66,19 +71,19 @@ def _segment_class() -> type[AudioSegment]:
     return AudioSegment  # type: ignore[no-any-return]
 
 
-def extract(source: Path, wav: Path, start_s: float, duration_s: float) -> Level:
+def extract(source: Path, wav: Path, start_s: float, duration_s: float) -> Loudness:
     """Cut a span of any recording into a 16-bit WAV with ffmpeg, metering it on the way."""
     args = [
         "-y", "-ss", f"{start_s:.3f}", "-t", f"{duration_s:.3f}",
-        "-i", ffmpeg.file_url(source), "-map", "0:a:0", "-af", METER.format(name="span"),
-        "-c:a", "pcm_s16le", *BITEXACT, "-f", "wav", ffmpeg.file_url(wav),
+        "-i", file_url(source), "-map", "0:a:0", "-af", METER.format(name="span"),
+        "-c:a", "pcm_s16le", *BITEXACT, "-f", "wav", file_url(wav),
     ]  # fmt: skip
     return _level(ffmpeg.run(args, timeout_s=_timeout(duration_s)), "span")
 
 
-def measure(path: Path) -> Level:
+def measure(path: Path) -> Loudness:
     """Meter a short file's integrated loudness and true peak."""
-    args = ["-i", ffmpeg.file_url(path), "-map", "0:a:0", "-af", METER.format(name="clip"),
+    args = ["-i", file_url(path), "-map", "0:a:0", "-af", METER.format(name="clip"),
             "-f", "null", "-"]  # fmt: skip
     return _level(ffmpeg.run(args, timeout_s=_timeout(MAX_CLIP_S)), "clip")
 
@@ -113,9 +118,9 @@ def export_mp3(segment: AudioSegment, out: Path, bitrate_kbps: int) -> None:
         with wav.open("wb") as stream:  # plain WAV: pydub writes it without ffmpeg
             segment.export(stream, format="wav")
         args = [
-            "-y", "-i", ffmpeg.file_url(wav), "-map", "0:a:0", "-c:a", "libmp3lame",
+            "-y", "-i", file_url(wav), "-map", "0:a:0", "-c:a", "libmp3lame",
             "-b:a", f"{bitrate_kbps}k", *BITEXACT, "-id3v2_version", "0",
-            "-write_xing", "1", "-f", "mp3", ffmpeg.file_url(out),
+            "-write_xing", "1", "-f", "mp3", file_url(out),
         ]  # fmt: skip
         ffmpeg.run(args, timeout_s=_timeout(len(segment) / 1000))
 
@@ -126,9 +131,7 @@ def make_excerpt(
     *,
     start_s: float,
     duration_s: float,
-    target_lufs: float,
-    ceiling_dbtp: float,
-    tolerance_lu: float,
+    target: Target,
     bitrate_kbps: int,
     fade_in_ms: int,
     fade_out_ms: int,
@@ -143,57 +146,60 @@ def make_excerpt(
         span = extract(source, wav, start_s, duration_s)
         if not span.integrated_lufs > SILENT_LUFS:
             raise AudioError(
-                f"the soundbite at {start_s:.1f} s is silent (nothing above -70 LUFS)",
+                f"the soundbite at {start_s:.1f} s is silent "
+                f"(nothing above {SILENT_LUFS:.0f} LUFS)",
                 hint="check its start and end times",
             )
         clip = fade(load_wav(wav), fade_in_ms, fade_out_ms)
-    gain_db = min(
-        target_lufs - span.integrated_lufs, ceiling_dbtp - PEAK_MARGIN_DB - span.true_peak_dbtp
-    )
-    for _ in range(MAX_ATTEMPTS):
+
+    def encode(gain_db: float) -> Loudness:
         export_mp3(gain(clip, gain_db), out, bitrate_kbps)
         level = measure(out)
         log.info("%s: gain %.1f dB gave %.1f LUFS, %.1f dBTP", out.name, gain_db,
                  level.integrated_lufs, level.true_peak_dbtp)  # fmt: skip
-        step = next_gain_step(level, target_lufs, ceiling_dbtp, tolerance_lu)
-        if step is None:
-            return Excerpt(path=out, duration_s=len(clip) / 1000, gain_db=gain_db, level=level)
-        gain_db += step
-    if level.true_peak_dbtp <= ceiling_dbtp:
-        return Excerpt(path=out, duration_s=len(clip) / 1000, gain_db=gain_db, level=level)
-    raise AudioError(
-        f"could not keep the soundbite at {start_s:.1f} s under {ceiling_dbtp:.1f} dBTP "
-        f"(last: {level.true_peak_dbtp:.1f} dBTP)"
+        return level
+
+    first = min(
+        target.lufs - span.integrated_lufs,
+        target.ceiling_dbtp - PEAK_MARGIN_DB - span.true_peak_dbtp,
     )
+    done = converge(
+        encode,
+        first,
+        met=lambda level: next_gain_step(level, target) is None,
+        correct=lambda tried: _next_gain(tried, target),
+    )
+    # Out of encodes: a clip under the ceiling is kept, if not quite as loud as the target.
+    if not done.met and done.measured.true_peak_dbtp > target.ceiling_dbtp:
+        raise AudioError(
+            f"could not keep the soundbite at {start_s:.1f} s under {target.ceiling_dbtp:.1f} "
+            f"dBTP (last: {done.measured.true_peak_dbtp:.1f} dBTP)"
+        )
+    return Excerpt(path=out, duration_s=len(clip) / 1000, gain_db=done.plan, level=done.measured)
 
 
-def next_gain_step(
-    level: Level, target_lufs: float, ceiling_dbtp: float, tolerance_lu: float
-) -> float | None:
+def next_gain_step(level: Loudness, target: Target) -> float | None:
     """Return the gain change the next encode needs, or None when this one will do."""
-    over = level.true_peak_dbtp - ceiling_dbtp
+    over = level.true_peak_dbtp - target.ceiling_dbtp
     if over > 0:
         return -(over + PEAK_SAFETY_DB)
-    short = target_lufs - level.integrated_lufs
-    room = ceiling_dbtp - PEAK_MARGIN_DB - level.true_peak_dbtp
-    if abs(short) <= tolerance_lu or (short > 0 and room < 0.1):
+    short = target.lufs - level.integrated_lufs
+    room = target.ceiling_dbtp - PEAK_MARGIN_DB - level.true_peak_dbtp
+    if abs(short) <= target.tolerance_lu or (short > 0 and room < 0.1):
         return None  # on target, or as loud as the peaks allow
     return min(short, room) if short > 0 else short
 
 
-def _level(done: ffmpeg.Completed, name: str) -> Level:
-    summary = ffmpeg.parse_ebur128(done.stderr, name)
-    if summary is None or summary.true_peak_dbtp is None:
-        raise ToolError(
-            "ffmpeg's meter printed no loudness summary for the clip",
-            argv=done.argv,
-            stderr_tail=done.stderr[-2000:],
-        )
-    peak = summary.true_peak_dbtp
-    return Level(
-        integrated_lufs=summary.integrated_lufs,
-        true_peak_dbtp=peak if math.isfinite(peak) else -math.inf,
-    )
+def _next_gain(tried: Sequence[tuple[float, Loudness]], target: Target) -> float:
+    gain_db, level = tried[-1]
+    return gain_db + (next_gain_step(level, target) or 0.0)
+
+
+def _level(done: ffmpeg.Completed, name: str) -> Loudness:
+    level = metered(done, name, "the clip")
+    if math.isfinite(level.true_peak_dbtp):
+        return level
+    return replace(level, true_peak_dbtp=-math.inf)
 
 
 def _timeout(duration_s: float) -> float:
@@ -222,17 +228,15 @@ def check_jingle(role: str, source: Path, *, name: str, min_duration_s: float) -
     if not source.is_file():
         raise AudioError(f"the {role} jingle {name} does not exist", hint=f"fix [audio] {role}")
     done = ffmpeg.run(
-        ["-i", ffmpeg.file_url(source), "-map", "0:a:0", "-af", "volumedetect,ebur128",
+        ["-i", file_url(source), "-map", "0:a:0", "-af", "volumedetect,ebur128",
          "-f", "null", "-"],
         timeout_s=_timeout(MAX_JINGLE_S), check=False,
     )  # fmt: skip
-    streams = ffmpeg.parse_audio_streams(done.stderr)
-    counted = ffmpeg.parse_volumedetect(done.stderr)
-    summary = ffmpeg.parse_ebur128(done.stderr)
+    streams = parse_audio_streams(done.stderr)
+    counted = parse_volumedetect(done.stderr)
+    summary = parse_ebur128(done.stderr)
     if not streams or not streams[0].channels or not counted or summary is None:
-        raise AudioError(
-            f"cannot decode the {role} jingle {name}: {ffmpeg.last_message(done.stderr)}"
-        )
+        raise AudioError(f"cannot decode the {role} jingle {name}: {last_message(done.stderr)}")
     stream, samples = streams[0], next(iter(counted.values())).samples  # of every channel
     duration_s = samples / stream.channels / stream.sample_rate_hz
     _check(role, name, duration_s, summary.integrated_lufs, min_duration_s)
@@ -257,16 +261,14 @@ def prepare_jingle(
     layout = "mono" if channels == 1 else "stereo"
     convert = f"aresample={sample_rate_hz},aformat=channel_layouts={layout},"
     done = ffmpeg.run(
-        ["-y", "-i", ffmpeg.file_url(source), "-map", "0:a:0", "-af", convert + JINGLE_METER,
+        ["-y", "-i", file_url(source), "-map", "0:a:0", "-af", convert + JINGLE_METER,
          "-c:a", "pcm_s16le",
-         "-f", "wav", ffmpeg.file_url(decoded)],
+         "-f", "wav", file_url(decoded)],
         timeout_s=_timeout(MAX_JINGLE_S), check=False,
     )  # fmt: skip
-    summary = ffmpeg.parse_ebur128(done.stderr)
+    summary = parse_ebur128(done.stderr)
     if not decoded.is_file() or summary is None or summary.sample_peak_dbfs is None:
-        raise AudioError(
-            f"cannot decode the {role} jingle {name}: {ffmpeg.last_message(done.stderr)}"
-        )
+        raise AudioError(f"cannot decode the {role} jingle {name}: {last_message(done.stderr)}")
     clip = load_wav(decoded)
     duration_s = clip.frame_count() / clip.frame_rate
     _check(role, name, duration_s, summary.integrated_lufs, min_duration_s)
@@ -279,7 +281,7 @@ def prepare_jingle(
     return Jingle(
         role=role,
         source=name,
-        sha256=_sha256(source),
+        sha256=file_sha256(source),
         path=prepared,
         duration_s=round(duration_s, 3),
         loudness_lufs=summary.integrated_lufs,
@@ -295,9 +297,7 @@ def _check(role: str, name: str, duration_s: float, lufs: float, min_s: float) -
             f"crossfade ({min_s:.2f} s) and at most {MAX_JINGLE_S:.0f} s",
             hint="shorten [audio] crossfade_ms or pick another jingle",
         )
-    if lufs <= -70.0:
-        raise AudioError(f"the {role} jingle {name} is silent (nothing above -70 LUFS)")
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()  # a jingle is small
+    if lufs <= SILENT_LUFS:
+        raise AudioError(
+            f"the {role} jingle {name} is silent (nothing above {SILENT_LUFS:.0f} LUFS)"
+        )

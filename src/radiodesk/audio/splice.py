@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from radiodesk.audio import ffmpeg
+from radiodesk.audio.ffmpeg_args import file_url
+from radiodesk.audio.ffmpeg_output import parse_silencedetect
 
 SCAN_S = 60.0  # silence is looked for in this much of each end: trims are at most this long
 SCAN_TIMEOUT_S = 600.0
@@ -72,10 +74,10 @@ def edited_source(
     for role, insert in (("intro", edit.intro), ("main", None), ("outro", edit.outro)):
         index = sum(1 for arg in inputs if arg == "-i")
         if role == "main":
-            inputs += [*_trim_args(edit, duration_s), "-i", ffmpeg.file_url(master)]
+            inputs += [*_trim_args(edit, duration_s), "-i", file_url(master)]
             branches.append(f"[{index}:a:0]{head}[main]")
         elif insert is not None:
-            inputs += ["-i", ffmpeg.file_url(insert.path)]
+            inputs += ["-i", file_url(insert.path)]
             branches.append(
                 f"[{index}:a:0]aformat=sample_fmts=flt:sample_rates={sample_rate_hz}:"
                 f"channel_layouts={layout},volume={insert.gain_db:.2f}dB[{role}]"
@@ -123,16 +125,16 @@ def find_trims(
     detector = f"{channels_filter},silencedetect=n={threshold_db:.1f}dB:d={kept_pause_s:.3f}"
     runs = [
         [*(["-ss", f"{start:.3f}"] if start else []), *(["-t", f"{length:.3f}"] if length else []),
-         "-i", ffmpeg.file_url(master), "-map", "0:a:0", "-af", detector,
+         "-i", file_url(master), "-map", "0:a:0", "-af", detector,
          "-f", "null", "-"]
         for start, length in spans
     ]  # fmt: skip
     done = ffmpeg.run_parallel(runs, timeout_s=SCAN_TIMEOUT_S)
-    head = ffmpeg.parse_silencedetect(done[0].stderr)
+    head = parse_silencedetect(done[0].stderr)
     tail_start = spans[-1][0]
     tail = [
         (tail_start + start, None if end is None else tail_start + end)
-        for start, end in ffmpeg.parse_silencedetect(done[-1].stderr)
+        for start, end in parse_silencedetect(done[-1].stderr)
     ]
     return trims_from_silences(head, tail, duration_s, kept_pause_s)
 

@@ -1,12 +1,7 @@
 """True peak of a PCM stream (ITU-R BS.1770-4 Annex 2), metered as it streams by.
 
-ffmpeg's `ebur128=peak=true` oversamples every sample of the encoded file to 192 kHz, which
-costs more CPU than the rest of the meter together. The peak that matters lies near the
-loudest samples, and an interpolated value can exceed its neighbourhood's largest sample by at
-most the filter's gain, so only the stretches within that factor of the running peak are
-oversampled; everywhere else the bound already proves the peak lies below. The result is the
-exact maximum of the Annex's 4x interpolation (tests check it against a full computation and
-against ffmpeg's meter).
+The exact maximum of the Annex's 4x interpolation, oversampling only near the running peak.
+Numpy on the PCM bytes fed to it: reads no file and starts no process.
 """
 
 from __future__ import annotations
@@ -18,6 +13,11 @@ import numpy as np
 import numpy.typing as npt
 from threadpoolctl import threadpool_limits
 
+# Why not ffmpeg's `ebur128=peak=true`: it oversamples every sample to 192 kHz, which costs
+# more CPU than the rest of the meter together. An interpolated value can exceed its
+# neighbourhood's largest sample by at most FILTER_GAIN, so only the stretches within that
+# factor of the running peak are oversampled; everywhere else the bound proves the peak lies
+# below. Tests check the result against a full computation and against ffmpeg's meter.
 # BS.1770-4 Annex 2: 48-tap interpolator, as 4 phases of 12 taps (phase p: the point p/4 of a
 # sample period on). Phases 2 and 3 are phases 1 and 0 reversed: the filter is symmetric.
 _PHASES_01 = (

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from radiodesk.audio import ffmpeg
+from radiodesk.audio.ffmpeg_args import file_url
 from radiodesk.files import write_atomic
 
 SAMPLE_RATE_HZ = 8000  # enough for the shape of speech; keeps the Python loop cheap
@@ -49,7 +50,7 @@ def peaks(path: Path, *, bins: int = 400, timeout_s: float = TIMEOUT_S) -> tuple
 def decode_args(path: Path) -> list[str]:
     """Build the ffmpeg arguments that write the file as mono 16-bit PCM to stdout."""
     return [
-        "-i", ffmpeg.file_url(path), "-map", "0:a:0", "-vn", "-ac", "1",
+        "-i", file_url(path), "-map", "0:a:0", "-vn", "-ac", "1",
         "-ar", str(SAMPLE_RATE_HZ), "-c:a", "pcm_s16le", "-f", "s16le", "pipe:1",
     ]  # fmt: skip
 

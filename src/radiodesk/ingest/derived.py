@@ -19,11 +19,15 @@ from datetime import datetime
 from pathlib import Path
 
 from radiodesk.audio import ffmpeg
-from radiodesk.audio import process as audio
-from radiodesk.audio import splice as edits
-from radiodesk.audio import tags as tagging
+from radiodesk.audio.analysis import Analysis
+from radiodesk.audio.measuring import analyse
+from radiodesk.audio.mp3 import PIPELINE_VERSION, Rendered, render
+from radiodesk.audio.splice import Edit
+from radiodesk.audio.tag_values import Tags
+from radiodesk.audio.tags import MUTAGEN_VERSION, write_tags
 from radiodesk.files import file_sha256, write_atomic
 from radiodesk.ingest import masters
+from radiodesk.ingest.audio_profiles import mp3_profile
 from radiodesk.ingest.episode_tags import tag_values
 from radiodesk.ingest.progress import ProgressFn, stage
 from radiodesk.ingest.provenance import Measured, build_record
@@ -41,7 +45,7 @@ log = logging.getLogger(__name__)
 class Computed:
     """What the caller computed in this run already: passed on, never read back from disk."""
 
-    analysis: audio.Analysis | None = None  # the master's measuring pass, made while copying it
+    analysis: Analysis | None = None  # the master's measuring pass, made while copying it
     chapters: tuple[Chapter, ...] | None = None  # the chapters just stored, in recording time
 
 
@@ -50,7 +54,7 @@ class Refreshed:
     """An episode whose MP3 is current, and what making it computed for the copies made next."""
 
     episode: Episode
-    tags: tagging.Tags  # the MP3's tag values: its soundbite clips are tagged alike
+    tags: Tags  # the MP3's tag values: its soundbite clips are tagged alike
     measured: Measured | None = None  # set when this run encoded the master
 
 
@@ -96,15 +100,13 @@ def _intact(folder: Path, record: AudioRecord) -> bool:
     )
 
 
-def _retag(
-    folder: Path, out_dir: Path, episode: Episode, tags: tagging.Tags, tags_print: str
-) -> Episode:
+def _retag(folder: Path, out_dir: Path, episode: Episode, tags: Tags, tags_print: str) -> Episode:
     """Copy the MP3 under new tags (the audio as it is) and point the record at the copy."""
     record = episode.audio
     assert record is not None
     with _scratch(out_dir) as tmp:
         shutil.copyfile(folder / record.file, tmp)
-        tagging.write_tags(tmp, tags)
+        write_tags(tmp, tags)
         final = _settle(tmp, out_dir, episode.slug)
     retagged = replace(record, sha256=file_sha256(final), size_bytes=final.stat().st_size)
     return replace(episode, audio=_located(replace(retagged, tags=tags_print), final, folder))
@@ -124,8 +126,8 @@ def _encode(
     if analysis is None:
         masters.verify_master(folder, episode)
         label = episode.master.original_name
-        analysis = audio.analyse(
-            folder / episode.master.file, settings.audio,
+        analysis = analyse(
+            folder / episode.master.file, mp3_profile(settings.audio),
             on_progress=stage(on_progress, label, "measure"), sample=True,
         )  # fmt: skip
     with (
@@ -138,7 +140,7 @@ def _encode(
             placing=timeline.of_record(duration_s=made.duration_s, **made.moved),
             record=made.record, chapters=computed.chapters,
         )  # fmt: skip
-        tagging.write_tags(tmp, tags)
+        write_tags(tmp, tags)
         final = _settle(tmp, out_dir, episode.slug)
         kept = _store_provenance(made.record, out_dir, episode.slug)
     fresh = _audio_record(made.rendered, final, recipe, fingerprint(tags))
@@ -153,7 +155,7 @@ def _encode(
 class _Made:
     """One encode of the master, untagged, with its record and the timeline it keeps."""
 
-    rendered: audio.Rendered
+    rendered: Rendered
     record: Provenance
     measured: Measured
     moved: dict[str, float]  # how jingles and trims move the recording (see _moved)
@@ -164,7 +166,7 @@ def _render(
     settings: Settings,
     folder: Path,
     episode: Episode,
-    analysis: audio.Analysis,
+    analysis: Analysis,
     tmp: Path,
     scratch: Path,
     on_progress: ProgressFn | None,
@@ -172,10 +174,10 @@ def _render(
     """Trim, join the jingles and encode the master into `tmp`; record every step."""
     master, label = folder / episode.master.file, episode.master.original_name
     steps = prepare_edit(settings, master, analysis, scratch)
-    rendered = audio.render(
+    rendered = render(
         master,
         tmp,
-        settings.audio,
+        mp3_profile(settings.audio),
         analysis,
         on_progress=stage(on_progress, label, "encode", analysis.source.duration_s),
         edit=steps.edit,
@@ -184,9 +186,9 @@ def _render(
     analysis = replace(analysis, loudness=rendered.before, sampled=False)
     record = build_record(
         settings, episode.master, analysis, rendered, steps,
-        ffmpeg_version=ffmpeg.find_ffmpeg().version, mutagen_version=tagging.MUTAGEN_VERSION,
+        ffmpeg_version=ffmpeg.find_ffmpeg().version, mutagen_version=MUTAGEN_VERSION,
     )  # fmt: skip
-    trims = edits.Edit(lead_trim_s=steps.edit.lead_trim_s, tail_trim_s=steps.edit.tail_trim_s)
+    trims = Edit(lead_trim_s=steps.edit.lead_trim_s, tail_trim_s=steps.edit.tail_trim_s)
     return _Made(
         rendered=rendered,
         record=record,
@@ -196,7 +198,7 @@ def _render(
     )
 
 
-def _moved(edit: edits.Edit, analysis: audio.Analysis) -> dict[str, float]:
+def _moved(edit: Edit, analysis: Analysis) -> dict[str, float]:
     """Return how jingles and trims move the recording, as the audio record keeps it."""
     if edit.is_empty:  # the MP3 is the recording, time for time
         return {"offset_s": edit.offset_s()}
@@ -259,9 +261,7 @@ def prune_derived(folder: Path, episode: Episode) -> None:
             path.unlink(missing_ok=True)
 
 
-def _audio_record(
-    rendered: audio.Rendered, derived: Path, recipe: str, tags_print: str
-) -> AudioRecord:
+def _audio_record(rendered: Rendered, derived: Path, recipe: str, tags_print: str) -> AudioRecord:
     return AudioRecord(
         file=derived.name,
         sha256=file_sha256(derived),
@@ -297,7 +297,7 @@ def recipe_of(settings: Settings, episode: Episode) -> str:
         if given.get(role) and path.is_file():
             given[f"{role}_sha256"] = file_sha256(path)
     return fingerprint(
-        {"master": episode.master.sha256, "audio": given, "pipeline": audio.PIPELINE_VERSION}
+        {"master": episode.master.sha256, "audio": given, "pipeline": PIPELINE_VERSION}
     )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from pathlib import Path
 
-from radiodesk.audio import process as audio
+from radiodesk.audio.analysis import Analysis
 from radiodesk.errors import CatalogError
 from radiodesk.ingest import masters, sides
 from radiodesk.ingest.derived import Computed, prune_derived, refresh_audio
@@ -175,7 +175,7 @@ def _replace_master(
     recording: Path,
     changes: dict[str, object],
     on_progress: ProgressFn | None,
-) -> audio.Analysis:
+) -> Analysis:
     """Copy and measure the new take into `work`; record it in `changes` unless it is the same."""
     master, analysis = masters.copy_and_measure(settings, recording, work, on_progress)
     if master.sha256 == episode.master.sha256:  # the very recording it has: no change

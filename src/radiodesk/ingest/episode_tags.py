@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from radiodesk.audio import tags as tagging
+from radiodesk.audio.tag_values import Cover, TagChapter, Tags
 from radiodesk.show import provenance
 from radiodesk.show.artwork import inspect_image
 from radiodesk.show.chapters import Chapter, load_chapters
@@ -26,7 +26,7 @@ def tag_values(
     placing: Timeline | None = None,
     record: Provenance | None = None,
     chapters: tuple[Chapter, ...] | None = None,
-) -> tagging.Tags:
+) -> Tags:
     """Return the ID3 values of an episode (its own artwork, else the show's).
 
     `placing` and `record` describe a new encode; None: the episode's audio record's.
@@ -38,7 +38,7 @@ def tag_values(
     if record is None and episode.audio is not None and episode.audio.provenance:
         record = provenance.read(folder / episode.audio.provenance)
     extra = {provenance.TAG_DESCRIPTION: provenance.compact(record)} if record else {}
-    return tagging.Tags(
+    return Tags(
         title=episode.title,
         artist=show.author or show.title,
         album=show.title,
@@ -62,12 +62,12 @@ def cover_path(settings: Settings, folder: Path, episode: Episode) -> Path | Non
     return settings.root / settings.show.image if settings.show.image else None
 
 
-def _cover(settings: Settings, folder: Path, episode: Episode) -> tagging.Cover | None:
+def _cover(settings: Settings, folder: Path, episode: Episode) -> Cover | None:
     path = cover_path(settings, folder, episode)
     if path is None:
         return None
     info = inspect_image(path)
-    return tagging.Cover(data=path.read_bytes(), mime=info.mime)
+    return Cover(data=path.read_bytes(), mime=info.mime)
 
 
 def _chapters(
@@ -76,9 +76,9 @@ def _chapters(
     duration_s: float,
     placing: Timeline | None,
     chapters: tuple[Chapter, ...] | None,
-) -> tuple[tagging.TagChapter, ...]:
+) -> tuple[TagChapter, ...]:
     placed = load_chapters(folder, episode, duration_s, placing, stored=chapters)
     return tuple(
-        tagging.TagChapter(start_s=c.start_s, end_s=c.end_s or duration_s, title=c.title, url=c.url)
+        TagChapter(start_s=c.start_s, end_s=c.end_s or duration_s, title=c.title, url=c.url)
         for c in placed
     )

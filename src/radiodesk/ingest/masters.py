@@ -11,9 +11,11 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from radiodesk.audio import process as audio
+from radiodesk.audio.analysis import Analysis
+from radiodesk.audio.measuring import analyse, probe
 from radiodesk.errors import AudioError, CatalogError
 from radiodesk.files import file_sha256
+from radiodesk.ingest.audio_profiles import mp3_profile
 from radiodesk.ingest.progress import ProgressFn, stage
 from radiodesk.show import folders
 from radiodesk.show.episode import Episode, MasterFile
@@ -75,20 +77,20 @@ def copy_master(recording: Path, folder: Path) -> MasterFile:
 
 def copy_and_measure(
     settings: Settings, recording: Path, folder: Path, on_progress: ProgressFn | None
-) -> tuple[MasterFile, audio.Analysis]:
+) -> tuple[MasterFile, Analysis]:
     """Copy the recording into the episode while ffmpeg measures it, neither waiting for the other.
 
     The measuring pass reads the producer's file, not the copy; the file's size and change
     time, the same before and after, show that what was measured is what was copied.
     """
     before = identity(recording)
-    stream = audio.probe(recording)
+    stream = probe(recording)
     length_s = stream.header_duration_s or 0.0  # the measuring runs' positions add up to it
     progress = stage(on_progress, recording.name, "measure", length_s)
     with ThreadPoolExecutor(max_workers=1) as pool:  # leaving it waits for the copy
         copying = pool.submit(copy_master, recording, folder)
-        analysis = audio.analyse(
-            recording, settings.audio, stream=stream, on_progress=progress, sample=True
+        analysis = analyse(
+            recording, mp3_profile(settings.audio), stream=stream, on_progress=progress, sample=True
         )
         master = copying.result()
     if progress is not None:

@@ -9,7 +9,7 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
-from radiodesk.audio import tags as tagging
+from radiodesk.audio.tag_values import Tags
 from radiodesk.ingest.derived import refresh_audio
 from radiodesk.ingest.soundbite_clips import refresh_clips
 from radiodesk.show import episode_file, folders
@@ -37,7 +37,7 @@ def preview_stale(
 
 
 def _preview_clips(
-    settings: Settings, folder: Path, episode: Episode, work: Path, tags: tagging.Tags
+    settings: Settings, folder: Path, episode: Episode, work: Path, tags: Tags
 ) -> Episode:
     """Cut missing clips under `work` (beside a copy of the MP3), leaving the show untouched."""
     assert episode.audio is not None

@@ -15,8 +15,17 @@ from pathlib import Path
 from typing import cast
 
 from radiodesk import __version__
-from radiodesk.audio import process as audio
+from radiodesk.audio.analysis import (
+    DEAD_CHANNEL_DB,
+    Analysis,
+    ChannelPlan,
+    SourceInfo,
+    SourceLoudness,
+)
 from radiodesk.audio.clips import Jingle
+from radiodesk.audio.graphs import LIMITER_ATTACK_MS, LIMITER_RELEASE_MS
+from radiodesk.audio.loudness import limiter_loss_lu
+from radiodesk.audio.mp3 import Rendered
 from radiodesk.audio.splice import Edit
 from radiodesk.show.episode import MasterFile
 from radiodesk.show.provenance import (
@@ -53,9 +62,9 @@ CHANNEL_REASONS: Mapping[str, str] = {
     "stereo": "two distinct channels: kept as stereo",
     "downmix-stereo": "more than two channels: mixed down to stereo",
     "mono-identical": "both channels carry the same signal: published as mono (their average)",
-    "mono-left": f"right channel more than {audio.DEAD_CHANNEL_DB:.0f} dB below the left "
+    "mono-left": f"right channel more than {DEAD_CHANNEL_DB:.0f} dB below the left "
     "(no programme): published the left channel as mono",
-    "mono-right": f"left channel more than {audio.DEAD_CHANNEL_DB:.0f} dB below the right "
+    "mono-right": f"left channel more than {DEAD_CHANNEL_DB:.0f} dB below the right "
     "(no programme): published the right channel as mono",
     "downmix-mono": "the show's settings ask for mono: channels averaged",
 }
@@ -76,15 +85,15 @@ class Steps:
 class Measured:
     """The master's measuring pass and the trims its encode made: what the on-air copy reuses."""
 
-    analysis: audio.Analysis
+    analysis: Analysis
     trims: Edit  # no jingles: playout adds its own idents
 
 
 def build_record(
     settings: Settings,
     master: MasterFile,
-    analysis: audio.Analysis,
-    rendered: audio.Rendered,
+    analysis: Analysis,
+    rendered: Rendered,
     steps: Steps,
     *,
     ffmpeg_version: str,
@@ -127,7 +136,7 @@ def build_record(
     )
 
 
-def _input(master: MasterFile, analysis: audio.Analysis) -> Input:
+def _input(master: MasterFile, analysis: Analysis) -> Input:
     source, loudness = analysis.source, analysis.loudness
     return Input(
         file=master.file,
@@ -156,7 +165,7 @@ def _trim(settings: Settings, steps: Steps) -> Trim:
     )
 
 
-def _output(rendered: audio.Rendered) -> Output:
+def _output(rendered: Rendered) -> Output:
     return Output(
         sha256_untagged=rendered.sha256,  # the MP3's bytes before the ID3 tag
         duration_s=round(rendered.duration_s, 3),
@@ -166,16 +175,16 @@ def _output(rendered: audio.Rendered) -> Output:
     )
 
 
-def _limiter(settings: Settings, analysis: audio.Analysis, rendered: audio.Rendered) -> Limiter:
+def _limiter(settings: Settings, analysis: Analysis, rendered: Rendered) -> Limiter:
     excess = analysis.loudness.sample_peak_dbfs + rendered.gain_db - rendered.limiter_ceiling_dbfs
     reduction = max(excess, 0.0)
-    cost = min(audio.LIMITER_LOSS_PER_DB * reduction, audio.LIMITER_LOSS_MAX_LU)
+    cost = limiter_loss_lu(reduction)
     return Limiter(
         filter="alimiter",
         ceiling_dbfs=round(rendered.limiter_ceiling_dbfs, 2),
         true_peak_ceiling_dbtp=settings.audio.true_peak_dbtp,
-        attack_ms=audio.LIMITER_ATTACK_MS,
-        release_ms=audio.LIMITER_RELEASE_MS,
+        attack_ms=LIMITER_ATTACK_MS,
+        release_ms=LIMITER_RELEASE_MS,
         predicted=LimiterPrediction(  # planned the first encode; the loudness account measures
             max_gain_reduction_db=round(reduction, 2),
             loudness_cost_lu=round(cost, 2),
@@ -184,7 +193,7 @@ def _limiter(settings: Settings, analysis: audio.Analysis, rendered: audio.Rende
     )
 
 
-def loudness_account(input_lufs: float, rendered: audio.Rendered) -> LoudnessAccount:
+def loudness_account(input_lufs: float, rendered: Rendered) -> LoudnessAccount:
     """Return how the input's loudness became the output's, every figure measured.
 
     No further pass over the audio: gain is exact arithmetic on loudness, so what the encode's
@@ -242,20 +251,20 @@ def encoder_version(mp3: Path) -> str:
 def measured_of(record: Provenance) -> Measured:
     """Return the measuring pass and trims a stored record keeps (an earlier run's encode)."""
     given = record.input
-    analysis = audio.Analysis(
-        source=audio.SourceInfo(
+    analysis = Analysis(
+        source=SourceInfo(
             codec=given.codec,
             sample_rate_hz=given.sample_rate_hz,
             channels=given.channels,
             layout=given.layout,
             duration_s=given.duration_s,
         ),
-        loudness=audio.SourceLoudness(
+        loudness=SourceLoudness(
             integrated_lufs=given.integrated_lufs,
             lra_lu=given.lra_lu,
             sample_peak_dbfs=given.sample_peak_dbfs,
         ),
-        channel_plan=cast(audio.ChannelPlan, record.channels.plan),
+        channel_plan=cast(ChannelPlan, record.channels.plan),
         mono=record.channels.mono,
     )
     trims = Edit(lead_trim_s=record.trim.lead_s, tail_trim_s=record.trim.tail_s)

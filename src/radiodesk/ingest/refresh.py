@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from radiodesk.audio import process as audio
 from radiodesk.audio import waveform
+from radiodesk.audio.mp3 import PIPELINE_VERSION
 from radiodesk.ingest.derived import fingerprint, prune_derived, refresh_audio
 from radiodesk.ingest.episode_tags import cover_path
 from radiodesk.ingest.progress import ProgressFn
@@ -34,7 +34,7 @@ def up_to_date_episodes(
     # is skipped: re-checking every tag and artwork is most of a publish with nothing to do.
     checked = StatCache(settings.root, "up-to-date")
     context = fingerprint(
-        {"show": settings.show, "audio": settings.audio, "pipeline": audio.PIPELINE_VERSION}
+        {"show": settings.show, "audio": settings.audio, "pipeline": PIPELINE_VERSION}
     )
     episodes = [
         e for e in episode_file.load_episodes(settings.root) if only is None or e.slug in only

@@ -12,8 +12,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from radiodesk.audio import clips
-from radiodesk.audio import tags as tagging
+from radiodesk.audio.tag_values import Tags
+from radiodesk.audio.tags import write_tags
 from radiodesk.files import atomic_output, file_sha256
+from radiodesk.ingest.audio_profiles import clip_target
 from radiodesk.show.episode import Episode, Soundbite
 from radiodesk.show.settings import AudioSettings, Settings
 from radiodesk.show.soundbites import (
@@ -37,7 +39,7 @@ EXCERPT = {"ru": "фрагмент", "uk": "фрагмент", "be": "фрагм
 
 
 def refresh_clips(
-    settings: Settings, folder: Path, episode: Episode, tags: tagging.Tags
+    settings: Settings, folder: Path, episode: Episode, tags: Tags
 ) -> dict[str, Clip]:
     """Check the soundbites against the MP3, cut any missing clip beside it; return them all.
 
@@ -75,7 +77,7 @@ def _make_clip(
     episode: Episode,
     sound: Soundbite,
     key: str,
-    tags: tagging.Tags,
+    tags: Tags,
     language: str,
 ) -> Clip:
     assert episode.audio is not None
@@ -92,14 +94,12 @@ def _make_clip(
             tmp,
             start_s=heard.start_s,
             duration_s=heard.duration_s,
-            target_lufs=episode.audio.target_lufs,
-            ceiling_dbtp=settings.true_peak_dbtp,
-            tolerance_lu=settings.tolerance_lu,
+            target=clip_target(settings, episode.audio.target_lufs),
             bitrate_kbps=episode.audio.bitrate_kbps,
             fade_in_ms=FADE_IN_MS,
             fade_out_ms=FADE_OUT_MS,
         )
-        tagging.write_tags(tmp, _clip_tags(tags, episode, heard, language))
+        write_tags(tmp, _clip_tags(tags, episode, heard, language))
     return Clip(
         file=final.name,
         sha256=file_sha256(final),
@@ -112,9 +112,7 @@ def _make_clip(
     )
 
 
-def _clip_tags(
-    parent: tagging.Tags, episode: Episode, sound: Soundbite, language: str
-) -> tagging.Tags:
+def _clip_tags(parent: Tags, episode: Episode, sound: Soundbite, language: str) -> Tags:
     """Tag the clip as the episode is tagged (artist, album, cover), with its own title.
 
     `sound` is placed in the MP3's time: the description names the span listeners hear.

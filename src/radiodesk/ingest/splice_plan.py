@@ -9,8 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from radiodesk.audio import clips
-from radiodesk.audio import process as audio
-from radiodesk.audio import splice as edits
+from radiodesk.audio.analysis import Analysis
+from radiodesk.audio.graphs import published_channels
+from radiodesk.audio.splice import Edit, Insert, find_trims
 from radiodesk.ingest.provenance import Steps
 from radiodesk.show.settings import Settings
 
@@ -27,16 +28,14 @@ def check_jingles(settings: Settings) -> None:
             )
 
 
-def prepare_edit(
-    settings: Settings, master: Path, analysis: audio.Analysis, scratch: Path
-) -> Steps:
+def prepare_edit(settings: Settings, master: Path, analysis: Analysis, scratch: Path) -> Steps:
     """Find the trims and prepare the jingles of one episode (an empty edit when none are set)."""
     given = settings.audio
     lead = tail = 0.0
     if given.trim_silence:
-        lead, tail = edits.find_trims(
+        lead, tail = find_trims(
             master,
-            audio.published_channels(analysis),
+            published_channels(analysis),
             analysis.source.duration_s,
             threshold_db=given.silence_threshold_db,
             kept_pause_s=given.kept_pause_ms / 1000,
@@ -57,10 +56,10 @@ def prepare_edit(
         if name
     ]
     inserts = {
-        j.role: edits.Insert(path=j.path, duration_s=j.duration_s, gain_db=j.residual_gain_db)
+        j.role: Insert(path=j.path, duration_s=j.duration_s, gain_db=j.residual_gain_db)
         for j in jingles
     }
-    edit = edits.Edit(
+    edit = Edit(
         lead_trim_s=lead,
         tail_trim_s=tail,
         intro=inserts.get("intro"),

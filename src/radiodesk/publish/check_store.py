@@ -16,6 +16,8 @@ from pathlib import Path
 
 from radiodesk import check
 from radiodesk.audio import ffmpeg
+from radiodesk.audio.ffmpeg_args import file_url
+from radiodesk.audio.ffmpeg_output import parse_ebur128
 from radiodesk.check.station import check_opml, check_page
 from radiodesk.publish import site, station
 from radiodesk.publish.feed_model import FEED_KEY
@@ -120,10 +122,10 @@ def audit_station(
 def measure(path: Path) -> tuple[float, float]:
     """Return (integrated LUFS, true peak dBTP) of a file, metered by ffmpeg's ebur128."""
     done = ffmpeg.run(
-        ["-i", ffmpeg.file_url(path), "-map", "0:a:0", "-af", METER, "-f", "null", "-"],
+        ["-i", file_url(path), "-map", "0:a:0", "-af", METER, "-f", "null", "-"],
         timeout_s=3600.0,
     )
-    summary = ffmpeg.parse_ebur128(done.stderr)
+    summary = parse_ebur128(done.stderr)
     if summary is None:
         return float("nan"), float("nan")
     peak = summary.true_peak_dbtp if summary.true_peak_dbtp is not None else float("nan")
