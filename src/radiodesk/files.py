@@ -1,4 +1,4 @@
-"""Files written whole or not at all, and their SHA-256: the one place for both.
+"""Files written whole or not at all, their SHA-256, and the fingerprint of a value: one place.
 
 Imports nothing of ours and never knows what a file means; every layer may use it.
 """
@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import tempfile
 from collections.abc import Iterator
+from dataclasses import asdict, is_dataclass
+from datetime import datetime
 from pathlib import Path
 
 CHUNK_BYTES = 1 << 20  # hashes and copies read this much at a time: a 3-hour WAV never in memory
@@ -49,3 +52,20 @@ def file_sha256(path: Path) -> str:
         while chunk := stream.read(CHUNK_BYTES):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def fingerprint(value: object) -> str:
+    """Hash a value's canonical JSON form (bytes are hashed, not embedded)."""
+
+    def default(obj: object) -> object:
+        if isinstance(obj, bytes):
+            return hashlib.sha256(obj).hexdigest()
+        if isinstance(obj, datetime):
+            return obj.isoformat()
+        if is_dataclass(obj) and not isinstance(obj, type):
+            return asdict(obj)
+        raise TypeError(f"cannot fingerprint {type(obj).__name__}")
+
+    data = asdict(value) if is_dataclass(value) and not isinstance(value, type) else value
+    text = json.dumps(data, default=default, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

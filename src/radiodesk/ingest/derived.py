@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import logging
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime
 from pathlib import Path
 
 from radiodesk.audio import ffmpeg
@@ -25,7 +23,7 @@ from radiodesk.audio.mp3 import PIPELINE_VERSION, Rendered, render
 from radiodesk.audio.splice import Edit
 from radiodesk.audio.tag_values import Tags
 from radiodesk.audio.tags import MUTAGEN_VERSION, write_tags
-from radiodesk.files import file_sha256, write_atomic
+from radiodesk.files import file_sha256, fingerprint, write_atomic
 from radiodesk.ingest import masters
 from radiodesk.ingest.audio_profiles import mp3_profile
 from radiodesk.ingest.episode_tags import tag_values
@@ -299,18 +297,3 @@ def recipe_of(settings: Settings, episode: Episode) -> str:
     return fingerprint(
         {"master": episode.master.sha256, "audio": given, "pipeline": PIPELINE_VERSION}
     )
-
-
-def fingerprint(value: object) -> str:
-    """Hash a value's canonical JSON form (bytes are hashed, not embedded)."""
-
-    def default(obj: object) -> object:
-        if isinstance(obj, bytes):
-            return hashlib.sha256(obj).hexdigest()
-        if isinstance(obj, datetime):
-            return obj.isoformat()
-        return asdict(obj)  # type: ignore[call-overload]
-
-    data = asdict(value) if hasattr(value, "__dataclass_fields__") else value  # type: ignore[call-overload]
-    text = json.dumps(data, default=default, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

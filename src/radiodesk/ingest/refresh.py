@@ -9,7 +9,8 @@ from pathlib import Path
 
 from radiodesk.audio import waveform
 from radiodesk.audio.mp3 import PIPELINE_VERSION
-from radiodesk.ingest.derived import fingerprint, prune_derived, refresh_audio
+from radiodesk.files import fingerprint
+from radiodesk.ingest.derived import prune_derived, refresh_audio
 from radiodesk.ingest.episode_tags import cover_path
 from radiodesk.ingest.progress import ProgressFn
 from radiodesk.ingest.soundbite_clips import refresh_clips

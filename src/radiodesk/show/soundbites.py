@@ -6,13 +6,13 @@ sidecar that lists the clips beside the MP3. Never cuts audio: ingest/soundbite_
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from radiodesk import files
 from radiodesk.errors import CatalogError
 from radiodesk.files import write_atomic
 from radiodesk.show.episode import AudioRecord, Episode, Soundbite, clean_text
@@ -221,8 +221,7 @@ def fingerprint(episode: Episode, sound: Soundbite, settings: AudioSettings) -> 
         "fades": [FADE_IN_MS, FADE_OUT_MS],
         "version": CLIP_VERSION,
     }
-    text = json.dumps(made_of, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return files.fingerprint(made_of)
 
 
 def load_clips(audio_path: Path, slug: str) -> dict[str, Clip]:
