@@ -6,8 +6,10 @@ recording leaves nothing behind and does not stop the others. Never uploads anyt
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
+import threading
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -97,6 +99,8 @@ def add_episodes(
                 results[index] = AddResult(recording=request.recording, error=exc)
                 continue
             todo.append((index, request, claim))
+        if todo:
+            _import_ahead()
         workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
         with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = {
@@ -114,6 +118,18 @@ def add_episodes(
                 known.setdefault(episode.master.sha256, episode.slug)  # twins in one batch too
                 results[index] = AddResult(recording=recording, episode=episode)
     return [results[i] for i in range(len(requests))]
+
+
+def _import_ahead() -> None:
+    """Import the encoder's true-peak meter (numpy) in the background while ffmpeg measures.
+
+    The encode needs it only after the measuring pass, and the pass leaves a core free.
+    """
+    module = "radiodesk.audio.truepeak"
+    thread = threading.Thread(
+        target=importlib.import_module, args=(module,), name="import-ahead", daemon=True
+    )
+    thread.start()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
