@@ -19,10 +19,7 @@ from pathlib import Path
 
 from radiodesk.errors import CatalogError, RadiodeskError
 from radiodesk.ingest import masters, sides
-from radiodesk.ingest.derived import Computed, refresh_audio
-from radiodesk.ingest.on_air import stage_on_air
 from radiodesk.ingest.progress import ProgressFn
-from radiodesk.ingest.soundbite_clips import refresh_clips
 from radiodesk.ingest.splice_plan import check_jingles
 from radiodesk.show import episode_file, folders, soundbites, staging
 from radiodesk.show.episode import Episode, EpisodeType, Person, Soundbite, clean_text
@@ -120,16 +117,26 @@ def add_episodes(
     return [results[i] for i in range(len(requests))]
 
 
-def _import_ahead() -> None:
-    """Import the encoder's true-peak meter (numpy) in the background while ffmpeg measures.
+# What an add needs only once its recording is measured: imported meanwhile (see _import_ahead).
+LATER = (
+    "radiodesk.ingest.derived",  # the encode, tags (mutagen), artwork (Pillow), provenance
+    "radiodesk.ingest.soundbite_clips",
+    "radiodesk.ingest.on_air",
+    "radiodesk.audio.truepeak",  # the encoder's true-peak meter: numpy
+)
 
-    The encode needs it only after the measuring pass, and the pass leaves a core free.
+
+def _import_ahead() -> None:
+    """Import what the encode needs in the background while ffmpeg probes and measures.
+
+    The measuring pass leaves a core free; imported on the way, they would hold up the add.
     """
-    module = "radiodesk.audio.truepeak"
-    thread = threading.Thread(
-        target=importlib.import_module, args=(module,), name="import-ahead", daemon=True
-    )
-    thread.start()
+
+    def load() -> None:
+        for module in LATER:
+            importlib.import_module(module)
+
+    threading.Thread(target=load, name="import-ahead", daemon=True).start()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -190,6 +197,10 @@ def _make(
     on_progress: ProgressFn | None,
 ) -> Episode:
     """Copy, measure and process the recording into `work`, with every file the episode has."""
+    from radiodesk.ingest.derived import Computed, refresh_audio  # see LATER
+    from radiodesk.ingest.on_air import stage_on_air
+    from radiodesk.ingest.soundbite_clips import refresh_clips
+
     master, analysis = masters.copy_and_measure(settings, request.recording, work, on_progress)
     bites = soundbites.ordered(request.soundbites)
     soundbites.check_in_recording(bites, analysis.source.duration_s)
