@@ -253,7 +253,9 @@ def floor_cmd(wav: Path, out: Path) -> list[str | Path]:
             "-c:a", "libmp3lame", "-b:a", "128k", out]  # fmt: skip
 
 
-def bench_speed(work: Path, mode: Mode, checker: Checker) -> tuple[list[Row], Run]:
+def bench_speed(
+    work: Path, mode: Mode, checker: Checker
+) -> tuple[list[Row], Run, dict[str, list[Run]]]:
     """radiodesk add against the floor, interleaved; reference meters once each."""
     wav = speech(work, mode.speed_min)
     seconds = mode.speed_min * 60.0
@@ -308,7 +310,93 @@ def bench_speed(work: Path, mode: Mode, checker: Checker) -> tuple[list[Row], Ru
     ]
     for name, run in references.items():
         rows.append(Row(f"  reference: {name}", run, seconds, f"{run.wall_s / floor.wall_s:.2f}x"))
-    return rows, radiodesk
+    return rows, radiodesk, runs
+
+
+# Short clips (issue 17): the fixed cost of one add. A 30 s clip may take the floor + 0.5 s, a
+# 10-minute recording 1.30x the floor; the 2-minute clip is shown between them, without a target.
+SHORT_CLIPS_S = (30, 120, 600)
+SHORT_REPEATS = {30: 5, 120: 3, 600: 2}  # quick: the 10-minute pairs are the speed test's
+
+
+def clip_of(work: Path, seconds: int) -> Path:
+    """The speech recording cut (or looped) to `seconds`."""
+    if seconds % 60 == 0:
+        return speech(work, seconds // 60)
+    path = work / f"speech-{seconds}s.wav"
+    if not path.exists():
+        tmp = path.with_suffix(".part.wav")
+        subprocess.run(
+            [ffmpeg.find_ffmpeg().path, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+             "-i", speech(work, 1), "-t", str(seconds), "-c", "copy", tmp],
+            check=True,
+        )  # fmt: skip
+        tmp.rename(path)
+    return path
+
+
+def bench_short(
+    work: Path, mode: Mode, checker: Checker, speed: dict[str, list[Run]] | None = None
+) -> list[Row]:
+    """radiodesk add of short clips against the floor, pair by pair, after one warm-up add."""
+    # The warm-up is what a producer's second add meets: the capability checks of this ffmpeg
+    # cached, the bytecode compiled.
+    add(new_show(work, "short-warm-up"), [clip_of(work, 30)])
+    rows: list[Row] = []
+    for seconds in SHORT_CLIPS_S:
+        if speed is not None and seconds == mode.speed_min * 60:
+            runs = speed  # the speed test measured this length already
+        else:
+            runs = _short_pairs(work, seconds, checker)
+        rows += _short_rows(seconds, runs)
+    return rows
+
+
+def _short_pairs(work: Path, seconds: int, checker: Checker) -> dict[str, list[Run]]:
+    """The floor and an add (into a fresh show) of one clip, in turns."""
+    wav, shows = clip_of(work, seconds), []
+
+    def one_add() -> Run:
+        show = new_show(work, f"short-{seconds}-{len(shows)}")
+        shows.append(show)
+        return add(show, [wav])
+
+    runs = interleaved(
+        {
+            "floor": lambda: timed(floor_cmd(wav, work / "floor-short.mp3")),
+            "radiodesk add": one_add,
+        },
+        SHORT_REPEATS[seconds],
+    )
+    for show in shows:
+        checker.check(show)
+    return runs
+
+
+def _short_rows(seconds: int, runs: dict[str, list[Run]]) -> list[Row]:
+    floor, radiodesk = median_run(runs["floor"]), median_run(runs["radiodesk add"])
+    pairs = paired_ratios(runs["floor"], runs["radiodesk add"])
+    over = statistics.median(
+        r.wall_s - f.wall_s for f, r in zip(runs["floor"], runs["radiodesk add"], strict=True)
+    )
+    length = f"{seconds} s" if seconds < 60 else f"{seconds // 60} min"
+    if seconds <= 30:
+        target, ok = "<= floor + 0.5 s", over <= 0.5
+    elif seconds >= 600:
+        target, ok = "<= 1.30x", statistics.median(pairs) <= 1.30
+    else:
+        target, ok = "", None
+    return [
+        Row(f"short clip: floor, {length}", floor, seconds),
+        Row(
+            f"short clip: radiodesk add, {length} (pairs: median over floor)",
+            radiodesk,
+            seconds,
+            f"+{over:.2f} s, {statistics.median(pairs):.2f}x",
+            target,
+            ok,
+        ),
+    ]
 
 
 def bench_memory(work: Path, mode: Mode, known: Run, checker: Checker) -> list[Row]:
@@ -718,33 +806,51 @@ def print_table(rows: Sequence[Row]) -> None:
             print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
 
 
+def keep_bytecode(work: Path) -> None:
+    """Let the radiodesk processes keep their compiled bytecode (outside the source tree).
+
+    An installed radiodesk has it (pip compiles it at install); under PYTHONDONTWRITEBYTECODE
+    this editable install would compile every module it imports on every run, in every row.
+    """
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run every benchmark; return 1 if any target fails."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2/10-minute inputs, fewer repeats")
     parser.add_argument("--work", type=Path, default=HERE / ".work", help="scratch folder")
     parser.add_argument(
-        "--only", choices=("audio", "show"), help="run the audio benchmarks or the show's only"
+        "--only",
+        choices=("audio", "show", "short"),
+        help="run the audio benchmarks, the show's, or the short clips' only",
     )
     options = parser.parse_args(argv)
     mode = QUICK if options.quick else FULL
     work: Path = options.work
     work.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(work / "shows", ignore_errors=True)
+    keep_bytecode(work)
     started = time.monotonic()
     binary = ffmpeg.find_ffmpeg()
     load = os.getloadavg()[0]
     print(f"ffmpeg {binary.version} ({binary.path}); {os.cpu_count()} cores; load {load:.2f}")
     checker = Checker()
     rows: list[Row] = []
-    if options.only != "show":
+    if options.only == "short":
+        print("short clips:", flush=True)
+        rows += bench_short(work, mode, checker)
+    elif options.only != "show":
         print("speed:", flush=True)
-        rows, speed_run = bench_speed(work, mode, checker)
+        rows, speed_run, speed_runs = bench_speed(work, mode, checker)
+        print("short clips:", flush=True)
+        rows += bench_short(work, mode, checker, speed_runs)
         print("memory:", flush=True)
         rows += bench_memory(work, mode, speed_run, checker)
         print("batch:", flush=True)
         rows += bench_batch(work, mode, checker)
-    if options.only != "audio":
+    if options.only in (None, "show"):
         print("show:", flush=True)
         rows += bench_show(work, mode, checker)
     rows.append(

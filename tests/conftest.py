@@ -16,6 +16,18 @@ from radiodesk.show.settings_file import load_settings
 pytest_plugins = ["s3server", "id3files"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cache_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """radiodesk's per-user cache (what it learnt about ffmpeg) in the session's temp folder."""
+    saved = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache-home"))
+    yield
+    if saved is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = saved
+
+
 @pytest.fixture(autouse=True)
 def clean_environ() -> Iterator[None]:
     """No test may reach real cloud credentials or depend on the caller's locale."""

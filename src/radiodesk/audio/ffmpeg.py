@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, NamedTuple
 
 from radiodesk.audio.ffmpeg_args import build_argv
+from radiodesk.audio.ffmpeg_cache import BinaryCache, default_file
 from radiodesk.audio.ffmpeg_output import (
     INSTALL_HINT,
     last_message,
@@ -67,30 +68,61 @@ class Completed:
 # ---------------------------------------------------------------- the binary
 
 
-def candidate_paths() -> list[Path]:
-    """List ffmpeg binaries to try: the one on PATH, then the imageio-ffmpeg wheel's."""
-    found = [Path(p) for p in (shutil.which("ffmpeg"),) if p]
+def candidate_paths(known: BinaryCache) -> Iterator[Path]:
+    """Yield ffmpeg binaries to try: the one on PATH, then the imageio-ffmpeg wheel's."""
+    if on_path := shutil.which("ffmpeg"):
+        yield Path(on_path)
     try:
         import imageio_ffmpeg
-
-        found.append(Path(str(imageio_ffmpeg.get_ffmpeg_exe())))
-    except (ImportError, RuntimeError):
-        pass
-    return found
+    except ImportError:
+        return
+    # imageio-ffmpeg runs its binary to find it; a path it gave before, for the binary
+    # checked then, needs no run (the same package, the same setting).
+    key = f"{imageio_ffmpeg.__file__} {imageio_ffmpeg.__version__} "
+    key += os.environ.get("IMAGEIO_FFMPEG_EXE", "")
+    cached = known.wheel_path(key)
+    if cached is not None and known.version_of(cached):
+        yield cached
+        return
+    try:
+        found = Path(str(imageio_ffmpeg.get_ffmpeg_exe()))
+    except RuntimeError:
+        return
+    known.wheel_found(key, found)
+    yield found
 
 
 @functools.cache
 def find_ffmpeg() -> Ffmpeg:
-    """Return the first usable ffmpeg (checked once per process), or raise ToolError."""
-    candidates = candidate_paths()
+    """Return the first usable ffmpeg (checked once per process), or raise ToolError.
+
+    A binary that passed the checks in an earlier run, and is still the same file, is not
+    checked again (the answers are kept in the user's cache folder: ffmpeg_cache.py).
+    """
+    known = BinaryCache.load(default_file(), _requirements())
     problems: list[str] = []
-    for path in candidates:
-        try:
-            return check_ffmpeg(path)
-        except ToolError as exc:
-            problems.append(exc.message)
+    try:
+        for path in candidate_paths(known):
+            if version := known.version_of(path):
+                log.debug("using ffmpeg %s at %s (checked before)", version, path)
+                return Ffmpeg(path=path, version=version)
+            try:
+                found = check_ffmpeg(path)
+            except ToolError as exc:
+                problems.append(exc.message)
+                continue
+            known.passed(found.path, found.version)
+            return found
+    finally:
+        known.save()
     detail = "; ".join(problems) if problems else "no ffmpeg on PATH and no imageio-ffmpeg binary"
     raise ToolError(f"no usable ffmpeg: {detail}", hint=INSTALL_HINT)
+
+
+def _requirements() -> str:
+    """Name what check_ffmpeg asks of a binary: a cached answer holds only for the same."""
+    wanted = [*sorted(REQUIRED_ENCODERS), *sorted(REQUIRED_FILTERS)]
+    return f"ffmpeg>={'.'.join(map(str, MIN_VERSION))}: {','.join(wanted)}"
 
 
 def check_ffmpeg(path: Path) -> Ffmpeg:
@@ -111,6 +143,7 @@ def check_ffmpeg(path: Path) -> Ffmpeg:
 
 def _query(path: Path, flag: str) -> str:
     argv = (str(path), "-hide_banner", flag)
+    log.debug("running %s", subprocess.list2cmdline(argv))
     try:
         done = subprocess.run(
             argv,

@@ -12,8 +12,6 @@ from radiodesk.cli.options import expand_recordings, now, parse_date, read_descr
 from radiodesk.cli.output import describe_audio, progress, when
 from radiodesk.errors import CatalogError
 from radiodesk.ingest.add import AddRequest, add_episodes
-from radiodesk.ingest.edit import EditRequest, edit_episode
-from radiodesk.ingest.on_air import export_episodes
 from radiodesk.show.episode import Person
 from radiodesk.show.soundbites import parse_soundbite
 
@@ -178,6 +176,8 @@ def edit(
     if soundbite_specs and clear_soundbites:
         raise click.UsageError("give --soundbite or --clear-soundbites, not both")
     bites = tuple(parse_soundbite(s) for s in soundbite_specs)
+    from radiodesk.ingest.edit import EditRequest, edit_episode  # an add never needs them
+
     request = EditRequest(
         description=notes,
         persons=tuple(Person.parse(p) for p in persons) or None,
@@ -216,6 +216,8 @@ def export_command(obj: Context, slugs: tuple[str, ...], every: bool) -> None:
     """Write the on-air Broadcast WAV (EBU R128) of episodes into the export folder."""
     if not slugs and not every:
         raise CatalogError("name the episodes to export, or pass --all")
+    from radiodesk.ingest.on_air import export_episodes
+
     for copy in export_episodes(obj.settings(), None if every else slugs):
         click.echo(
             f"{copy.path}: {copy.after.integrated_lufs:.1f} LUFS, "

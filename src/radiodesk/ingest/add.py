@@ -6,8 +6,10 @@ recording leaves nothing behind and does not stop the others. Never uploads anyt
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
+import threading
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -17,10 +19,7 @@ from pathlib import Path
 
 from radiodesk.errors import CatalogError, RadiodeskError
 from radiodesk.ingest import masters, sides
-from radiodesk.ingest.derived import Computed, refresh_audio
-from radiodesk.ingest.on_air import stage_on_air
 from radiodesk.ingest.progress import ProgressFn
-from radiodesk.ingest.soundbite_clips import refresh_clips
 from radiodesk.ingest.splice_plan import check_jingles
 from radiodesk.show import episode_file, folders, soundbites, staging
 from radiodesk.show.episode import Episode, EpisodeType, Person, Soundbite, clean_text
@@ -97,6 +96,8 @@ def add_episodes(
                 results[index] = AddResult(recording=request.recording, error=exc)
                 continue
             todo.append((index, request, claim))
+        if todo:
+            _import_ahead()
         workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
         with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = {
@@ -114,6 +115,28 @@ def add_episodes(
                 known.setdefault(episode.master.sha256, episode.slug)  # twins in one batch too
                 results[index] = AddResult(recording=recording, episode=episode)
     return [results[i] for i in range(len(requests))]
+
+
+# What an add needs only once its recording is measured: imported meanwhile (see _import_ahead).
+LATER = (
+    "radiodesk.ingest.derived",  # the encode, tags (mutagen), artwork (Pillow), provenance
+    "radiodesk.ingest.soundbite_clips",
+    "radiodesk.ingest.on_air",
+    "radiodesk.audio.truepeak",  # the encoder's true-peak meter: numpy
+)
+
+
+def _import_ahead() -> None:
+    """Import what the encode needs in the background while ffmpeg probes and measures.
+
+    The measuring pass leaves a core free; imported on the way, they would hold up the add.
+    """
+
+    def load() -> None:
+        for module in LATER:
+            importlib.import_module(module)
+
+    threading.Thread(target=load, name="import-ahead", daemon=True).start()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -174,6 +197,10 @@ def _make(
     on_progress: ProgressFn | None,
 ) -> Episode:
     """Copy, measure and process the recording into `work`, with every file the episode has."""
+    from radiodesk.ingest.derived import Computed, refresh_audio  # see LATER
+    from radiodesk.ingest.on_air import stage_on_air
+    from radiodesk.ingest.soundbite_clips import refresh_clips
+
     master, analysis = masters.copy_and_measure(settings, request.recording, work, on_progress)
     bites = soundbites.ordered(request.soundbites)
     soundbites.check_in_recording(bites, analysis.source.duration_s)

@@ -10,7 +10,6 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import cast
 
@@ -221,6 +220,8 @@ def _tools(
         "mutagen": mutagen_version,
     }
     if jingles:
+        from importlib import metadata  # slow to import: only episodes with jingles need it
+
         tools["pydub"] = metadata.version("pydub")
     return tools
 

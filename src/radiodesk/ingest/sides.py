@@ -12,7 +12,6 @@ from pathlib import Path
 
 from radiodesk.files import write_atomic
 from radiodesk.show import chapters, folders, textfile, transcripts
-from radiodesk.show.artwork import inspect_image, prepare_artwork
 from radiodesk.show.chapters import Chapter, as_stored, chapters_json, parse_chapters
 from radiodesk.show.transcripts import Transcript, parse_transcript
 
@@ -34,6 +33,8 @@ class Sides:
 def read_sides(image: Path | None, chapter_file: Path | None, transcript: Path | None) -> Sides:
     """Read, parse and check the side files before any expensive work starts."""
     if image:
+        from radiodesk.show.artwork import inspect_image  # Pillow: slow to import
+
         inspect_image(image)
     chapter_list = None
     if chapter_file:
@@ -70,6 +71,8 @@ def store_sides(sides: Sides, folder: Path, slug: str) -> dict[str, str]:
     """Store artwork, chapters and transcript in the episode folder; return the new names."""
     names: dict[str, str] = {}
     if sides.image:
+        from radiodesk.show.artwork import prepare_artwork
+
         path, _info, notes = prepare_artwork(sides.image, folder, stem="image")
         for note in notes:
             log.warning("%s: artwork %s", slug, note)

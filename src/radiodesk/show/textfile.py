@@ -14,9 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from charset_normalizer import from_bytes
-from charset_normalizer.constant import FREQUENCIES
-
 from radiodesk.errors import CatalogError
 
 log = logging.getLogger(__name__)
@@ -29,9 +26,6 @@ _HINT: Final = "save it as UTF-8 (in Notepad: Save as, Encoding: UTF-8) and try 
 _WORD: Final = re.compile(r"[^\W\d_]+")  # a run of letters, of any script
 _CYRILLIC: Final = re.compile(r"[\u0400-\u04ff]")
 _VOWELS: Final = frozenset("аеёиоуыэюяіїє")  # Russian, Ukrainian and Belarusian
-# The letters most used in Russian and Ukrainian (charset-normalizer's tables): most letters of
-# real text, fewer of text read in the wrong code page.
-_COMMON: Final = frozenset(FREQUENCIES["Russian"][:12] + FREQUENCIES["Ukrainian"][:12])
 # A guess needs this share of words that could be Russian, and this lead over the other page
 # (in `_russian_score` points); a line or two in one case can read well either way.
 MIN_PLAUSIBLE_SHARE: Final = 0.8
@@ -94,6 +88,8 @@ def _guess_code_page(data: bytes, name: str, what: str) -> Decoded | None:
     charset-normalizer says which code pages give sensible text; on a few short lines it often
     accepts both, and letter case, common letters and vowels then tell them apart.
     """
+    from charset_normalizer import from_bytes  # slow to import: most files are UTF-8
+
     sensible = {match.encoding for match in from_bytes(data, cp_isolation=list(CODE_PAGES))}
     readings = {page: text for page in CODE_PAGES if (text := _strict(data, page)) is not None}
     scores = {page: _russian_score(text) + PRIOR[page] for page, text in readings.items()}
@@ -142,8 +138,13 @@ def _plausible(word: str) -> bool:
 
 def _common_share(text: str) -> float:
     """Return the share of Cyrillic letters that are among the most used ones."""
+    # The letters most used in Russian and Ukrainian (charset-normalizer's tables): most
+    # letters of real text, fewer of text read in the wrong code page.
+    from charset_normalizer.constant import FREQUENCIES
+
+    common = frozenset(FREQUENCIES["Russian"][:12] + FREQUENCIES["Ukrainian"][:12])
     letters = [letter for letter in text.lower() if _CYRILLIC.match(letter)]
-    return sum(1 for letter in letters if letter in _COMMON) / max(len(letters), 1)
+    return sum(1 for letter in letters if letter in common) / max(len(letters), 1)
 
 
 def _alternation(text: str) -> float:
