@@ -14,7 +14,7 @@ from pathlib import Path
 from radiodesk.audio.analysis import Analysis
 from radiodesk.audio.measuring import analyse, probe
 from radiodesk.errors import AudioError, CatalogError
-from radiodesk.files import file_sha256
+from radiodesk.files import CHUNK_BYTES, file_sha256
 from radiodesk.ingest.audio_profiles import mp3_profile
 from radiodesk.ingest.progress import ProgressFn, stage
 from radiodesk.show import folders
@@ -56,7 +56,7 @@ def copy_master(recording: Path, folder: Path) -> MasterFile:
         target, n = target.with_name(f"{n}-{recording.name}"), n + 1
     digest = hashlib.sha256()
     size = 0
-    buffer = bytearray(1 << 20)  # one buffer for the whole copy: no fresh 1 MiB per read
+    buffer = bytearray(CHUNK_BYTES)  # one buffer for the whole copy: no fresh one per read
     chunk = memoryview(buffer)
     try:
         with recording.open("rb", buffering=0) as src, target.open("wb") as out:

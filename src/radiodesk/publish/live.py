@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from radiodesk.files import write_atomic
+from radiodesk.files import CHUNK_BYTES, write_atomic
 from radiodesk.publish import site_model
 from radiodesk.publish.feed_model import Channel, Item
 from radiodesk.show import folders
@@ -165,7 +165,7 @@ def inputs_fingerprint(folder: Path, episode: Episode) -> str:
         digest.update(name.encode("utf-8", "surrogatepass") + b"\0")
         try:
             with (folder / name).open("rb") as stream:
-                while chunk := stream.read(1 << 20):
+                while chunk := stream.read(CHUNK_BYTES):
                     digest.update(chunk)
         except OSError:
             digest.update(b"\0missing")
